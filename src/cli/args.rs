@@ -1,0 +1,136 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// piiscan finds personal data (names aside: emails, phone numbers, dates of
+/// birth, card numbers, National Insurance and NHS numbers, bank details,
+/// IBANs, postcodes, IP addresses) in files, and reports where it is.
+///
+/// It works offline and never changes a file. Reports show masked values.
+///
+/// Exit codes: 0 nothing found, 1 personal data found, 2 error (bad usage,
+/// or nothing could be read).
+#[derive(Debug, Parser)]
+#[command(name = "piiscan", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and folders and report the personal data found, with an
+    /// inventory per data store (each top-level folder of each path).
+    Scan(ScanArgs),
+    /// List the detection patterns (built-in and from --patterns files).
+    Patterns(PatternsArgs),
+    /// Print the JSON Schema of a `--format jsonl` finding.
+    Schema,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Readable lines (`path:line:col  kind  value  score`) and the inventory.
+    Text,
+    /// One JSON object per finding (see `piiscan schema`).
+    Jsonl,
+    /// One JSON document: findings, every file's status, inventory.
+    Json,
+    /// One CSV row per finding.
+    Csv,
+}
+
+/// `piiscan patterns`.
+#[derive(Debug, Args)]
+pub struct PatternsArgs {
+    /// Extra pattern files (TOML) that add, override or disable patterns.
+    #[arg(long = "patterns", value_name = "FILE")]
+    pub patterns: Vec<PathBuf>,
+}
+
+/// `piiscan scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    // --- Output ---
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = "Output")]
+    pub format: Format,
+    /// Print only the inventory (no individual findings).
+    #[arg(long, help_heading = "Output")]
+    pub summary: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// Show the raw personal data in reports (masked by default). Take care
+    /// where such a report is stored.
+    #[arg(long, help_heading = "Output")]
+    pub show_values: bool,
+    /// Secret key for fingerprints (else PIISCAN_KEY, else a per-user key
+    /// file created on first use). Use the same key to compare runs.
+    #[arg(long, value_name = "SECRET", env = "PIISCAN_KEY", hide_env_values = true, help_heading = "Output")]
+    pub key: Option<String>,
+    /// No progress line and no summary line on standard error.
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+
+    // --- What to look for ---
+    /// Only these kinds (comma-separated), e.g. `email,phone`.
+    #[arg(long, value_delimiter = ',', value_name = "KINDS", help_heading = "Detection")]
+    pub kinds: Vec<String>,
+    /// All kinds except these (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "KINDS", help_heading = "Detection")]
+    pub exclude_kinds: Vec<String>,
+    /// Report only findings with at least this score (0 to 1).
+    #[arg(long, default_value_t = 0.5, value_name = "SCORE", help_heading = "Detection")]
+    pub min_score: f32,
+    /// Extra pattern files (TOML) that add, override or disable patterns.
+    #[arg(long = "patterns", value_name = "FILE", help_heading = "Detection")]
+    pub patterns: Vec<PathBuf>,
+    /// Run every pattern over every byte instead of only near anchor
+    /// characters. Slower; the findings are the same. For debugging patterns.
+    #[arg(long, help_heading = "Detection")]
+    pub no_prefilter: bool,
+
+    // --- Which files ---
+    /// Only files last modified before DATE (YYYY-MM-DD): data kept too long.
+    #[arg(long, value_name = "DATE", help_heading = "Files")]
+    pub modified_before: Option<String>,
+    /// Only files last modified more than AGE ago, e.g. `6y`, `18months`.
+    #[arg(long, value_name = "AGE", conflicts_with = "modified_before", help_heading = "Files")]
+    pub older_than: Option<String>,
+    /// Include hidden files and folders.
+    #[arg(long, help_heading = "Files")]
+    pub hidden: bool,
+    /// Ignore .gitignore, .ignore and .piiscanignore files.
+    #[arg(long, help_heading = "Files")]
+    pub no_ignore: bool,
+    /// Include only matching files, or exclude with `!` (repeatable).
+    #[arg(short = 'g', long = "glob", value_name = "GLOB", help_heading = "Files")]
+    pub globs: Vec<String>,
+    /// Descend at most NUM folders below each path.
+    #[arg(long, value_name = "NUM", help_heading = "Files")]
+    pub max_depth: Option<usize>,
+    /// Follow symbolic links (loops are reported and not followed).
+    #[arg(short = 'L', long, help_heading = "Files")]
+    pub follow: bool,
+    /// Skip (and report) files larger than SIZE, e.g. `512M`, `2G`.
+    #[arg(long, default_value = "512M", value_name = "SIZE", help_heading = "Files")]
+    pub max_filesize: String,
+
+    // --- Performance ---
+    /// Worker threads (default: number of CPUs).
+    #[arg(short = 'j', long, value_name = "NUM", help_heading = "Performance")]
+    pub threads: Option<usize>,
+    /// Never memory-map files; always read them. The findings are the same.
+    #[arg(long, help_heading = "Performance")]
+    pub no_mmap: bool,
+}

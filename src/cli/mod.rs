@@ -1,0 +1,127 @@
+//! The command line: clap types stay here; [`config`] turns them into the
+//! library's plain configuration.
+
+mod args;
+mod config;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+pub use args::{Cli, Command, Format, ScanArgs};
+
+use crate::report::{self, CsvReport, JsonReport, JsonlReport, ReportOptions, Sink, Tee, TextReport, Warnings};
+use crate::scan::{Progress, Scanner};
+
+/// Exit code: nothing found.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code: personal data found.
+pub const EXIT_FOUND: u8 = 1;
+/// Exit code: usage error, or nothing could be read.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Run the program with the process arguments.
+pub fn run() -> ExitCode {
+    use clap::Parser;
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("piiscan: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Scan(a) => scan(a),
+        Command::Patterns(p) => {
+            let rules = config::load_rules(&p.patterns)?;
+            let mut out = io::stdout().lock();
+            for r in &rules.rules {
+                writeln!(out, "{:<24} {:<16} anchor={:<6} validator={:<9} score={:.2}  {}", r.id, r.kind, format!("{:?}", r.anchor).to_lowercase(), format!("{:?}", r.validator).to_lowercase(), r.score, r.description)?;
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Schema => {
+            print!("{}", report::FINDING_SCHEMA);
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+fn scan(a: ScanArgs) -> anyhow::Result<u8> {
+    let built = config::build(&a)?;
+    let opts = ReportOptions { show_values: a.show_values, summary_only: a.summary };
+    let out: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+    let mut reporter: Box<dyn Sink> = match a.format {
+        Format::Text => Box::new(TextReport::new(out, opts)),
+        Format::Jsonl => Box::new(JsonlReport::new(out, opts)),
+        Format::Json => Box::new(JsonReport::new(out, opts)),
+        Format::Csv => Box::new(CsvReport::new(out, opts)),
+    };
+    let mut warnings = Warnings(io::stderr());
+    let mut sinks = Tee(vec![&mut warnings, reporter.as_mut()]);
+    let scanner = Scanner::new(built.engine, built.key, built.scan);
+    let progress = Progress::default();
+    let started = Instant::now();
+    let show_progress = io::stderr().is_terminal() && !a.quiet;
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut tick = |p: &Progress| {
+        if !show_progress || started.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let b = bar.get_or_insert_with(|| {
+            let b = indicatif::ProgressBar::new(p.total.load(std::sync::atomic::Ordering::Relaxed) as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files  {msg}  [{elapsed}]")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            b
+        });
+        let ord = std::sync::atomic::Ordering::Relaxed;
+        let bytes = p.bytes.load(ord) as f64;
+        b.set_position(p.files.load(ord) as u64);
+        b.set_message(format!(
+            "{:.1} MB, {} findings, {:.1} MB/s",
+            bytes / 1e6,
+            p.findings.load(ord),
+            bytes / 1e6 / started.elapsed().as_secs_f64()
+        ));
+    };
+    let inv = scanner.run(&mut sinks, &progress, &mut tick)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    drop(sinks);
+    drop(reporter);
+    if !matches!(a.format, Format::Text) && !a.quiet {
+        let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        eprintln!(
+            "piiscan: {} findings in {} of {} files scanned; skipped: {}; {:.1} MB/s",
+            inv.total_findings(),
+            inv.total.files_with_pii,
+            inv.total.files_scanned,
+            if sk.is_empty() { "none".into() } else { sk.join(", ") },
+            inv.mb_per_sec
+        );
+    }
+    if inv.total.files_scanned == 0 && inv.total.files_skipped > 0 && inv.skipped.keys().all(|r| r != "binary" && r != "newer_than_cutoff" && r != "too_large") {
+        eprintln!("piiscan: error: nothing could be read");
+        return Ok(EXIT_ERROR);
+    }
+    Ok(if inv.total_findings() > 0 { EXIT_FOUND } else { EXIT_CLEAN })
+}

@@ -1,0 +1,113 @@
+//! Field context: the column header (CSV) that names the field a value
+//! sits in. `dob` in a header makes the dates below it birth dates, just as
+//! `DOB:` before a value does in prose. (JSON keys sit right before their
+//! values and are found by the ordinary context window.)
+
+use memchr::memrchr;
+
+/// Where a value's field label comes from.
+#[derive(Debug, Clone, Default)]
+pub enum FieldContext {
+    /// No field structure known.
+    #[default]
+    None,
+    /// Delimited text with a header row.
+    Csv {
+        /// The delimiter.
+        delim: u8,
+        /// Header cells (lower-cased, quotes removed).
+        headers: Vec<Vec<u8>>,
+        /// Byte offset where the first data row starts.
+        body_start: usize,
+    },
+}
+
+/// How far back a line start is searched; longer lines get no label.
+const MAX_LINE: usize = 64 * 1024;
+
+impl FieldContext {
+    /// Build CSV context from the first line if it looks like a header.
+    pub fn sniff_csv(hay: &[u8], tsv_hint: bool) -> FieldContext {
+        let end = memchr::memchr(b'\n', &hay[..hay.len().min(MAX_LINE)]).unwrap_or(0);
+        if end == 0 {
+            return FieldContext::None;
+        }
+        let first = &hay[..end];
+        let delim = if tsv_hint {
+            b'\t'
+        } else {
+            *[b',', b';', b'\t', b'|'].iter().max_by_key(|d| first.iter().filter(|b| *b == *d).count()).unwrap_or(&b',')
+        };
+        let headers: Vec<Vec<u8>> = split_fields(first, delim)
+            .into_iter()
+            .map(|(s, e)| {
+                first[s..e]
+                    .iter()
+                    .filter(|b| **b != b'"' && **b != b'\r')
+                    .map(u8::to_ascii_lowercase)
+                    .collect()
+            })
+            .collect();
+        // A header has no digits in most cells; a data row usually does.
+        let digity = headers.iter().filter(|h| h.iter().any(u8::is_ascii_digit)).count();
+        if headers.len() < 2 || digity * 2 > headers.len() {
+            return FieldContext::None;
+        }
+        FieldContext::Csv { delim, headers, body_start: end + 1 }
+    }
+
+    /// The label of the field containing `pos`, if known.
+    pub fn label<'a>(&'a self, hay: &[u8], pos: usize) -> Option<&'a [u8]> {
+        let FieldContext::Csv { delim, headers, body_start } = self else { return None };
+        if pos < *body_start {
+            return None;
+        }
+        let floor = pos.saturating_sub(MAX_LINE);
+        let ls = match memrchr(b'\n', &hay[floor..pos]) {
+            Some(p) => floor + p + 1,
+            None if floor == 0 => 0,
+            None => return None,
+        };
+        let mut col = 0usize;
+        let mut quoted = false;
+        for &b in &hay[ls..pos] {
+            if b == b'"' {
+                quoted = !quoted;
+            } else if b == *delim && !quoted {
+                col += 1;
+            }
+        }
+        headers.get(col).map(Vec::as_slice)
+    }
+}
+
+/// Field spans of one line, honouring double quotes.
+fn split_fields(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, &b) in line.iter().enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delim && !quoted {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    out.push((start, line.len()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn csv_label() {
+        let hay = b"name,\"Date of Birth\",city\nJane,14/03/1982,Leeds\n";
+        let f = FieldContext::sniff_csv(hay, false);
+        let pos = hay.windows(2).position(|w| w == b"14").unwrap();
+        assert_eq!(f.label(hay, pos), Some(&b"date of birth"[..]));
+        let no = FieldContext::sniff_csv(b"1,2,3\n4,5,6\n", false);
+        assert!(matches!(no, FieldContext::None));
+    }
+}

@@ -1,0 +1,110 @@
+//! Dates (of birth): calendar-valid, plausible birth year.
+//!
+//! Numeric dates are read day-first (UK); when that is not a valid date but
+//! month-first is (`03/14/1982`), month-first is used. Two-digit years are
+//! taken as 20yy when that is not in the future, else 19yy. Whether a date
+//! is a *birth* date is decided by context, not here.
+
+use std::sync::OnceLock;
+
+use time::{Date, Month};
+
+use super::{Accept, Verdict};
+
+/// This year (UTC), read once per process.
+pub fn current_year() -> i32 {
+    static Y: OnceLock<i32> = OnceLock::new();
+    *Y.get_or_init(|| time::OffsetDateTime::now_utc().year())
+}
+
+fn month_from_name(t: &str) -> Option<u8> {
+    const NAMES: [&str; 12] = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    ];
+    let t = t.to_ascii_lowercase();
+    if t.len() < 3 {
+        return None;
+    }
+    NAMES
+        .iter()
+        .position(|n| n.starts_with(&t) || (t == "sept" && *n == "september"))
+        .map(|i| i as u8 + 1)
+}
+
+fn full_year(y: u32, digits: usize) -> i32 {
+    if digits == 4 {
+        return y as i32;
+    }
+    let cy = current_year();
+    let y2000 = 2000 + y as i32;
+    if y2000 <= cy {
+        y2000
+    } else {
+        1900 + y as i32
+    }
+}
+
+fn make(y: i32, m: u32, d: u32) -> Option<Date> {
+    let month = Month::try_from(u8::try_from(m).ok()?).ok()?;
+    Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()
+}
+
+/// Parse a date written in any of the supported forms.
+pub fn parse_date(m: &[u8]) -> Option<Date> {
+    let text = String::from_utf8_lossy(m);
+    let mut nums: Vec<(u32, usize)> = Vec::new();
+    let mut month: Option<u8> = None;
+    for tok in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()) {
+        let digits: String = tok.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            let suffix = &tok[digits.len()..];
+            if !suffix.is_empty() && !matches!(suffix.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th") {
+                return None;
+            }
+            nums.push((digits.parse().ok()?, digits.len()));
+        } else if let Some(mo) = month_from_name(tok) {
+            month = Some(mo);
+        } else if !tok.eq_ignore_ascii_case("of") {
+            return None;
+        }
+    }
+    match (month, nums.as_slice()) {
+        (Some(mo), [(d, dl), (y, yl)]) if *dl <= 2 && (*yl == 4 || *yl == 2) => make(full_year(*y, *yl), u32::from(mo), *d),
+        (None, [(y, 4), (mo, _), (d, _)]) => make(*y as i32, *mo, *d),
+        (None, [(a, _), (b, _), (y, yl)]) if *yl == 4 || *yl == 2 => {
+            let y = full_year(*y, *yl);
+            make(y, *b, *a).or_else(|| make(y, *a, *b))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn check(m: &[u8]) -> Verdict {
+    let Some(d) = parse_date(m) else { return Verdict::Reject };
+    let cy = current_year();
+    if d.year() < 1900 || d.year() > cy {
+        return Verdict::Reject;
+    }
+    Accept::new(format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn iso(s: &str) -> Option<String> {
+        match check(s.as_bytes()) {
+            Verdict::Accept(a) => Some(a.normalized),
+            Verdict::Reject => None,
+        }
+    }
+    #[test]
+    fn forms() {
+        for s in ["14/03/1982", "14.03.82", "1982-03-14", "14 March 1982", "14th of March 1982", "March 14, 1982", "Mar 14th 1982", "03/14/1982"] {
+            assert_eq!(iso(s).as_deref(), Some("1982-03-14"), "{s}");
+        }
+        assert_eq!(iso("3rd March 1982").as_deref(), Some("1982-03-03"));
+        assert_eq!(iso("31/02/1982"), None);
+        assert_eq!(iso("14/03/1850"), None);
+        assert_eq!(iso("14/13/2099"), None);
+    }
+}

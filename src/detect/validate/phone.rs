@@ -1,0 +1,114 @@
+//! Phone numbers.
+//!
+//! UK numbers (national `0…`, `+44`, `0044`, bare `44…` and `(0)` forms) are
+//! checked against the UK numbering plan as encoded in libphonenumber's
+//! metadata (via `rlibphonenumber`, thread-safe, no global lock), plus the
+//! Ofcom ranges reserved for TV and radio drama (`patterns/uk_drama_ranges.txt`),
+//! which libphonenumber treats as invalid but which are real, allocated
+//! numbering and what test data uses. Other `+CC` / `00CC` numbers are
+//! validated with libphonenumber's metadata for their country.
+
+use std::sync::OnceLock;
+
+use rlibphonenumber::PhoneNumber;
+
+use super::{digits, Accept, Verdict};
+
+/// Drama ranges as (national significant number prefix, first, last) over
+/// the full NSN (digits after the leading 0), inclusive.
+fn drama_ranges() -> &'static Vec<(u64, u64)> {
+    static R: OnceLock<Vec<(u64, u64)>> = OnceLock::new();
+    R.get_or_init(|| {
+        include_str!("../../../patterns/uk_drama_ranges.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut it = l.split_whitespace();
+                let a: String = it.next()?.chars().filter(char::is_ascii_digit).collect();
+                let b: String = it.next()?.chars().filter(char::is_ascii_digit).collect();
+                Some((a[1..].parse().ok()?, b[1..].parse().ok()?))
+            })
+            .collect()
+    })
+}
+
+/// Whether a UK national significant number is in an Ofcom drama range.
+pub fn is_drama_number(nsn: &str) -> bool {
+    let Ok(n) = nsn.parse::<u64>() else { return false };
+    nsn.len() >= 9 && drama_ranges().iter().any(|&(a, b)| (a..=b).contains(&n))
+}
+
+fn valid_intl(e164_digits: &str) -> bool {
+    PhoneNumber::parse(format!("+{e164_digits}"), None).is_ok_and(|p| p.is_valid())
+}
+
+/// Normalise a written phone number to E.164 (`+447700900123`) if it is a
+/// valid UK or international number.
+pub fn normalise_phone(m: &[u8]) -> Option<String> {
+    let d = digits(m);
+    let first = m.iter().position(|b| !matches!(b, b'(' | b' ')).map_or(b'0', |i| m[i]);
+    // Country code and national significant number.
+    let (cc_and_rest, intl) = if first == b'+' {
+        (d.as_str(), true)
+    } else if let Some(r) = d.strip_prefix("00") {
+        (r, true)
+    } else if d.starts_with("44") && d.len() == 12 {
+        (d.as_str(), true)
+    } else if let Some(r) = d.strip_prefix('0') {
+        return uk(r);
+    } else {
+        return None;
+    };
+    debug_assert!(intl);
+    if let Some(r) = cc_and_rest.strip_prefix("44") {
+        // "+44 (0)20 ..." keeps the trunk 0; drop it.
+        let has_trunk = m.windows(3).any(|w| w == b"(0)");
+        let r = if has_trunk { r.strip_prefix('0')? } else { r };
+        return uk(r);
+    }
+    if !(8..=15).contains(&cc_and_rest.len()) || !valid_intl(cc_and_rest) {
+        return None;
+    }
+    Some(format!("+{cc_and_rest}"))
+}
+
+fn uk(nsn: &str) -> Option<String> {
+    if !(9..=10).contains(&nsn.len()) || nsn.starts_with('0') {
+        return None;
+    }
+    if is_drama_number(nsn) || valid_intl(&format!("44{nsn}")) {
+        Some(format!("+44{nsn}"))
+    } else {
+        None
+    }
+}
+
+pub(super) fn check(m: &[u8]) -> Verdict {
+    match normalise_phone(m) {
+        Some(e164) => Accept::new(e164),
+        None => Verdict::Reject,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn uk_forms() {
+        for s in ["07700 900123", "+44 (0)20 7946 0123", "0044 7700 900123", "447700900123", "(01632) 960123", "0161-496-0123", "+44 7911 123456", "020 7946 0999"] {
+            assert!(normalise_phone(s.as_bytes()).is_some(), "{s}");
+        }
+        assert_eq!(normalise_phone(b"07700 900123").as_deref(), Some("+447700900123"));
+        assert_eq!(normalise_phone(b"+44 (0)20 7946 0123").as_deref(), Some("+442079460123"));
+    }
+    #[test]
+    fn international_and_bad() {
+        assert!(normalise_phone(b"+33 1 42 68 53 00").is_some());
+        assert!(normalise_phone(b"+1 202 456 1111").is_some());
+        assert!(normalise_phone(b"0033 1 42 68 53 00").is_some());
+        assert!(normalise_phone(b"00000 000000").is_none());
+        assert!(normalise_phone(b"1234567890").is_none());
+        assert!(normalise_phone(b"+1 000 000 0000").is_none());
+    }
+}

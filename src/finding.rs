@@ -1,0 +1,33 @@
+//! The unit of output: one piece of personal data found in one file.
+
+use std::sync::Arc;
+
+/// One detected piece of personal data.
+///
+/// Offsets are byte offsets into the file *as stored on disk* (for UTF-16
+/// files they are mapped back from the transcoded text), `end` exclusive, so
+/// an editor or the redactor can trust them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The kind of data, e.g. `email`, `phone`.
+    pub kind: Arc<str>,
+    /// The id of the pattern that found it, e.g. `phone_uk`.
+    pub rule: Arc<str>,
+    /// Start byte offset in the file.
+    pub start: u64,
+    /// End byte offset in the file (exclusive).
+    pub end: u64,
+    /// 1-based line number.
+    pub line: u64,
+    /// 1-based column, in bytes of the (decoded) line.
+    pub column: u64,
+    /// Confidence in [0, 1] after validation and context.
+    pub score: f32,
+    /// The matched text, as found (lossily decoded). Never printed unless the
+    /// user asks for raw values; reporters print [`Finding::masked`].
+    pub value: String,
+    /// The value masked for display, e.g. `**** **** **** 1234`.
+    pub masked: String,
+    /// Truncated keyed HMAC-SHA256 over kind and normalised value (hex).
+    pub fingerprint: String,
+}

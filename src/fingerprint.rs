@@ -1,0 +1,164 @@
+//! Keyed fingerprints and masking.
+//!
+//! A fingerprint lets reports count distinct values, and baselines and
+//! subject searches match them, without storing the value. Phone numbers,
+//! dates of birth and card numbers have so little entropy that a plain hash
+//! is reversed by trying every value; an HMAC with a secret key is not.
+//! The key comes from `--key`, `PIISCAN_KEY`, or a per-user key file created
+//! with 256 random bits on first use (mode 0600).
+
+use std::path::PathBuf;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::error::{Error, Result};
+
+/// A fingerprint key.
+#[derive(Clone)]
+pub struct Key(Vec<u8>);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(<secret>)")
+    }
+}
+
+impl Key {
+    /// A key from a passphrase or hex string given by the user.
+    pub fn from_secret(s: &str) -> Key {
+        Key(s.as_bytes().to_vec())
+    }
+
+    /// The default per-user key file.
+    pub fn default_path() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join("piiscan").join("key"))
+    }
+
+    /// Load the key file, creating it with fresh randomness if absent.
+    pub fn load_or_create(path: &std::path::Path) -> Result<Key> {
+        if let Ok(s) = std::fs::read_to_string(path) {
+            let s = s.trim();
+            if s.len() < 32 {
+                return Err(Error::Key(format!("{} is too short to be a key", path.display())));
+            }
+            return Ok(Key::from_secret(s));
+        }
+        let mut raw = [0u8; 32];
+        getrandom::getrandom(&mut raw).map_err(|e| Error::Key(format!("no OS randomness: {e}")))?;
+        let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Key(format!("{}: {e}", dir.display())))?;
+        }
+        write_private(path, &hex).map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
+        Ok(Key::from_secret(&hex))
+    }
+
+    /// Fingerprint of a normalised value of a kind: the first 8 bytes of
+    /// HMAC-SHA256(key, kind || 0x00 || value), as 16 hex digits.
+    pub fn fingerprint(&self, kind: &str, normalized: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        mac.update(kind.as_bytes());
+        mac.update(&[0]);
+        mac.update(normalized.as_bytes());
+        let out = mac.finalize().into_bytes();
+        out[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(s.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
+    std::fs::write(path, s)
+}
+
+/// Mask a value for display. Separators are kept so the shape is readable;
+/// only as much is shown as a person needs to recognise the record.
+pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
+    match kind {
+        "payment_card" => {
+            let last4 = &normalized[normalized.len().saturating_sub(4)..];
+            format!("**** **** **** {last4}")
+        }
+        "email" => {
+            let Some((local, domain)) = normalized.split_once('@') else { return stars(value) };
+            let (host, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
+            let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+            format!(
+                "{}{}@{}{}.{}",
+                first(local),
+                "*".repeat(local.chars().count().saturating_sub(1).max(3)),
+                first(host),
+                "*".repeat(host.chars().count().saturating_sub(1).max(3)),
+                tld
+            )
+        }
+        "phone" if normalized.starts_with('+') && normalized.len() > 8 => {
+            // +44 77** ***123: country code, two digits, last three.
+            let digits = &normalized[1..];
+            let cc_len = if digits.starts_with('1') || digits.starts_with('7') { 1 } else if digits.starts_with("44") || digits.len() <= 11 { 2 } else { 3 };
+            let (cc, nsn) = digits.split_at(cc_len.min(digits.len()));
+            let n = nsn.len();
+            if n < 6 {
+                return stars(value);
+            }
+            let masked = format!("{}{}{}", &nsn[..2], "*".repeat(n - 5), &nsn[n - 3..]);
+            let (a, b) = masked.split_at(4);
+            format!("+{cc} {a} {b}")
+        }
+        _ => keep_tail(value, 2),
+    }
+}
+
+/// Every alphanumeric replaced by `*`.
+fn stars(v: &str) -> String {
+    v.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
+}
+
+/// Alphanumerics masked except the last `keep`; separators kept.
+fn keep_tail(v: &str, keep: usize) -> String {
+    let total = v.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut seen = 0;
+    v.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                seen += 1;
+                if seen + keep > total {
+                    c
+                } else {
+                    '*'
+                }
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn masks() {
+        assert_eq!(mask("payment_card", "4111 1111 1111 1111", "4111111111111111"), "**** **** **** 1111");
+        assert_eq!(mask("email", "jane@example.com", "jane@example.com"), "j***@e******.com");
+        assert_eq!(mask("phone", "07700 900123", "+447700900123"), "+44 77** ***123");
+        assert_eq!(mask("uk_nino", "QQ 12 34 56 C", "QQ123456C"), "** ** ** *6 C");
+    }
+    #[test]
+    fn keyed() {
+        let a = Key::from_secret("k1").fingerprint("phone", "+447700900123");
+        let b = Key::from_secret("k2").fingerprint("phone", "+447700900123");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 16);
+    }
+}

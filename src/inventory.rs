@@ -1,0 +1,115 @@
+//! The inventory: per data store, which kinds of personal data, how many,
+//! how many distinct values (≈ people affected), and how old the files are.
+//! Built from file outcomes; reporters only render it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::outcome::FileOutcome;
+
+/// Counts for one data store.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct StoreStats {
+    /// Files scanned.
+    pub files_scanned: u64,
+    /// Files with at least one finding.
+    pub files_with_pii: u64,
+    /// Files skipped (any reason).
+    pub files_skipped: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Findings per kind.
+    pub findings: BTreeMap<String, u64>,
+    /// Distinct values per kind, by keyed fingerprint.
+    pub distinct: BTreeMap<String, u64>,
+    /// Oldest modification time among files with PII (RFC 3339).
+    pub oldest_modified: Option<String>,
+    /// Newest modification time among files with PII (RFC 3339).
+    pub newest_modified: Option<String>,
+    #[serde(skip)]
+    fps: BTreeMap<String, BTreeSet<String>>,
+    #[serde(skip)]
+    oldest: Option<SystemTime>,
+    #[serde(skip)]
+    newest: Option<SystemTime>,
+}
+
+/// The whole run.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Inventory {
+    /// Per data store, sorted by name.
+    pub stores: BTreeMap<String, StoreStats>,
+    /// Totals over all stores.
+    pub total: StoreStats,
+    /// Files skipped per reason code.
+    pub skipped: BTreeMap<String, u64>,
+    /// Wall-clock seconds.
+    pub elapsed_secs: f64,
+    /// Scanned megabytes (10^6 bytes) per second.
+    pub mb_per_sec: f64,
+}
+
+impl Inventory {
+    /// Account for one file.
+    pub fn add(&mut self, o: &FileOutcome) {
+        let store = self.stores.entry(o.store.clone()).or_default();
+        for s in [store, &mut self.total] {
+            s.add(o);
+        }
+        if let Some((r, _)) = &o.skipped {
+            *self.skipped.entry(r.code().to_string()).or_default() += 1;
+        }
+    }
+
+    /// Fill derived fields once all files are in.
+    pub fn finish(&mut self, elapsed: Duration) {
+        self.elapsed_secs = elapsed.as_secs_f64();
+        self.mb_per_sec = if self.elapsed_secs > 0.0 { self.total.bytes as f64 / 1e6 / self.elapsed_secs } else { 0.0 };
+        for s in self.stores.values_mut().chain(std::iter::once(&mut self.total)) {
+            s.finish();
+        }
+    }
+
+    /// Total findings.
+    pub fn total_findings(&self) -> u64 {
+        self.total.findings.values().sum()
+    }
+}
+
+impl StoreStats {
+    fn add(&mut self, o: &FileOutcome) {
+        if o.skipped.is_some() {
+            self.files_skipped += 1;
+            return;
+        }
+        self.files_scanned += 1;
+        self.bytes += o.size;
+        if o.findings.is_empty() {
+            return;
+        }
+        self.files_with_pii += 1;
+        for f in &o.findings {
+            *self.findings.entry(f.kind.to_string()).or_default() += 1;
+            self.fps.entry(f.kind.to_string()).or_default().insert(f.fingerprint.clone());
+        }
+        if let Some(m) = o.modified {
+            self.oldest = Some(self.oldest.map_or(m, |x| x.min(m)));
+            self.newest = Some(self.newest.map_or(m, |x| x.max(m)));
+        }
+    }
+
+    fn finish(&mut self) {
+        self.distinct = self.fps.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect();
+        self.oldest_modified = self.oldest.map(rfc3339);
+        self.newest_modified = self.newest.map(rfc3339);
+    }
+}
+
+/// Format a time as RFC 3339 (UTC, seconds).
+pub fn rfc3339(t: SystemTime) -> String {
+    let dt = time::OffsetDateTime::from(t);
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    dt.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap_or_default()
+}

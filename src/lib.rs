@@ -1,0 +1,58 @@
+//! # piiscan
+//!
+//! Finds personal data (PII) in files — shares, exports, logs, mail, chat
+//! logs and transcripts — offline, fast, and without changing anything.
+//!
+//! ## The pipeline, as built
+//! ```text
+//! cli ─► config ─► walk ─► read ─► detect ─► sinks
+//!                  paths   bytes   findings   reports (text, jsonl, json, csv), inventory
+//! ```
+//! - [`cli`] turns flags into plain configuration; clap types stop there.
+//! - [`walk`] lists files with `ignore` (gitignore, `.piiscanignore`, globs,
+//!   symlink-loop detection), sorted by path.
+//! - [`read`] loads bytes (reused buffer, or a memory map for large files
+//!   whose pages are released behind the scan), sniffs binary files and
+//!   transcodes UTF-16 with a map back to file offsets.
+//! - [`detect`] runs the [`rules`] (data in `patterns/*.toml`, compiled once)
+//!   inside anchor windows, validates ([`detect::validate`]), scores with
+//!   context, resolves overlaps. Bytes in, byte offsets out.
+//! - [`scan`] runs files in parallel and hands [`outcome::FileOutcome`]s to
+//!   [`report::Sink`]s in path order, whatever the thread count; the
+//!   [`inventory`] is aggregated from the same outcomes.
+//!
+//! Findings carry masked values and keyed [`fingerprint`]s; raw values reach
+//! output only when asked for.
+//!
+//! ## Example
+//! ```
+//! use std::sync::Arc;
+//! use piiscan::detect::{Engine, EngineOptions, FieldContext};
+//! use piiscan::rules::RuleSet;
+//!
+//! let engine = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions::default());
+//! let text = b"Contact Jane on 07700 900123 or jane.doe@example.co.uk";
+//! let mut found = Vec::new();
+//! engine.scan(text, &FieldContext::None, &mut found, &mut |_| {});
+//! let kinds: Vec<&str> = found.iter().map(|f| &*engine.rules().rules[f.rule].kind).collect();
+//! assert_eq!(kinds, ["phone", "email"]);
+//! assert_eq!(&text[found[0].start..found[0].end], b"07700 900123");
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+pub mod cli;
+pub mod detect;
+pub mod error;
+pub mod finding;
+pub mod fingerprint;
+pub mod inventory;
+pub mod outcome;
+pub mod read;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod walk;
+
+pub use error::{Error, Result};
+pub use finding::Finding;

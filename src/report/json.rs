@@ -1,0 +1,55 @@
+//! `--format json`: one document with findings, every file's bucket, and the inventory.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::jsonl::FindingRow;
+use super::{ReportOptions, Sink};
+use crate::inventory::Inventory;
+use crate::outcome::FileOutcome;
+
+/// JSON reporter (buffers findings until the end).
+pub struct JsonReport<W: Write> {
+    out: W,
+    opts: ReportOptions,
+    findings: Vec<Value>,
+    files: Vec<Value>,
+}
+
+impl<W: Write> JsonReport<W> {
+    /// A reporter writing to `out`.
+    pub fn new(out: W, opts: ReportOptions) -> Self {
+        JsonReport { out, opts, findings: Vec::new(), files: Vec::new() }
+    }
+}
+
+impl<W: Write> Sink for JsonReport<W> {
+    fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
+        let status = match &o.skipped {
+            None => json!({"status": "scanned", "encoding": o.encoding, "findings": o.findings.len()}),
+            Some((r, d)) => json!({"status": "skipped", "reason": r.code(), "detail": d}),
+        };
+        let mut file = json!({"path": o.path.display().to_string(), "store": o.store, "size": o.size});
+        if let (Value::Object(a), Value::Object(b)) = (&mut file, status) {
+            a.extend(b);
+        }
+        self.files.push(file);
+        if !self.opts.summary_only {
+            for f in &o.findings {
+                self.findings.push(serde_json::to_value(FindingRow::new(o, f, &self.opts))?);
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, inv: &Inventory) -> io::Result<()> {
+        let doc = json!({
+            "findings": std::mem::take(&mut self.findings),
+            "files": std::mem::take(&mut self.files),
+            "inventory": inv,
+        });
+        serde_json::to_writer_pretty(&mut self.out, &doc)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,89 @@
+//! Reporters. Each output format is one file and one [`Sink`]; the scan
+//! pipeline never knows which format it feeds.
+//!
+//! A sink gets one call per file, in path order, with that file's outcome
+//! and findings, then [`Sink::finish`] with the inventory. (A per-finding
+//! callback, as in ripgrep's `Sink`, bought nothing here: findings of a
+//! file are produced together and sorted before they leave the engine.)
+
+mod csv;
+mod json;
+mod jsonl;
+mod text;
+
+use std::io::{self, Write};
+
+use crate::finding::Finding;
+use crate::inventory::Inventory;
+use crate::outcome::FileOutcome;
+
+pub use self::csv::CsvReport;
+pub use json::JsonReport;
+pub use jsonl::JsonlReport;
+pub use text::TextReport;
+
+/// JSON Schema of one JSONL finding line (also printed by `piiscan schema`).
+pub const FINDING_SCHEMA: &str = include_str!("finding.schema.json");
+
+/// Receives scan results.
+pub trait Sink {
+    /// One file's outcome (scanned with findings, or skipped).
+    fn file(&mut self, outcome: &FileOutcome) -> io::Result<()>;
+    /// The end of the run.
+    fn finish(&mut self, inventory: &Inventory) -> io::Result<()>;
+}
+
+/// What reporters may show.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Show raw values instead of masked ones.
+    pub show_values: bool,
+    /// Only the inventory, no per-finding lines.
+    pub summary_only: bool,
+}
+
+/// The value a report shows for a finding.
+pub fn shown_value(f: &Finding, opts: &ReportOptions) -> String {
+    if opts.show_values {
+        sanitize(&f.value)
+    } else {
+        f.masked.clone()
+    }
+}
+
+/// Replace control characters so a hostile file name or value cannot drive
+/// the terminal (escape sequences, carriage returns).
+pub fn sanitize(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+}
+
+/// A sink that forwards to several.
+pub struct Tee<'a>(pub Vec<&'a mut dyn Sink>);
+
+impl Sink for Tee<'_> {
+    fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.file(o))
+    }
+    fn finish(&mut self, inv: &Inventory) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.finish(inv))
+    }
+}
+
+/// Warnings on stderr for files that could not be scanned: the path and the
+/// cause, never content.
+pub struct Warnings<W: Write>(pub W);
+
+impl<W: Write> Sink for Warnings<W> {
+    fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
+        if let Some((r, d)) = &o.skipped {
+            if r.warns() {
+                let sep = if d.is_empty() { "" } else { ": " };
+                writeln!(self.0, "piiscan: warning: {}: skipped ({}){sep}{}", sanitize(&o.path.display().to_string()), r.code(), sanitize(d))?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, _: &Inventory) -> io::Result<()> {
+        self.0.flush()
+    }
+}

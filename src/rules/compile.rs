@@ -1,0 +1,301 @@
+//! Compiling pattern files into a [`RuleSet`], once, at start-up.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::meta;
+use regex_automata::util::syntax;
+
+use super::file::{PatternDef, PatternFile};
+use super::BUILTIN;
+use crate::detect::validate::Validator;
+use crate::error::{Error, Result};
+
+/// The byte class every match of a rule contains; drives the prefilter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Anchor {
+    /// An ASCII digit.
+    Digit,
+    /// `@`, or the `%` of a URL-encoded `%40`.
+    At,
+    /// `:` (IPv6).
+    Colon,
+    /// No anchor: the regex runs over the whole buffer.
+    None,
+}
+
+impl Anchor {
+    fn parse(s: &str) -> Option<Anchor> {
+        Some(match s {
+            "digit" => Anchor::Digit,
+            "at" => Anchor::At,
+            "colon" => Anchor::Colon,
+            "none" => Anchor::None,
+            _ => return None,
+        })
+    }
+
+    /// Bit used in the engine's byte-class table.
+    pub(crate) fn bit(self) -> u8 {
+        match self {
+            Anchor::Digit => 1,
+            Anchor::At => 2,
+            Anchor::Colon => 4,
+            Anchor::None => 0,
+        }
+    }
+}
+
+/// A compiled context-word list: ASCII case-insensitive, matched at word or
+/// camelCase boundaries so `dateOfBirth` has `birth` but `adobe` has no `dob`.
+#[derive(Debug, Clone)]
+pub struct WordList {
+    ac: Option<AhoCorasick>,
+}
+
+impl WordList {
+    fn new(words: &[String]) -> Result<WordList, String> {
+        if words.is_empty() {
+            return Ok(WordList { ac: None });
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(words)
+            .map_err(|e| format!("context words: {e}"))?;
+        Ok(WordList { ac: Some(ac) })
+    }
+
+    /// Whether any word occurs in `hay[from..to]` at a word boundary.
+    pub fn any_in(&self, hay: &[u8], from: usize, to: usize) -> bool {
+        let Some(ac) = &self.ac else { return false };
+        let input = aho_corasick::Input::new(hay).range(from..to);
+        ac.find_overlapping_iter(input)
+            .any(|m| word_boundary(hay, m.start(), m.end()))
+    }
+
+    /// Whether any word occurs in `text` (a header or key) at a boundary.
+    pub fn any_in_text(&self, text: &[u8]) -> bool {
+        self.any_in(text, 0, text.len())
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.ac.is_none()
+    }
+}
+
+/// A word boundary for context words: not inside a longer alphabetic run,
+/// except at a camelCase step (`dateOfBirth`) or `_`/digits (`d_o_b`, `dob2`).
+fn word_boundary(hay: &[u8], s: usize, e: usize) -> bool {
+    let first = hay[s];
+    let last = hay[e - 1];
+    let before_ok = s == 0 || {
+        let p = hay[s - 1];
+        !p.is_ascii_alphabetic() || (p.is_ascii_lowercase() && first.is_ascii_uppercase())
+    };
+    let after_ok = e == hay.len() || {
+        let n = hay[e];
+        !n.is_ascii_alphabetic() || (last.is_ascii_lowercase() && n.is_ascii_uppercase())
+    };
+    before_ok && after_ok
+}
+
+/// One compiled pattern.
+#[derive(Debug)]
+pub struct Rule {
+    /// Pattern id.
+    pub id: Arc<str>,
+    /// Kind of data it finds.
+    pub kind: Arc<str>,
+    /// Description for listings.
+    pub description: String,
+    /// The compiled regex.
+    pub regex: meta::Regex,
+    /// The anchor class.
+    pub anchor: Anchor,
+    /// Longest possible match in bytes (from the regex).
+    pub max_len: usize,
+    /// The validator.
+    pub validator: Validator,
+    /// Base score.
+    pub score: f32,
+    /// Positive context words.
+    pub context: WordList,
+    /// Negative context words.
+    pub negative: WordList,
+    /// Context search window before the match.
+    pub context_before: usize,
+    /// Context search window after the match.
+    pub context_after: usize,
+    /// Score boost for positive context.
+    pub context_boost: f32,
+    /// Score penalty for negative context.
+    pub negative_penalty: f32,
+    /// Whether positive context is required.
+    pub context_required: bool,
+    /// Whether the match must not be glued to a longer number/identifier.
+    pub isolated: bool,
+    /// Capture-group indices reported as separate findings (empty: whole match).
+    pub report_groups: Vec<usize>,
+    /// The source definition (examples are run by tests).
+    pub def: PatternDef,
+    /// Where it came from, for error messages.
+    pub origin: String,
+}
+
+/// All rules, compiled once and shared (`Arc`) by every worker.
+#[derive(Debug)]
+pub struct RuleSet {
+    /// Rules in a stable order (built-in file order, then user files).
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The built-in rules only.
+    pub fn builtin() -> Result<RuleSet> {
+        RuleSet::load(&[])
+    }
+
+    /// Built-in rules plus user pattern files (`(name, contents)`), applied in
+    /// order: same id replaces, `disable` removes.
+    pub fn load(user: &[(String, String)]) -> Result<RuleSet> {
+        let mut defs: Vec<(PatternDef, String)> = Vec::new();
+        let mut files: Vec<(String, &str)> = BUILTIN
+            .iter()
+            .map(|(n, c)| (format!("<built-in>/{n}"), *c))
+            .collect();
+        files.extend(user.iter().map(|(n, c)| (n.clone(), c.as_str())));
+        for (name, text) in files {
+            let pf: PatternFile = toml::from_str(text).map_err(|e| Error::PatternFile {
+                file: name.clone(),
+                problem: e.to_string(),
+            })?;
+            for id in &pf.disable {
+                let before = defs.len();
+                defs.retain(|(d, _)| &d.id != id);
+                if defs.len() == before {
+                    return Err(Error::PatternFile {
+                        file: name.clone(),
+                        problem: format!("disable: no pattern with id `{id}`"),
+                    });
+                }
+            }
+            let mut seen = BTreeSet::new();
+            for mut d in pf.patterns {
+                if !seen.insert(d.id.clone()) {
+                    return Err(Error::PatternFile {
+                        file: name.clone(),
+                        problem: format!("pattern `{}`: id defined twice in this file", d.id),
+                    });
+                }
+                if d.kind.is_none() {
+                    d.kind.clone_from(&pf.kind);
+                }
+                if let Some(pos) = defs.iter().position(|(o, _)| o.id == d.id) {
+                    defs[pos] = (d, name.clone());
+                } else {
+                    defs.push((d, name.clone()));
+                }
+            }
+        }
+        let rules = defs
+            .into_iter()
+            .map(|(d, origin)| compile(d, origin))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RuleSet { rules })
+    }
+
+    /// Keep only rules whose kind passes `keep`.
+    pub fn retain_kinds(&mut self, keep: impl Fn(&str) -> bool) {
+        self.rules.retain(|r| keep(&r.kind));
+    }
+
+    /// The distinct kinds, in rule order.
+    pub fn kinds(&self) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
+        for r in &self.rules {
+            if !out.iter().any(|k| *k == r.kind) {
+                out.push(r.kind.clone());
+            }
+        }
+        out
+    }
+}
+
+fn compile(d: PatternDef, origin: String) -> Result<Rule> {
+    let err = |problem: String| Error::PatternFile {
+        file: origin.clone(),
+        problem: format!("pattern `{}`: {problem}", d.id),
+    };
+    let kind = d.kind.clone().ok_or_else(|| err("no `kind` (in the pattern or the file)".into()))?;
+    if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(err(format!("kind `{kind}` must be lower_snake_case")));
+    }
+    let anchor = Anchor::parse(&d.anchor)
+        .ok_or_else(|| err(format!("anchor `{}` is not one of digit, at, colon, none", d.anchor)))?;
+    let validator = Validator::from_name(&d.validator)
+        .ok_or_else(|| err(format!("unknown validator `{}` (known: {})", d.validator, Validator::NAMES.join(", "))))?;
+    if !(0.0..=1.0).contains(&d.score) {
+        return Err(err(format!("score {} is outside [0, 1]", d.score)));
+    }
+    let syn = syntax::Config::new().unicode(false).utf8(false);
+    let regex = meta::Regex::builder()
+        .syntax(syn)
+        .configure(meta::Regex::config().utf8_empty(false))
+        .build(&d.regex)
+        .map_err(|e| err(format!("bad regex: {e}")))?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&d.regex)
+        .map_err(|e| err(format!("bad regex: {e}")))?;
+    let max_len = match (anchor, hir.properties().maximum_len()) {
+        (Anchor::None, m) => m.unwrap_or(usize::MAX),
+        (_, Some(m)) => m,
+        (_, None) => {
+            return Err(err(
+                "anchored patterns need a bounded regex (no unbounded `*`/`+`); use {m,n} or anchor = \"none\"".into(),
+            ))
+        }
+    };
+    if hir.properties().minimum_len() == Some(0) {
+        return Err(err("regex can match the empty string".into()));
+    }
+    let mut report_groups = Vec::new();
+    for g in &d.report_groups {
+        let idx = regex
+            .group_info()
+            .to_index(regex_automata::PatternID::ZERO, g)
+            .ok_or_else(|| err(format!("report_groups: no capture group named `{g}`")))?;
+        report_groups.push(idx);
+    }
+    let context = WordList::new(&d.context).map_err(&err)?;
+    let negative = WordList::new(&d.negative_context).map_err(&err)?;
+    if d.context_required && context.is_empty() {
+        return Err(err("context_required is set but `context` is empty".into()));
+    }
+    Ok(Rule {
+        id: Arc::from(d.id.as_str()),
+        kind: Arc::from(kind.as_str()),
+        description: d.description.clone().unwrap_or_default(),
+        regex,
+        anchor,
+        max_len,
+        validator,
+        score: d.score,
+        context,
+        negative,
+        context_before: d.context_before,
+        context_after: d.context_after,
+        context_boost: d.context_boost,
+        negative_penalty: d.negative_penalty,
+        context_required: d.context_required,
+        isolated: d.isolated,
+        report_groups,
+        def: d,
+        origin,
+    })
+}

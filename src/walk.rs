@@ -1,0 +1,173 @@
+//! Walking the roots: which files to scan, in a deterministic order.
+//!
+//! Built on `ignore` (ripgrep's walker): .gitignore/.ignore and
+//! `.piiscanignore` are honoured, hidden files skipped unless asked, globs
+//! from `-g`. With `--follow`, symlink loops are reported, not followed.
+//! The walk itself runs in parallel; the result is sorted by path so that
+//! output never depends on thread timing.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+
+use crate::error::{Error, Result};
+use crate::outcome::SkipReason;
+
+/// Walk settings.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Include hidden files and directories.
+    pub hidden: bool,
+    /// Do not honour ignore files.
+    pub no_ignore: bool,
+    /// Globs (`!` negates), as ripgrep's `-g`.
+    pub globs: Vec<String>,
+    /// Maximum depth below each root.
+    pub max_depth: Option<usize>,
+    /// Follow symbolic links.
+    pub follow: bool,
+    /// Walker threads.
+    pub threads: usize,
+}
+
+/// One file to scan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileEntry {
+    /// The path, as reached from the root given.
+    pub path: PathBuf,
+    /// The data store it belongs to (see [`store_of`]).
+    pub store: String,
+    /// Named explicitly on the command line (binary files are then scanned).
+    pub explicit: bool,
+}
+
+/// Something the walk could not enter or list.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalkProblem {
+    /// The path concerned, if known.
+    pub path: PathBuf,
+    /// The data store.
+    pub store: String,
+    /// Why.
+    pub reason: SkipReason,
+    /// Details (an OS error message; never file content).
+    pub detail: String,
+}
+
+/// The data store of `path` under `root`: the root's first-level folder, or
+/// the root itself for files directly in it (or a root that is a file).
+pub fn store_of(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut comps = rel.components();
+    match (comps.next(), comps.next()) {
+        (Some(first), Some(_)) => root.join(first).display().to_string(),
+        _ => root.display().to_string(),
+    }
+}
+
+/// Walk `roots`, returning sorted files and problems.
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Vec<WalkProblem>)> {
+    let files = Mutex::new(Vec::new());
+    let problems = Mutex::new(Vec::new());
+    for root in roots {
+        std::fs::symlink_metadata(root).map_err(|e| Error::Path { path: root.clone(), source: e })?;
+        let mut b = WalkBuilder::new(root);
+        b.hidden(!opts.hidden)
+            .ignore(!opts.no_ignore)
+            .git_ignore(!opts.no_ignore)
+            .git_global(!opts.no_ignore)
+            .git_exclude(!opts.no_ignore)
+            .parents(!opts.no_ignore)
+            .require_git(false)
+            .follow_links(opts.follow)
+            .max_depth(opts.max_depth)
+            .threads(opts.threads.max(1));
+        if !opts.no_ignore {
+            b.add_custom_ignore_filename(".piiscanignore");
+        }
+        if !opts.globs.is_empty() {
+            let mut ob = OverrideBuilder::new(root);
+            for g in &opts.globs {
+                ob.add(g).map_err(|e| Error::Config(format!("bad glob `{g}`: {e}")))?;
+            }
+            b.overrides(ob.build().map_err(|e| Error::Config(format!("bad globs: {e}")))?);
+        }
+        let root_is_file = std::fs::metadata(root).map(|m| m.is_file()).unwrap_or(false);
+        b.build_parallel().run(|| {
+            let files = &files;
+            let problems = &problems;
+            Box::new(move |res| {
+                match res {
+                    Ok(ent) => {
+                        let is_file = ent.file_type().is_some_and(|t| t.is_file())
+                            || (ent.path_is_symlink() && std::fs::metadata(ent.path()).is_ok_and(|m| m.is_file()) && opts.follow);
+                        if is_file {
+                            let explicit = ent.depth() == 0 && root_is_file;
+                            files.lock().unwrap_or_else(|p| p.into_inner()).push(FileEntry {
+                                path: ent.path().to_path_buf(),
+                                store: store_of(root, ent.path()),
+                                explicit,
+                            });
+                        }
+                    }
+                    Err(err) => {
+                        let (path, reason, detail) = classify(&err);
+                        let path = path.unwrap_or_else(|| root.clone());
+                        problems.lock().unwrap_or_else(|p| p.into_inner()).push(WalkProblem {
+                            store: store_of(root, &path),
+                            path,
+                            reason,
+                            detail,
+                        });
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+    }
+    let mut files = files.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut problems = problems.into_inner().unwrap_or_else(|p| p.into_inner());
+    files.sort();
+    files.dedup_by(|a, b| a.path == b.path);
+    problems.sort();
+    Ok((files, problems))
+}
+
+/// Turn an `ignore` error into a path, a reason and an OS message.
+fn classify(err: &ignore::Error) -> (Option<PathBuf>, SkipReason, String) {
+    match err {
+        ignore::Error::WithPath { path, err } => {
+            let (_, r, d) = classify(err);
+            (Some(path.clone()), r, d)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => classify(err),
+        ignore::Error::Loop { child, ancestor } => (
+            Some(child.clone()),
+            SkipReason::SymlinkLoop,
+            format!("symbolic link loop back to {}", ancestor.display()),
+        ),
+        ignore::Error::Io(e) => {
+            let reason = match e.kind() {
+                std::io::ErrorKind::NotFound => SkipReason::Vanished,
+                std::io::ErrorKind::PermissionDenied => SkipReason::Unreadable,
+                _ => SkipReason::WalkError,
+            };
+            (None, reason, e.to_string())
+        }
+        other => (None, SkipReason::WalkError, other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn stores() {
+        let r = Path::new("/mnt/share");
+        assert_eq!(store_of(r, Path::new("/mnt/share/hr/2020/a.csv")), "/mnt/share/hr");
+        assert_eq!(store_of(r, Path::new("/mnt/share/a.csv")), "/mnt/share");
+        assert_eq!(store_of(Path::new("x.txt"), Path::new("x.txt")), "x.txt");
+    }
+}
