@@ -40,7 +40,10 @@ impl Key {
         if let Ok(s) = std::fs::read_to_string(path) {
             let s = s.trim();
             if s.len() < 32 {
-                return Err(Error::Key(format!("{} is too short to be a key", path.display())));
+                return Err(Error::Key(format!(
+                    "{} is too short to be a key",
+                    path.display()
+                )));
             }
             return Ok(Key::from_secret(s));
         }
@@ -48,7 +51,8 @@ impl Key {
         getrandom::getrandom(&mut raw).map_err(|e| Error::Key(format!("no OS randomness: {e}")))?;
         let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Key(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Key(format!("{}: {e}", dir.display())))?;
         }
         write_private(path, &hex).map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
         Ok(Key::from_secret(&hex))
@@ -57,7 +61,8 @@ impl Key {
     /// Fingerprint of a normalised value of a kind: the first 8 bytes of
     /// HMAC-SHA256(key, kind || 0x00 || value), as 16 hex digits.
     pub fn fingerprint(&self, kind: &str, normalized: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
         mac.update(kind.as_bytes());
         mac.update(&[0]);
         mac.update(normalized.as_bytes());
@@ -70,7 +75,11 @@ impl Key {
 fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(s.as_bytes())
 }
 
@@ -88,7 +97,9 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
             format!("**** **** **** {last4}")
         }
         "email" => {
-            let Some((local, domain)) = normalized.split_once('@') else { return stars(value) };
+            let Some((local, domain)) = normalized.split_once('@') else {
+                return stars(value);
+            };
             let (host, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
             let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
             format!(
@@ -103,7 +114,13 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
         "phone" if normalized.starts_with('+') && normalized.len() > 8 => {
             // +44 77** ***123: country code, two digits, last three.
             let digits = &normalized[1..];
-            let cc_len = if digits.starts_with('1') || digits.starts_with('7') { 1 } else if digits.starts_with("44") || digits.len() <= 11 { 2 } else { 3 };
+            let cc_len = if digits.starts_with('1') || digits.starts_with('7') {
+                1
+            } else if digits.starts_with("44") || digits.len() <= 11 {
+                2
+            } else {
+                3
+            };
             let (cc, nsn) = digits.split_at(cc_len.min(digits.len()));
             let n = nsn.len();
             if n < 6 {
@@ -119,7 +136,9 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
 
 /// Every alphanumeric replaced by `*`.
 fn stars(v: &str) -> String {
-    v.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
+    v.chars()
+        .map(|c| if c.is_alphanumeric() { '*' } else { c })
+        .collect()
 }
 
 /// Alphanumerics masked except the last `keep`; separators kept.
@@ -149,10 +168,22 @@ mod tests {
     use super::*;
     #[test]
     fn masks() {
-        assert_eq!(mask("payment_card", "4111 1111 1111 1111", "4111111111111111"), "**** **** **** 1111");
-        assert_eq!(mask("email", "jane@example.com", "jane@example.com"), "j***@e******.com");
-        assert_eq!(mask("phone", "07700 900123", "+447700900123"), "+44 77** ***123");
-        assert_eq!(mask("uk_nino", "QQ 12 34 56 C", "QQ123456C"), "** ** ** *6 C");
+        assert_eq!(
+            mask("payment_card", "4111 1111 1111 1111", "4111111111111111"),
+            "**** **** **** 1111"
+        );
+        assert_eq!(
+            mask("email", "jane@example.com", "jane@example.com"),
+            "j***@e******.com"
+        );
+        assert_eq!(
+            mask("phone", "07700 900123", "+447700900123"),
+            "+44 77** ***123"
+        );
+        assert_eq!(
+            mask("uk_nino", "QQ 12 34 56 C", "QQ123456C"),
+            "** ** ** *6 C"
+        );
     }
     #[test]
     fn keyed() {

@@ -15,8 +15,8 @@ use std::time::{Instant, SystemTime};
 
 use crate::detect::{Engine, FieldContext, RawFinding};
 use crate::error::Result;
-use crate::fingerprint::{mask, Key};
 use crate::finding::Finding;
+use crate::fingerprint::{mask, Key};
 use crate::inventory::Inventory;
 use crate::outcome::{FileOutcome, SkipReason};
 use crate::read::{self, FileReader, Loaded, TextEncoding};
@@ -72,7 +72,12 @@ impl Scanner {
 
     /// Run the scan, feeding every outcome to `sink` in path order, and
     /// return the inventory (already given to `sink.finish`).
-    pub fn run(&self, sink: &mut dyn Sink, progress: &Progress, tick: &mut dyn FnMut(&Progress)) -> Result<Inventory> {
+    pub fn run(
+        &self,
+        sink: &mut dyn Sink,
+        progress: &Progress,
+        tick: &mut dyn FnMut(&Progress),
+    ) -> Result<Inventory> {
         let started = Instant::now();
         let (files, problems) = walk::walk(&self.cfg.roots, &self.cfg.walk)?;
         progress.total.store(files.len(), Ordering::Relaxed);
@@ -138,7 +143,9 @@ impl Scanner {
                 while let Some(o) = pending.remove(&want) {
                     progress.files.fetch_add(1, Ordering::Relaxed);
                     progress.bytes.fetch_add(o.size as usize, Ordering::Relaxed);
-                    progress.findings.fetch_add(o.findings.len(), Ordering::Relaxed);
+                    progress
+                        .findings
+                        .fetch_add(o.findings.len(), Ordering::Relaxed);
                     if !failed {
                         if let Err(e) = emit(&o, sink, &mut inv) {
                             result = Err(e);
@@ -186,7 +193,11 @@ impl Scanner {
             }
         }
         if meta.len() > self.cfg.max_filesize {
-            let d = format!("{} bytes is over --max-filesize {}", meta.len(), self.cfg.max_filesize);
+            let d = format!(
+                "{} bytes is over --max-filesize {}",
+                meta.len(),
+                self.cfg.max_filesize
+            );
             return skip(out, SkipReason::TooLarge, d);
         }
         let loaded = match reader.load(&entry.path, meta.len()) {
@@ -200,23 +211,38 @@ impl Scanner {
         if enc == TextEncoding::Bytes && !entry.explicit && read::looks_binary(bytes) {
             return skip(out, SkipReason::Binary, String::new());
         }
-        let ext = entry.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let ext = entry
+            .path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
         let mut raw: Vec<RawFinding> = Vec::new();
         match enc {
             TextEncoding::Bytes => {
-                let field = if csvish { FieldContext::sniff_csv(bytes, ext.as_deref() == Some("tsv")) } else { FieldContext::None };
+                let field = if csvish {
+                    FieldContext::sniff_csv(bytes, ext.as_deref() == Some("tsv"))
+                } else {
+                    FieldContext::None
+                };
                 let mut release = |pos: usize| {
                     if let Loaded::Mapped(m) = &loaded {
                         read::release(m, 0, pos.saturating_sub(1 << 20));
                     }
                 };
                 self.engine.scan(bytes, &field, &mut raw, &mut release);
-                out.findings = raw.into_iter().map(|r| self.finding(&r, bytes, r.start as u64, r.end as u64)).collect();
+                out.findings = raw
+                    .into_iter()
+                    .map(|r| self.finding(&r, bytes, r.start as u64, r.end as u64))
+                    .collect();
             }
             TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
                 let t = read::transcode_utf16(bytes, enc);
-                let field = if csvish { FieldContext::sniff_csv(&t.text, ext.as_deref() == Some("tsv")) } else { FieldContext::None };
+                let field = if csvish {
+                    FieldContext::sniff_csv(&t.text, ext.as_deref() == Some("tsv"))
+                } else {
+                    FieldContext::None
+                };
                 self.engine.scan(&t.text, &field, &mut raw, &mut |_| {});
                 out.findings = raw
                     .into_iter()

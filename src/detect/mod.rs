@@ -44,7 +44,10 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { prefilter: true, min_score: 0.5 }
+        EngineOptions {
+            prefilter: true,
+            min_score: 0.5,
+        }
     }
 }
 
@@ -102,10 +105,20 @@ impl Engine {
         }
         let mut pad = [(0, 0); 8];
         for (mask, p) in pad.iter_mut().enumerate() {
-            let m = (0..3).filter(|k| mask & (1 << k) != 0).map(|k| per_bit[1 << k]).max().unwrap_or(0);
+            let m = (0..3)
+                .filter(|k| mask & (1 << k) != 0)
+                .map(|k| per_bit[1 << k])
+                .max()
+                .unwrap_or(0);
             *p = (m.saturating_sub(1), m);
         }
-        Engine { rules, opts, class, pad, has_unanchored }
+        Engine {
+            rules,
+            opts,
+            class,
+            pad,
+            has_unanchored,
+        }
     }
 
     /// The rule set.
@@ -122,8 +135,17 @@ impl Engine {
     ///
     /// `progress(pos)` is called as the scan moves past `pos`, so a caller
     /// holding a memory map can release pages behind it.
-    pub fn scan(&self, hay: &[u8], field: &FieldContext, out: &mut Vec<RawFinding>, progress: &mut dyn FnMut(usize)) {
-        let mut st = State { cands: Vec::new(), cursor: Cursor::default() };
+    pub fn scan(
+        &self,
+        hay: &[u8],
+        field: &FieldContext,
+        out: &mut Vec<RawFinding>,
+        progress: &mut dyn FnMut(usize),
+    ) {
+        let mut st = State {
+            cands: Vec::new(),
+            cursor: Cursor::default(),
+        };
         if !self.opts.prefilter || self.has_unanchored {
             self.window(hay, 0, hay.len(), 0xff, field, &mut st, out);
             progress(hay.len());
@@ -163,7 +185,16 @@ impl Engine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn window(&self, hay: &[u8], ws: usize, we: usize, mask: u8, field: &FieldContext, st: &mut State, out: &mut Vec<RawFinding>) {
+    fn window(
+        &self,
+        hay: &[u8],
+        ws: usize,
+        we: usize,
+        mask: u8,
+        field: &FieldContext,
+        st: &mut State,
+        out: &mut Vec<RawFinding>,
+    ) {
         st.cands.clear();
         for (ri, rule) in self.rules.rules.iter().enumerate() {
             if mask != 0xff && rule.anchor.bit() & mask == 0 {
@@ -172,20 +203,39 @@ impl Engine {
             let input = Input::new(hay).range(ws..we);
             if rule.report_groups.is_empty() {
                 for m in rule.regex.find_iter(input) {
-                    self.consider(ri, rule, hay, m.start(), m.end(), None, field, &mut st.cands);
+                    self.consider(
+                        ri,
+                        rule,
+                        hay,
+                        m.start(),
+                        m.end(),
+                        None,
+                        field,
+                        &mut st.cands,
+                    );
                 }
             } else {
                 let mut caps = rule.regex.create_captures();
                 let mut at = ws;
                 while at < we {
-                    rule.regex.search_captures(&Input::new(hay).range(at..we), &mut caps);
+                    rule.regex
+                        .search_captures(&Input::new(hay).range(at..we), &mut caps);
                     let Some(m) = caps.get_match() else { break };
                     let groups: Vec<(usize, usize)> = rule
                         .report_groups
                         .iter()
                         .filter_map(|&g| caps.get_group(g).map(|sp| (sp.start, sp.end)))
                         .collect();
-                    self.consider(ri, rule, hay, m.start(), m.end(), Some(&groups), field, &mut st.cands);
+                    self.consider(
+                        ri,
+                        rule,
+                        hay,
+                        m.start(),
+                        m.end(),
+                        Some(&groups),
+                        field,
+                        &mut st.cands,
+                    );
                     at = m.end().max(at + 1);
                 }
             }
@@ -230,16 +280,21 @@ impl Engine {
             }
             None => rule.validator.check(hay, s, e),
         };
-        let Verdict::Accept(acc) = verdict else { return };
+        let Verdict::Accept(acc) = verdict else {
+            return;
+        };
         e -= acc.trim_end;
         let cs = s.saturating_sub(rule.context_before);
         let ce = (e + rule.context_after).min(hay.len());
-        let label = field.label(hay, s);
-        let positive = rule.context.any_in(hay, cs, ce) || label.is_some_and(|l| rule.context.any_in_text(l));
+        let (positive, negative) = match field.label(hay, s) {
+            // A column header names the field outright.
+            Some(l) if rule.context.any_in_text(l) => (true, false),
+            Some(l) if rule.negative.any_in_text(l) => (false, true),
+            _ => closest_cue(rule, hay, cs, s, e, ce),
+        };
         if rule.context_required && !positive {
             return;
         }
-        let negative = rule.negative.any_in(hay, cs, ce) || label.is_some_and(|l| rule.negative.any_in_text(l));
         let mut score = rule.score + acc.score_adj;
         if positive {
             score += rule.context_boost;
@@ -256,7 +311,36 @@ impl Engine {
             None => vec![(s, e)],
         };
         for (gs, ge) in spans {
-            cands.push(RawFinding { rule: ri, start: gs, end: ge, line: 0, column: 0, score, normalized: acc.normalized.clone() });
+            cands.push(RawFinding {
+                rule: ri,
+                start: gs,
+                end: ge,
+                line: 0,
+                column: 0,
+                score,
+                normalized: acc.normalized.clone(),
+            });
+        }
+    }
+}
+
+/// Which cue is nearest: the closest context word before the match decides
+/// ("DOB: 14/03/1982. Invoice date: 01/04/2024" makes only the first a
+/// birth date); with none before, the closest one after does.
+fn closest_cue(rule: &Rule, hay: &[u8], cs: usize, s: usize, e: usize, ce: usize) -> (bool, bool) {
+    let pb = rule.context.last_end(hay, cs, s);
+    let nb = rule.negative.last_end(hay, cs, s);
+    match (pb, nb) {
+        (Some(p), Some(n)) => (p >= n, n > p),
+        (Some(_), None) => (true, false),
+        (None, Some(_)) => (false, true),
+        (None, None) => {
+            let pa = rule.context.first_start(hay, e, ce);
+            let na = rule.negative.first_start(hay, e, ce);
+            match (pa, na) {
+                (Some(p), Some(n)) => (p <= n, n < p),
+                (p, n) => (p.is_some(), n.is_some()),
+            }
         }
     }
 }
@@ -312,7 +396,8 @@ fn isolated(hay: &[u8], s: usize, e: usize) -> bool {
         if word(n) {
             return false;
         }
-        if matches!(n, b'-' | b'.' | b'/' | b' ') && hay.get(e + 1).is_some_and(u8::is_ascii_digit) {
+        if matches!(n, b'-' | b'.' | b'/' | b' ') && hay.get(e + 1).is_some_and(u8::is_ascii_digit)
+        {
             return false;
         }
     }
@@ -321,7 +406,12 @@ fn isolated(hay: &[u8], s: usize, e: usize) -> bool {
 
 /// Sort by offset and keep, among overlapping candidates, the best one.
 fn resolve_overlaps(c: &mut Vec<RawFinding>) {
-    c.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+    c.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.rule.cmp(&b.rule))
+    });
     let better = |a: &RawFinding, b: &RawFinding| {
         a.score
             .total_cmp(&b.score)

@@ -54,7 +54,9 @@ pub fn shown_value(f: &Finding, opts: &ReportOptions) -> String {
 /// Replace control characters so a hostile file name or value cannot drive
 /// the terminal (escape sequences, carriage returns).
 pub fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 /// A sink that forwards to several.
@@ -78,7 +80,13 @@ impl<W: Write> Sink for Warnings<W> {
         if let Some((r, d)) = &o.skipped {
             if r.warns() {
                 let sep = if d.is_empty() { "" } else { ": " };
-                writeln!(self.0, "piiscan: warning: {}: skipped ({}){sep}{}", sanitize(&o.path.display().to_string()), r.code(), sanitize(d))?;
+                writeln!(
+                    self.0,
+                    "piiscan: warning: {}: skipped ({}){sep}{}",
+                    sanitize(&o.path.display().to_string()),
+                    r.code(),
+                    sanitize(d)
+                )?;
             }
         }
         Ok(())

@@ -22,7 +22,12 @@ impl<W: Write> TextReport<W> {
 fn kinds_line(s: &StoreStats) -> String {
     s.findings
         .iter()
-        .map(|(k, n)| format!("{k} {n} ({} distinct)", s.distinct.get(k).copied().unwrap_or(0)))
+        .map(|(k, n)| {
+            format!(
+                "{k} {n} ({} distinct)",
+                s.distinct.get(k).copied().unwrap_or(0)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -34,7 +39,15 @@ impl<W: Write> Sink for TextReport<W> {
         }
         let path = sanitize(&o.path.display().to_string());
         for f in &o.findings {
-            writeln!(self.out, "{path}:{}:{}  {}  {}  {:.2}", f.line, f.column, f.kind, shown_value(f, &self.opts), f.score)?;
+            writeln!(
+                self.out,
+                "{path}:{}:{}  {}  {}  {:.2}",
+                f.line,
+                f.column,
+                f.kind,
+                shown_value(f, &self.opts),
+                f.score
+            )?;
         }
         Ok(())
     }
@@ -48,7 +61,11 @@ impl<W: Write> Sink for TextReport<W> {
         writeln!(w, "==========================================")?;
         for (name, s) in &inv.stores {
             writeln!(w, "{}", sanitize(name))?;
-            writeln!(w, "  files: {} scanned, {} with personal data, {} skipped; {} bytes", s.files_scanned, s.files_with_pii, s.files_skipped, s.bytes)?;
+            writeln!(
+                w,
+                "  files: {} scanned, {} with personal data, {} skipped; {} bytes",
+                s.files_scanned, s.files_with_pii, s.files_skipped, s.bytes
+            )?;
             if !s.findings.is_empty() {
                 writeln!(w, "  found: {}", kinds_line(s))?;
             }
@@ -58,15 +75,31 @@ impl<W: Write> Sink for TextReport<W> {
         }
         let t = &inv.total;
         writeln!(w)?;
-        writeln!(w, "Total: {} findings in {} of {} files scanned", inv.total_findings(), t.files_with_pii, t.files_scanned)?;
+        writeln!(
+            w,
+            "Total: {} findings in {} of {} files scanned",
+            inv.total_findings(),
+            t.files_with_pii,
+            t.files_scanned
+        )?;
         if !t.findings.is_empty() {
             writeln!(w, "  {}", kinds_line(t))?;
         }
         if !inv.skipped.is_empty() {
-            let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            let sk: Vec<String> = inv
+                .skipped
+                .iter()
+                .map(|(r, n)| format!("{r} {n}"))
+                .collect();
             writeln!(w, "Skipped: {}", sk.join(", "))?;
         }
-        writeln!(w, "Scanned {:.1} MB in {:.2} s ({:.1} MB/s)", t.bytes as f64 / 1e6, inv.elapsed_secs, inv.mb_per_sec)?;
+        writeln!(
+            w,
+            "Scanned {:.1} MB in {:.2} s ({:.1} MB/s)",
+            t.bytes as f64 / 1e6,
+            inv.elapsed_secs,
+            inv.mb_per_sec
+        )?;
         w.flush()
     }
 }

@@ -75,6 +75,28 @@ impl WordList {
             .any(|m| word_boundary(hay, m.start(), m.end()))
     }
 
+    /// End of the last word in `hay[from..to]` (the cue closest to a match
+    /// that follows), if any.
+    pub fn last_end(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let ac = self.ac.as_ref()?;
+        let input = aho_corasick::Input::new(hay).range(from..to);
+        ac.find_overlapping_iter(input)
+            .filter(|m| word_boundary(hay, m.start(), m.end()))
+            .map(|m| m.end())
+            .max()
+    }
+
+    /// Start of the first word in `hay[from..to]` (the cue closest to a
+    /// match that precedes), if any.
+    pub fn first_start(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let ac = self.ac.as_ref()?;
+        let input = aho_corasick::Input::new(hay).range(from..to);
+        ac.find_overlapping_iter(input)
+            .filter(|m| word_boundary(hay, m.start(), m.end()))
+            .map(|m| m.start())
+            .min()
+    }
+
     /// Whether any word occurs in `text` (a header or key) at a boundary.
     pub fn any_in_text(&self, text: &[u8]) -> bool {
         self.any_in(text, 0, text.len())
@@ -216,7 +238,7 @@ impl RuleSet {
     pub fn kinds(&self) -> Vec<Arc<str>> {
         let mut out: Vec<Arc<str>> = Vec::new();
         for r in &self.rules {
-            if !out.iter().any(|k| *k == r.kind) {
+            if !out.contains(&r.kind) {
                 out.push(r.kind.clone());
             }
         }
@@ -229,14 +251,30 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
         file: origin.clone(),
         problem: format!("pattern `{}`: {problem}", d.id),
     };
-    let kind = d.kind.clone().ok_or_else(|| err("no `kind` (in the pattern or the file)".into()))?;
-    if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    let kind = d
+        .kind
+        .clone()
+        .ok_or_else(|| err("no `kind` (in the pattern or the file)".into()))?;
+    if kind.is_empty()
+        || !kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         return Err(err(format!("kind `{kind}` must be lower_snake_case")));
     }
-    let anchor = Anchor::parse(&d.anchor)
-        .ok_or_else(|| err(format!("anchor `{}` is not one of digit, at, colon, none", d.anchor)))?;
-    let validator = Validator::from_name(&d.validator)
-        .ok_or_else(|| err(format!("unknown validator `{}` (known: {})", d.validator, Validator::NAMES.join(", "))))?;
+    let anchor = Anchor::parse(&d.anchor).ok_or_else(|| {
+        err(format!(
+            "anchor `{}` is not one of digit, at, colon, none",
+            d.anchor
+        ))
+    })?;
+    let validator = Validator::from_name(&d.validator).ok_or_else(|| {
+        err(format!(
+            "unknown validator `{}` (known: {})",
+            d.validator,
+            Validator::NAMES.join(", ")
+        ))
+    })?;
     if !(0.0..=1.0).contains(&d.score) {
         return Err(err(format!("score {} is outside [0, 1]", d.score)));
     }

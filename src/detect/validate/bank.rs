@@ -3,7 +3,7 @@
 //! Rules with `report_groups` hand the validator the reported groups joined
 //! by `|`, in the order the pattern lists them: here sort code, then account.
 
-use super::{digits, Accept, Verdict};
+use super::{accept, digits, Verdict};
 
 pub(super) fn check(m: &[u8]) -> Verdict {
     let mut parts = m.split(|&b| b == b'|');
@@ -15,5 +15,5 @@ pub(super) fn check(m: &[u8]) -> Verdict {
         return Verdict::Reject;
     }
     // Both pieces share this value, hence one fingerprint per account.
-    Accept::new(format!("{s}{a}"))
+    accept(format!("{s}{a}"))
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use time::{Date, Month};
 
-use super::{Accept, Verdict};
+use super::{accept, Verdict};
 
 /// This year (UTC), read once per process.
 pub fn current_year() -> i32 {
@@ -19,7 +19,18 @@ pub fn current_year() -> i32 {
 
 fn month_from_name(t: &str) -> Option<u8> {
     const NAMES: [&str; 12] = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let t = t.to_ascii_lowercase();
     if t.len() < 3 {
@@ -54,11 +65,19 @@ pub fn parse_date(m: &[u8]) -> Option<Date> {
     let text = String::from_utf8_lossy(m);
     let mut nums: Vec<(u32, usize)> = Vec::new();
     let mut month: Option<u8> = None;
-    for tok in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()) {
+    for tok in text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
         let digits: String = tok.chars().take_while(char::is_ascii_digit).collect();
         if !digits.is_empty() {
             let suffix = &tok[digits.len()..];
-            if !suffix.is_empty() && !matches!(suffix.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th") {
+            if !suffix.is_empty()
+                && !matches!(
+                    suffix.to_ascii_lowercase().as_str(),
+                    "st" | "nd" | "rd" | "th"
+                )
+            {
                 return None;
             }
             nums.push((digits.parse().ok()?, digits.len()));
@@ -69,7 +88,9 @@ pub fn parse_date(m: &[u8]) -> Option<Date> {
         }
     }
     match (month, nums.as_slice()) {
-        (Some(mo), [(d, dl), (y, yl)]) if *dl <= 2 && (*yl == 4 || *yl == 2) => make(full_year(*y, *yl), u32::from(mo), *d),
+        (Some(mo), [(d, dl), (y, yl)]) if *dl <= 2 && (*yl == 4 || *yl == 2) => {
+            make(full_year(*y, *yl), u32::from(mo), *d)
+        }
         (None, [(y, 4), (mo, _), (d, _)]) => make(*y as i32, *mo, *d),
         (None, [(a, _), (b, _), (y, yl)]) if *yl == 4 || *yl == 2 => {
             let y = full_year(*y, *yl);
@@ -79,32 +100,67 @@ pub fn parse_date(m: &[u8]) -> Option<Date> {
     }
 }
 
-pub(super) fn check(m: &[u8]) -> Verdict {
-    let Some(d) = parse_date(m) else { return Verdict::Reject };
+/// A date followed by a clock time (`2024-03-10 19:15:15`, `…T10:22`) is a
+/// timestamp: an event, not a birth.
+fn followed_by_time(after: &[u8]) -> bool {
+    let a = match after.first() {
+        Some(b' ' | b'T' | b'_') => &after[1..],
+        _ => return false,
+    };
+    let digits = a.iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=2).contains(&digits)
+        && a.get(digits) == Some(&b':')
+        && a.get(digits + 1).is_some_and(u8::is_ascii_digit)
+}
+
+pub(super) fn check(hay: &[u8], s: usize, e: usize) -> Verdict {
+    let m = &hay[s..e];
+    if followed_by_time(&hay[e..hay.len().min(e + 8)]) {
+        return Verdict::Reject;
+    }
+    let Some(d) = parse_date(m) else {
+        return Verdict::Reject;
+    };
     let cy = current_year();
     if d.year() < 1900 || d.year() > cy {
         return Verdict::Reject;
     }
-    Accept::new(format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+    accept(format!(
+        "{:04}-{:02}-{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     fn iso(s: &str) -> Option<String> {
-        match check(s.as_bytes()) {
+        match check(s.as_bytes(), 0, s.len()) {
             Verdict::Accept(a) => Some(a.normalized),
             Verdict::Reject => None,
         }
     }
     #[test]
     fn forms() {
-        for s in ["14/03/1982", "14.03.82", "1982-03-14", "14 March 1982", "14th of March 1982", "March 14, 1982", "Mar 14th 1982", "03/14/1982"] {
+        for s in [
+            "14/03/1982",
+            "14.03.82",
+            "1982-03-14",
+            "14 March 1982",
+            "14th of March 1982",
+            "March 14, 1982",
+            "Mar 14th 1982",
+            "03/14/1982",
+        ] {
             assert_eq!(iso(s).as_deref(), Some("1982-03-14"), "{s}");
         }
         assert_eq!(iso("3rd March 1982").as_deref(), Some("1982-03-03"));
         assert_eq!(iso("31/02/1982"), None);
         assert_eq!(iso("14/03/1850"), None);
         assert_eq!(iso("14/13/2099"), None);
+        let ts = b"2024-03-10 19:15:15";
+        assert_eq!(check(ts, 0, 10), Verdict::Reject);
     }
 }

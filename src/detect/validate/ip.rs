@@ -7,9 +7,11 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{Accept, Verdict};
+use super::{accept_adjusted, Verdict};
 
-const LOW: f32 = -0.45;
+/// Enough to keep a non-routable address below the default threshold even
+/// with a context word (`terminal_ip`).
+const LOW: f32 = -0.6;
 
 pub(super) fn check_v4(hay: &[u8], s: usize, e: usize) -> Verdict {
     let m = &hay[s..e];
@@ -17,7 +19,9 @@ pub(super) fn check_v4(hay: &[u8], s: usize, e: usize) -> Verdict {
     if text.split('.').any(|o| o.len() > 1 && o.starts_with('0')) {
         return Verdict::Reject;
     }
-    let Ok(ip) = text.parse::<Ipv4Addr>() else { return Verdict::Reject };
+    let Ok(ip) = text.parse::<Ipv4Addr>() else {
+        return Verdict::Reject;
+    };
     // Part of a longer dotted run: "1.2.3.4.5" or "5.1.2.3.4".
     let before = |k: usize| if s >= k { Some(hay[s - k]) } else { None };
     let after = |k: usize| hay.get(e + k - 1).copied();
@@ -35,8 +39,13 @@ pub(super) fn check_v4(hay: &[u8], s: usize, e: usize) -> Verdict {
     }
     let o = ip.octets();
     let shared = o[0] == 100 && (64..128).contains(&o[1]);
-    let adj = if ip.is_private() || ip.is_link_local() || ip.is_multicast() || shared || o[0] >= 240 { LOW } else { 0.0 };
-    Accept::adjusted(ip.to_string(), adj)
+    let adj = if ip.is_private() || ip.is_link_local() || ip.is_multicast() || shared || o[0] >= 240
+    {
+        LOW
+    } else {
+        0.0
+    };
+    accept_adjusted(ip.to_string(), adj)
 }
 
 pub(super) fn check_v6(m: &[u8]) -> Verdict {
@@ -45,7 +54,9 @@ pub(super) fn check_v6(m: &[u8]) -> Verdict {
     if addr.matches(':').count() < 2 || !addr.bytes().any(|b| b.is_ascii_digit()) {
         return Verdict::Reject;
     }
-    let Ok(ip) = addr.parse::<Ipv6Addr>() else { return Verdict::Reject };
+    let Ok(ip) = addr.parse::<Ipv6Addr>() else {
+        return Verdict::Reject;
+    };
     if ip.is_loopback() || ip.is_unspecified() {
         return Verdict::Reject;
     }
@@ -56,7 +67,7 @@ pub(super) fn check_v6(m: &[u8]) -> Verdict {
     }
     let seg0 = ip.segments()[0];
     let local = (seg0 & 0xffc0) == 0xfe80 || (seg0 & 0xfe00) == 0xfc00 || (seg0 & 0xff00) == 0xff00;
-    Accept::adjusted(ip.to_string(), if local { LOW } else { 0.0 })
+    accept_adjusted(ip.to_string(), if local { LOW } else { 0.0 })
 }
 
 #[cfg(test)]
@@ -78,8 +89,14 @@ mod tests {
     }
     #[test]
     fn ipv6() {
-        assert!(matches!(check_v6(b"2a00:1450:4009:81f::200e"), Verdict::Accept(_)));
-        assert!(matches!(check_v6(b"fe80::1ff:fe23:4567:890a%eth0"), Verdict::Accept(_)));
+        assert!(matches!(
+            check_v6(b"2a00:1450:4009:81f::200e"),
+            Verdict::Accept(_)
+        ));
+        assert!(matches!(
+            check_v6(b"fe80::1ff:fe23:4567:890a%eth0"),
+            Verdict::Accept(_)
+        ));
         assert_eq!(check_v6(b"10:22:01"), Verdict::Reject);
         assert_eq!(check_v6(b"::1"), Verdict::Reject);
     }

@@ -41,15 +41,22 @@ pub struct Accept {
     pub trim_end: usize,
 }
 
-impl Accept {
-    /// Accept with a normalised value and no adjustments.
-    pub fn new(normalized: impl Into<String>) -> Verdict {
-        Verdict::Accept(Accept { normalized: normalized.into(), score_adj: 0.0, trim_end: 0 })
-    }
-    /// Accept with a score adjustment.
-    pub fn adjusted(normalized: impl Into<String>, score_adj: f32) -> Verdict {
-        Verdict::Accept(Accept { normalized: normalized.into(), score_adj, trim_end: 0 })
-    }
+/// Accept with a normalised value and no adjustments.
+pub fn accept(normalized: impl Into<String>) -> Verdict {
+    Verdict::Accept(Accept {
+        normalized: normalized.into(),
+        score_adj: 0.0,
+        trim_end: 0,
+    })
+}
+
+/// Accept with a score adjustment.
+pub fn accept_adjusted(normalized: impl Into<String>, score_adj: f32) -> Verdict {
+    Verdict::Accept(Accept {
+        normalized: normalized.into(),
+        score_adj,
+        trim_end: 0,
+    })
 }
 
 /// The validators known to pattern files, by name.
@@ -85,7 +92,8 @@ pub enum Validator {
 impl Validator {
     /// Names accepted in pattern files.
     pub const NAMES: &'static [&'static str] = &[
-        "none", "email", "phone", "card", "nino", "nhs", "iban", "bank", "postcode", "ipv4", "ipv6", "date",
+        "none", "email", "phone", "card", "nino", "nhs", "iban", "bank", "postcode", "ipv4",
+        "ipv6", "date",
     ];
 
     /// Look a validator up by name.
@@ -111,7 +119,7 @@ impl Validator {
     pub fn check(self, hay: &[u8], start: usize, end: usize) -> Verdict {
         let m = &hay[start..end];
         match self {
-            Validator::None => Accept::new(String::from_utf8_lossy(m).to_ascii_uppercase()),
+            Validator::None => accept(String::from_utf8_lossy(m).to_ascii_uppercase()),
             Validator::Email => email::check(hay, start, end),
             Validator::Phone => phone::check(m),
             Validator::Card => card::check(m),
@@ -122,14 +130,17 @@ impl Validator {
             Validator::Postcode => postcode::check(m),
             Validator::Ipv4 => ip::check_v4(hay, start, end),
             Validator::Ipv6 => ip::check_v6(m),
-            Validator::Date => date::check(m),
+            Validator::Date => date::check(hay, start, end),
         }
     }
 }
 
 /// The ASCII digits of `m`, as a string.
 pub(crate) fn digits(m: &[u8]) -> String {
-    m.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect()
+    m.iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|&b| b as char)
+        .collect()
 }
 
 /// The Luhn (mod 10) check used by payment cards.

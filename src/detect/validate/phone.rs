@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use rlibphonenumber::PhoneNumber;
 
-use super::{digits, Accept, Verdict};
+use super::{accept, digits, Verdict};
 
 /// Drama ranges as (national significant number prefix, first, last) over
 /// the full NSN (digits after the leading 0), inclusive.
@@ -35,7 +35,9 @@ fn drama_ranges() -> &'static Vec<(u64, u64)> {
 
 /// Whether a UK national significant number is in an Ofcom drama range.
 pub fn is_drama_number(nsn: &str) -> bool {
-    let Ok(n) = nsn.parse::<u64>() else { return false };
+    let Ok(n) = nsn.parse::<u64>() else {
+        return false;
+    };
     nsn.len() >= 9 && drama_ranges().iter().any(|&(a, b)| (a..=b).contains(&n))
 }
 
@@ -47,7 +49,10 @@ fn valid_intl(e164_digits: &str) -> bool {
 /// valid UK or international number.
 pub fn normalise_phone(m: &[u8]) -> Option<String> {
     let d = digits(m);
-    let first = m.iter().position(|b| !matches!(b, b'(' | b' ')).map_or(b'0', |i| m[i]);
+    let first = m
+        .iter()
+        .position(|b| !matches!(b, b'(' | b' '))
+        .map_or(b'0', |i| m[i]);
     // Country code and national significant number.
     let (cc_and_rest, intl) = if first == b'+' {
         (d.as_str(), true)
@@ -86,7 +91,7 @@ fn uk(nsn: &str) -> Option<String> {
 
 pub(super) fn check(m: &[u8]) -> Verdict {
     match normalise_phone(m) {
-        Some(e164) => Accept::new(e164),
+        Some(e164) => accept(e164),
         None => Verdict::Reject,
     }
 }
@@ -96,11 +101,26 @@ mod tests {
     use super::*;
     #[test]
     fn uk_forms() {
-        for s in ["07700 900123", "+44 (0)20 7946 0123", "0044 7700 900123", "447700900123", "(01632) 960123", "0161-496-0123", "+44 7911 123456", "020 7946 0999"] {
+        for s in [
+            "07700 900123",
+            "+44 (0)20 7946 0123",
+            "0044 7700 900123",
+            "447700900123",
+            "(01632) 960123",
+            "0161-496-0123",
+            "+44 7911 123456",
+            "020 7946 0999",
+        ] {
             assert!(normalise_phone(s.as_bytes()).is_some(), "{s}");
         }
-        assert_eq!(normalise_phone(b"07700 900123").as_deref(), Some("+447700900123"));
-        assert_eq!(normalise_phone(b"+44 (0)20 7946 0123").as_deref(), Some("+442079460123"));
+        assert_eq!(
+            normalise_phone(b"07700 900123").as_deref(),
+            Some("+447700900123")
+        );
+        assert_eq!(
+            normalise_phone(b"+44 (0)20 7946 0123").as_deref(),
+            Some("+442079460123")
+        );
     }
     #[test]
     fn international_and_bad() {

@@ -1,0 +1,166 @@
+//! Detection quality on the labelled fixtures: precision, recall and F1 per
+//! kind against `fixtures/gold.jsonl`, with floors that only ever go up.
+//!
+//! A finding counts as a true positive only if its kind and exact byte span
+//! match a gold span. Run with `cargo test --test accuracy -- --nocapture` to
+//! see the table.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use piiscan::detect::{Engine, EngineOptions};
+use piiscan::fingerprint::Key;
+use piiscan::inventory::Inventory;
+use piiscan::outcome::FileOutcome;
+use piiscan::report::Sink;
+use piiscan::rules::RuleSet;
+use piiscan::scan::{Progress, ScanConfig, Scanner};
+use piiscan::walk::WalkOptions;
+
+/// (precision, recall) floors per kind.
+const FLOORS: &[(&str, f64, f64)] = &[
+    ("email", 0.95, 0.95),
+    ("ip_address", 0.95, 0.95),
+    ("payment_card", 0.95, 0.95),
+    ("uk_nino", 0.95, 0.95),
+    ("iban", 0.95, 0.95),
+    ("nhs_number", 0.95, 0.95),
+    ("phone", 0.90, 0.90),
+    ("uk_postcode", 0.90, 0.90),
+    ("uk_bank_account", 0.90, 0.90),
+    ("date_of_birth", 0.90, 0.90),
+];
+
+type Span = (String, String, u64, u64);
+
+struct Collect(Vec<Span>);
+
+impl Sink for Collect {
+    fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
+        let rel = o
+            .path
+            .strip_prefix(fixtures())
+            .unwrap_or(&o.path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        for f in &o.findings {
+            self.0
+                .push((rel.clone(), f.kind.to_string(), f.start, f.end));
+        }
+        Ok(())
+    }
+    fn finish(&mut self, _: &Inventory) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn gold() -> BTreeSet<Span> {
+    let text = std::fs::read_to_string(fixtures().join("gold.jsonl")).expect("fixtures/gold.jsonl");
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["path"].as_str().unwrap().to_string(),
+                v["kind"].as_str().unwrap().to_string(),
+                v["start"].as_u64().unwrap(),
+                v["end"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn scan_fixtures() -> Vec<Span> {
+    let engine = Engine::new(
+        Arc::new(RuleSet::builtin().unwrap()),
+        EngineOptions::default(),
+    );
+    let cfg = ScanConfig {
+        roots: vec![fixtures()],
+        walk: WalkOptions {
+            threads: 2,
+            globs: vec!["!generate.py".into(), "!gold.jsonl".into()],
+            ..Default::default()
+        },
+        max_filesize: u64::MAX,
+        modified_before: None,
+        threads: 2,
+        mmap: true,
+    };
+    let scanner = Scanner::new(engine, Key::from_secret("accuracy-test"), cfg);
+    let mut sink = Collect(Vec::new());
+    scanner
+        .run(&mut sink, &Progress::default(), &mut |_| {})
+        .unwrap();
+    sink.0
+}
+
+#[test]
+fn accuracy_floors_per_kind() {
+    let gold = gold();
+    let found: BTreeSet<Span> = scan_fixtures().into_iter().collect();
+    let mut table: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for (kind, _, _) in FLOORS.iter().map(|(k, p, r)| (*k, p, r)) {
+        let g: BTreeSet<&Span> = gold.iter().filter(|s| s.1 == kind).collect();
+        let f: BTreeSet<&Span> = found.iter().filter(|s| s.1 == kind).collect();
+        let tp = g.intersection(&f).count();
+        table.insert(kind, (tp, f.len() - tp, g.len() - tp));
+    }
+    println!("\n| kind | gold | found | TP | FP | FN | precision | recall | F1 |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut failures = Vec::new();
+    for &(kind, pf, rf) in FLOORS {
+        let (tp, fp, fnn) = table[kind];
+        let p = if tp + fp == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fp) as f64
+        };
+        let r = if tp + fnn == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fnn) as f64
+        };
+        let f1 = if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        };
+        println!(
+            "| {kind} | {} | {} | {tp} | {fp} | {fnn} | {p:.3} | {r:.3} | {f1:.3} |",
+            tp + fnn,
+            tp + fp
+        );
+        assert!(
+            tp + fnn >= 5,
+            "{kind}: fewer than 5 gold spans; the fixtures do not test it"
+        );
+        if p < pf || r < rf {
+            failures.push(format!(
+                "{kind}: precision {p:.3} (floor {pf}), recall {r:.3} (floor {rf})"
+            ));
+        }
+    }
+    // Show the mistakes, so a failing floor says what to look at (fixtures are synthetic).
+    if !failures.is_empty() || std::env::var_os("PIISCAN_ACCURACY_DETAIL").is_some() {
+        for s in found
+            .difference(&gold)
+            .filter(|s| table.contains_key(s.1.as_str()))
+        {
+            println!("FP {s:?}");
+        }
+        for s in gold.difference(&found) {
+            println!("FN {s:?}");
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "accuracy floors not met:\n{}",
+        failures.join("\n")
+    );
+}
