@@ -1,0 +1,214 @@
+//! Equivalence: the same findings whatever the thread count, with memory
+//! maps or plain reads, and with the anchor prefilter on or off.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use piiscan::detect::{Engine, EngineOptions, FieldContext, RawFinding};
+use piiscan::fingerprint::Key;
+use piiscan::outcome::SkipReason;
+use piiscan::read::FileReader;
+use piiscan::rules::RuleSet;
+use piiscan::scan::{ScanConfig, Scanner};
+use piiscan::walk::{FileEntry, WalkOptions};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn run(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_piiscan"))
+        .args(args)
+        .env("PIISCAN_KEY", "eq")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn same_output_with_one_or_two_threads() {
+    let f = fixtures();
+    let f = f.to_str().unwrap();
+    let one = run(&["scan", "--format", "jsonl", "-j1", f]);
+    let two = run(&["scan", "--format", "jsonl", "-j2", f]);
+    let eight = run(&["scan", "--format", "jsonl", "-j8", f]);
+    assert!(one.lines().count() > 1000);
+    assert_eq!(one, two);
+    assert_eq!(one, eight);
+}
+
+#[test]
+fn same_output_with_prefilter_off_on_fixtures() {
+    let f = fixtures();
+    let f = f.to_str().unwrap();
+    assert_eq!(
+        run(&["scan", "--format", "jsonl", f]),
+        run(&["scan", "--format", "jsonl", "--no-prefilter", f])
+    );
+}
+
+/// Files of at least 16 MiB are memory-mapped; `--no-mmap` reads them.
+#[test]
+fn same_output_with_mmap_and_read() {
+    let d = tempfile::tempdir().unwrap();
+    let mut big = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for sub in ["letters", "chats", "logs", "exports"] {
+        for e in std::fs::read_dir(fixtures().join(sub)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    files.sort();
+    while big.len() < 20 << 20 {
+        for p in &files {
+            let b = std::fs::read(p).unwrap();
+            if !b.starts_with(&[0xFF, 0xFE]) {
+                big.extend_from_slice(&b);
+            }
+        }
+    }
+    let p = d.path().join("big.txt");
+    std::fs::write(&p, &big).unwrap();
+    let p = p.to_str().unwrap();
+    let mapped = run(&["scan", "--format", "jsonl", p]);
+    let read = run(&["scan", "--format", "jsonl", "--no-mmap", p]);
+    assert!(mapped.lines().count() > 10_000);
+    assert_eq!(mapped, read);
+}
+
+/// Adversarial random text dense in anchors, separators and near-misses;
+/// with every score kept (min 0) so that low-scoring candidates count too.
+#[test]
+fn same_findings_with_prefilter_on_and_off_on_random_text() {
+    let tokens: &[&str] = &[
+        "0",
+        "07700",
+        "900123",
+        "44",
+        "+44",
+        " ",
+        " ",
+        "-",
+        ".",
+        "/",
+        ":",
+        "::",
+        "@",
+        "%40",
+        "\n",
+        "(0)",
+        "(",
+        ")",
+        "jane",
+        "doe",
+        "example",
+        ".com",
+        ".co.uk",
+        "dob",
+        "born",
+        "sort code",
+        "account",
+        "12-34-56",
+        "12345678",
+        "4111",
+        "1111",
+        "GB82",
+        "WEST",
+        "SW1A",
+        "1AA",
+        "M1",
+        "QQ",
+        "AB",
+        "123456",
+        "C",
+        "943",
+        "476",
+        "5919",
+        "2001",
+        "db8",
+        "fe80",
+        "81.2.69.160",
+        "1982",
+        "March",
+        "14th",
+        "of",
+        "nhs",
+        "iban",
+        "x",
+        "Z",
+        "\u{e9}",
+        "\u{ff}",
+        "card",
+        "phone",
+        "ip",
+        "10",
+        "255",
+        "v5",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut text = String::new();
+    while text.len() < 400_000 {
+        text.push_str(tokens[(next() % tokens.len() as u64) as usize]);
+    }
+    let rules = Arc::new(RuleSet::builtin().unwrap());
+    let scan = |prefilter: bool| {
+        let e = Engine::new(
+            rules.clone(),
+            EngineOptions {
+                prefilter,
+                min_score: 0.0,
+            },
+        );
+        let mut out: Vec<RawFinding> = Vec::new();
+        e.scan(text.as_bytes(), &FieldContext::None, &mut out, &mut |_| {});
+        out
+    };
+    let on = scan(true);
+    let off = scan(false);
+    assert!(
+        on.len() > 100,
+        "the random text should produce findings ({})",
+        on.len()
+    );
+    assert_eq!(on, off);
+}
+
+#[test]
+fn file_deleted_after_the_walk_is_reported_as_vanished() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("gone.txt");
+    std::fs::write(&p, "x").unwrap();
+    let entry = FileEntry {
+        path: p.clone(),
+        store: d.path().display().to_string(),
+        explicit: false,
+    };
+    std::fs::remove_file(&p).unwrap();
+    let engine = Engine::new(
+        Arc::new(RuleSet::builtin().unwrap()),
+        EngineOptions::default(),
+    );
+    let cfg = ScanConfig {
+        roots: vec![d.path().to_path_buf()],
+        walk: WalkOptions::default(),
+        max_filesize: u64::MAX,
+        modified_before: None,
+        threads: 1,
+        mmap: true,
+    };
+    let s = Scanner::new(engine, Key::from_secret("k"), cfg);
+    let o = s.scan_file(&entry, &mut FileReader::new(true));
+    assert_eq!(o.skipped.as_ref().map(|s| s.0), Some(SkipReason::Vanished));
+}
