@@ -40,10 +40,7 @@ impl Key {
         if let Ok(s) = std::fs::read_to_string(path) {
             let s = s.trim();
             if s.len() < 32 {
-                return Err(Error::Key(format!(
-                    "{} is too short to be a key",
-                    path.display()
-                )));
+                return Err(Error::Key(format!("{} is too short to be a key", path.display())));
             }
             return Ok(Key::from_secret(s));
         }
@@ -51,8 +48,7 @@ impl Key {
         getrandom::getrandom(&mut raw).map_err(|e| Error::Key(format!("no OS randomness: {e}")))?;
         let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::Key(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::Key(format!("{}: {e}", dir.display())))?;
         }
         write_private(path, &hex).map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
         Ok(Key::from_secret(&hex))
@@ -61,8 +57,7 @@ impl Key {
     /// Fingerprint of a normalised value of a kind: the first 8 bytes of
     /// HMAC-SHA256(key, kind || 0x00 || value), as 16 hex digits.
     pub fn fingerprint(&self, kind: &str, normalized: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
         mac.update(kind.as_bytes());
         mac.update(&[0]);
         mac.update(normalized.as_bytes());
@@ -75,11 +70,7 @@ impl Key {
 fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(s.as_bytes())
 }
 
@@ -136,9 +127,7 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
 
 /// Every alphanumeric replaced by `*`.
 fn stars(v: &str) -> String {
-    v.chars()
-        .map(|c| if c.is_alphanumeric() { '*' } else { c })
-        .collect()
+    v.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
 }
 
 /// Alphanumerics masked except the last `keep`; separators kept.
@@ -168,22 +157,10 @@ mod tests {
     use super::*;
     #[test]
     fn masks() {
-        assert_eq!(
-            mask("payment_card", "4111 1111 1111 1111", "4111111111111111"),
-            "**** **** **** 1111"
-        );
-        assert_eq!(
-            mask("email", "jane@example.com", "jane@example.com"),
-            "j***@e******.com"
-        );
-        assert_eq!(
-            mask("phone", "07700 900123", "+447700900123"),
-            "+44 77** ***123"
-        );
-        assert_eq!(
-            mask("uk_nino", "QQ 12 34 56 C", "QQ123456C"),
-            "** ** ** *6 C"
-        );
+        assert_eq!(mask("payment_card", "4111 1111 1111 1111", "4111111111111111"), "**** **** **** 1111");
+        assert_eq!(mask("email", "jane@example.com", "jane@example.com"), "j***@e******.com");
+        assert_eq!(mask("phone", "07700 900123", "+447700900123"), "+44 77** ***123");
+        assert_eq!(mask("uk_nino", "QQ 12 34 56 C", "QQ123456C"), "** ** ** *6 C");
     }
     #[test]
     fn keyed() {

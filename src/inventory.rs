@@ -66,16 +66,8 @@ impl Inventory {
     /// Fill derived fields once all files are in.
     pub fn finish(&mut self, elapsed: Duration) {
         self.elapsed_secs = elapsed.as_secs_f64();
-        self.mb_per_sec = if self.elapsed_secs > 0.0 {
-            self.total.bytes as f64 / 1e6 / self.elapsed_secs
-        } else {
-            0.0
-        };
-        for s in self
-            .stores
-            .values_mut()
-            .chain(std::iter::once(&mut self.total))
-        {
+        self.mb_per_sec = if self.elapsed_secs > 0.0 { self.total.bytes as f64 / 1e6 / self.elapsed_secs } else { 0.0 };
+        for s in self.stores.values_mut().chain(std::iter::once(&mut self.total)) {
             s.finish();
         }
     }
@@ -100,10 +92,7 @@ impl StoreStats {
         self.files_with_pii += 1;
         for f in &o.findings {
             *self.findings.entry(f.kind.to_string()).or_default() += 1;
-            self.fps
-                .entry(f.kind.to_string())
-                .or_default()
-                .insert(f.fingerprint.clone());
+            self.fps.entry(f.kind.to_string()).or_default().insert(f.fingerprint.clone());
         }
         if let Some(m) = o.modified {
             self.oldest = Some(self.oldest.map_or(m, |x| x.min(m)));
@@ -112,11 +101,7 @@ impl StoreStats {
     }
 
     fn finish(&mut self) {
-        self.distinct = self
-            .fps
-            .iter()
-            .map(|(k, v)| (k.clone(), v.len() as u64))
-            .collect();
+        self.distinct = self.fps.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect();
         self.oldest_modified = self.oldest.map(rfc3339);
         self.newest_modified = self.newest.map(rfc3339);
     }
@@ -126,7 +111,5 @@ impl StoreStats {
 pub fn rfc3339(t: SystemTime) -> String {
     let dt = time::OffsetDateTime::from(t);
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    dt.to_offset(time::UtcOffset::UTC)
-        .format(&fmt)
-        .unwrap_or_default()
+    dt.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap_or_default()
 }

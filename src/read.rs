@@ -31,10 +31,7 @@ pub struct FileReader {
 impl FileReader {
     /// A reader; `use_mmap = false` always reads into the buffer.
     pub fn new(use_mmap: bool) -> FileReader {
-        FileReader {
-            buf: Vec::new(),
-            use_mmap,
-        }
+        FileReader { buf: Vec::new(), use_mmap }
     }
 
     /// Load `path`, whose size is expected to be `size`.
@@ -81,9 +78,7 @@ pub fn release(map: &Mmap, from: usize, to: usize) {
         // SAFETY: DontNeed on a read-only, file-backed private mapping only
         // drops our resident pages; later reads fault them back in from the
         // file, so the slice stays valid.
-        let _ = unsafe {
-            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
-        };
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from) };
     }
 }
 
@@ -145,17 +140,18 @@ impl Transcoded {
 pub fn transcode_utf16(bytes: &[u8], enc: TextEncoding) -> Transcoded {
     let le = enc == TextEncoding::Utf16Le;
     let body = &bytes[2.min(bytes.len())..];
-    let units = body.chunks_exact(2).map(|c| {
-        if le {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    let mut out = Transcoded {
-        text: Vec::with_capacity(body.len() / 2 + 16),
-        map: Vec::with_capacity(body.len() / 2 + 16),
-    };
+    let units =
+        body.chunks_exact(2).map(
+            |c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            },
+        );
+    let mut out =
+        Transcoded { text: Vec::with_capacity(body.len() / 2 + 16), map: Vec::with_capacity(body.len() / 2 + 16) };
     let mut off: u64 = 2;
     let mut buf = [0u8; 4];
     for r in char::decode_utf16(units) {

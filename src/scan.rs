@@ -72,12 +72,7 @@ impl Scanner {
 
     /// Run the scan, feeding every outcome to `sink` in path order, and
     /// return the inventory (already given to `sink.finish`).
-    pub fn run(
-        &self,
-        sink: &mut dyn Sink,
-        progress: &Progress,
-        tick: &mut dyn FnMut(&Progress),
-    ) -> Result<Inventory> {
+    pub fn run(&self, sink: &mut dyn Sink, progress: &Progress, tick: &mut dyn FnMut(&Progress)) -> Result<Inventory> {
         let started = Instant::now();
         let (files, problems) = walk::walk(&self.cfg.roots, &self.cfg.walk)?;
         progress.total.store(files.len(), Ordering::Relaxed);
@@ -143,9 +138,7 @@ impl Scanner {
                 while let Some(o) = pending.remove(&want) {
                     progress.files.fetch_add(1, Ordering::Relaxed);
                     progress.bytes.fetch_add(o.size as usize, Ordering::Relaxed);
-                    progress
-                        .findings
-                        .fetch_add(o.findings.len(), Ordering::Relaxed);
+                    progress.findings.fetch_add(o.findings.len(), Ordering::Relaxed);
                     if !failed {
                         if let Err(e) = emit(&o, sink, &mut inv) {
                             result = Err(e);
@@ -193,11 +186,7 @@ impl Scanner {
             }
         }
         if meta.len() > self.cfg.max_filesize {
-            let d = format!(
-                "{} bytes is over --max-filesize {}",
-                meta.len(),
-                self.cfg.max_filesize
-            );
+            let d = format!("{} bytes is over --max-filesize {}", meta.len(), self.cfg.max_filesize);
             return skip(out, SkipReason::TooLarge, d);
         }
         let loaded = match reader.load(&entry.path, meta.len()) {
@@ -211,11 +200,7 @@ impl Scanner {
         if enc == TextEncoding::Bytes && !entry.explicit && read::looks_binary(bytes) {
             return skip(out, SkipReason::Binary, String::new());
         }
-        let ext = entry
-            .path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
+        let ext = entry.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
         let mut raw: Vec<RawFinding> = Vec::new();
         match enc {
@@ -231,10 +216,7 @@ impl Scanner {
                     }
                 };
                 self.engine.scan(bytes, &field, &mut raw, &mut release);
-                out.findings = raw
-                    .into_iter()
-                    .map(|r| self.finding(&r, bytes, r.start as u64, r.end as u64))
-                    .collect();
+                out.findings = raw.into_iter().map(|r| self.finding(&r, bytes, r.start as u64, r.end as u64)).collect();
             }
             TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
                 let t = read::transcode_utf16(bytes, enc);

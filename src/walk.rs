@@ -72,10 +72,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
     let files = Mutex::new(Vec::new());
     let problems = Mutex::new(Vec::new());
     for root in roots {
-        std::fs::symlink_metadata(root).map_err(|e| Error::Path {
-            path: root.clone(),
-            source: e,
-        })?;
+        std::fs::symlink_metadata(root).map_err(|e| Error::Path { path: root.clone(), source: e })?;
         let mut b = WalkBuilder::new(root);
         b.hidden(!opts.hidden)
             .ignore(!opts.no_ignore)
@@ -93,17 +90,11 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
         if !opts.globs.is_empty() {
             let mut ob = OverrideBuilder::new(root);
             for g in &opts.globs {
-                ob.add(g)
-                    .map_err(|e| Error::Config(format!("bad glob `{g}`: {e}")))?;
+                ob.add(g).map_err(|e| Error::Config(format!("bad glob `{g}`: {e}")))?;
             }
-            b.overrides(
-                ob.build()
-                    .map_err(|e| Error::Config(format!("bad globs: {e}")))?,
-            );
+            b.overrides(ob.build().map_err(|e| Error::Config(format!("bad globs: {e}")))?);
         }
-        let root_is_file = std::fs::metadata(root)
-            .map(|m| m.is_file())
-            .unwrap_or(false);
+        let root_is_file = std::fs::metadata(root).map(|m| m.is_file()).unwrap_or(false);
         b.build_parallel().run(|| {
             let files = &files;
             let problems = &problems;
@@ -116,28 +107,22 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
                                 && opts.follow);
                         if is_file {
                             let explicit = ent.depth() == 0 && root_is_file;
-                            files
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .push(FileEntry {
-                                    path: ent.path().to_path_buf(),
-                                    store: store_of(root, ent.path()),
-                                    explicit,
-                                });
+                            files.lock().unwrap_or_else(|p| p.into_inner()).push(FileEntry {
+                                path: ent.path().to_path_buf(),
+                                store: store_of(root, ent.path()),
+                                explicit,
+                            });
                         }
                     }
                     Err(err) => {
                         let (path, reason, detail) = classify(&err);
                         let path = path.unwrap_or_else(|| root.clone());
-                        problems
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push(WalkProblem {
-                                store: store_of(root, &path),
-                                path,
-                                reason,
-                                detail,
-                            });
+                        problems.lock().unwrap_or_else(|p| p.into_inner()).push(WalkProblem {
+                            store: store_of(root, &path),
+                            path,
+                            reason,
+                            detail,
+                        });
                     }
                 }
                 WalkState::Continue
@@ -159,14 +144,10 @@ fn classify(err: &ignore::Error) -> (Option<PathBuf>, SkipReason, String) {
             let (_, r, d) = classify(err);
             (Some(path.clone()), r, d)
         }
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            classify(err)
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => classify(err),
+        ignore::Error::Loop { child, ancestor } => {
+            (Some(child.clone()), SkipReason::SymlinkLoop, format!("symbolic link loop back to {}", ancestor.display()))
         }
-        ignore::Error::Loop { child, ancestor } => (
-            Some(child.clone()),
-            SkipReason::SymlinkLoop,
-            format!("symbolic link loop back to {}", ancestor.display()),
-        ),
         ignore::Error::Io(e) => {
             let reason = match e.kind() {
                 std::io::ErrorKind::NotFound => SkipReason::Vanished,
@@ -185,10 +166,7 @@ mod tests {
     #[test]
     fn stores() {
         let r = Path::new("/mnt/share");
-        assert_eq!(
-            store_of(r, Path::new("/mnt/share/hr/2020/a.csv")),
-            "/mnt/share/hr"
-        );
+        assert_eq!(store_of(r, Path::new("/mnt/share/hr/2020/a.csv")), "/mnt/share/hr");
         assert_eq!(store_of(r, Path::new("/mnt/share/a.csv")), "/mnt/share");
         assert_eq!(store_of(Path::new("x.txt"), Path::new("x.txt")), "x.txt");
     }

@@ -39,15 +39,9 @@ struct Collect(Vec<Span>);
 
 impl Sink for Collect {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
-        let rel = o
-            .path
-            .strip_prefix(fixtures())
-            .unwrap_or(&o.path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = o.path.strip_prefix(fixtures()).unwrap_or(&o.path).to_string_lossy().replace('\\', "/");
         for f in &o.findings {
-            self.0
-                .push((rel.clone(), f.kind.to_string(), f.start, f.end));
+            self.0.push((rel.clone(), f.kind.to_string(), f.start, f.end));
         }
         Ok(())
     }
@@ -76,10 +70,7 @@ fn gold() -> BTreeSet<Span> {
 }
 
 fn scan_fixtures() -> Vec<Span> {
-    let engine = Engine::new(
-        Arc::new(RuleSet::builtin().unwrap()),
-        EngineOptions::default(),
-    );
+    let engine = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions::default());
     let cfg = ScanConfig {
         roots: vec![fixtures()],
         walk: WalkOptions {
@@ -94,9 +85,7 @@ fn scan_fixtures() -> Vec<Span> {
     };
     let scanner = Scanner::new(engine, Key::from_secret("accuracy-test"), cfg);
     let mut sink = Collect(Vec::new());
-    scanner
-        .run(&mut sink, &Progress::default(), &mut |_| {})
-        .unwrap();
+    scanner.run(&mut sink, &Progress::default(), &mut |_| {}).unwrap();
     sink.0
 }
 
@@ -116,51 +105,23 @@ fn accuracy_floors_per_kind() {
     let mut failures = Vec::new();
     for &(kind, pf, rf) in FLOORS {
         let (tp, fp, fnn) = table[kind];
-        let p = if tp + fp == 0 {
-            1.0
-        } else {
-            tp as f64 / (tp + fp) as f64
-        };
-        let r = if tp + fnn == 0 {
-            1.0
-        } else {
-            tp as f64 / (tp + fnn) as f64
-        };
-        let f1 = if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        };
-        println!(
-            "| {kind} | {} | {} | {tp} | {fp} | {fnn} | {p:.3} | {r:.3} | {f1:.3} |",
-            tp + fnn,
-            tp + fp
-        );
-        assert!(
-            tp + fnn >= 5,
-            "{kind}: fewer than 5 gold spans; the fixtures do not test it"
-        );
+        let p = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
+        let r = if tp + fnn == 0 { 1.0 } else { tp as f64 / (tp + fnn) as f64 };
+        let f1 = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+        println!("| {kind} | {} | {} | {tp} | {fp} | {fnn} | {p:.3} | {r:.3} | {f1:.3} |", tp + fnn, tp + fp);
+        assert!(tp + fnn >= 5, "{kind}: fewer than 5 gold spans; the fixtures do not test it");
         if p < pf || r < rf {
-            failures.push(format!(
-                "{kind}: precision {p:.3} (floor {pf}), recall {r:.3} (floor {rf})"
-            ));
+            failures.push(format!("{kind}: precision {p:.3} (floor {pf}), recall {r:.3} (floor {rf})"));
         }
     }
     // Show the mistakes, so a failing floor says what to look at (fixtures are synthetic).
     if !failures.is_empty() || std::env::var_os("PIISCAN_ACCURACY_DETAIL").is_some() {
-        for s in found
-            .difference(&gold)
-            .filter(|s| table.contains_key(s.1.as_str()))
-        {
+        for s in found.difference(&gold).filter(|s| table.contains_key(s.1.as_str())) {
             println!("FP {s:?}");
         }
         for s in gold.difference(&found) {
             println!("FN {s:?}");
         }
     }
-    assert!(
-        failures.is_empty(),
-        "accuracy floors not met:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "accuracy floors not met:\n{}", failures.join("\n"));
 }

@@ -20,10 +20,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
-        .collect()
+    stdout(o).lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
 }
 
 const PII: &str = "Contact jane.doe@example.co.uk or 07700 900123.\n";
@@ -33,28 +30,17 @@ fn nonexistent_path_exits_2_with_clear_message() {
     let o = piiscan(&["scan", "/definitely/not/here"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(
-        e.contains("/definitely/not/here") && e.contains("No such file"),
-        "{e}"
-    );
+    assert!(e.contains("/definitely/not/here") && e.contains("No such file"), "{e}");
 }
 
 #[test]
 fn clean_file_exits_0_and_pii_exits_1() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("empty.txt"), "").unwrap();
-    std::fs::write(
-        d.path().join("clean.txt"),
-        "nothing personal here, version 1.2.3.4\n",
-    )
-    .unwrap();
+    std::fs::write(d.path().join("clean.txt"), "nothing personal here, version 1.2.3.4\n").unwrap();
     let o = piiscan(&["scan", d.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains("2 scanned, 0 with personal data"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("2 scanned, 0 with personal data"), "{}", stdout(&o));
     std::fs::write(d.path().join("pii.txt"), PII).unwrap();
     let o = piiscan(&["scan", d.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
@@ -67,14 +53,8 @@ fn masked_by_default_raw_only_when_asked() {
     std::fs::write(&f, PII).unwrap();
     let o = piiscan(&["scan", f.to_str().unwrap()]);
     let out = stdout(&o);
-    assert!(
-        !out.contains("jane.doe@example.co.uk") && !out.contains("900123"),
-        "{out}"
-    );
-    assert!(
-        out.contains("j*******@e*********.uk") && out.contains("+44 77** ***123"),
-        "{out}"
-    );
+    assert!(!out.contains("jane.doe@example.co.uk") && !out.contains("900123"), "{out}");
+    assert!(out.contains("j*******@e*********.uk") && out.contains("+44 77** ***123"), "{out}");
     let o = piiscan(&["scan", "--show-values", f.to_str().unwrap()]);
     assert!(stdout(&o).contains("jane.doe@example.co.uk"));
 }
@@ -88,34 +68,20 @@ fn jsonl_fields_offsets_and_schema() {
     let rows = jsonl(&o);
     assert_eq!(rows.len(), 2);
     let schema: serde_json::Value = serde_json::from_str(piiscan::report::FINDING_SCHEMA).unwrap();
-    let required: Vec<&str> = schema["required"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     for r in &rows {
         let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         let mut sorted_req = required.clone();
         sorted_req.sort();
         let mut sorted_keys = keys.clone();
         sorted_keys.sort();
-        assert_eq!(
-            sorted_keys, sorted_req,
-            "JSONL keys must be exactly the schema's"
-        );
+        assert_eq!(sorted_keys, sorted_req, "JSONL keys must be exactly the schema's");
         assert!(r["fingerprint"].as_str().unwrap().len() == 16);
     }
-    let (s, e) = (
-        rows[0]["start"].as_u64().unwrap() as usize,
-        rows[0]["end"].as_u64().unwrap() as usize,
-    );
+    let (s, e) = (rows[0]["start"].as_u64().unwrap() as usize, rows[0]["end"].as_u64().unwrap() as usize);
     assert_eq!(&PII[s..e], "jane.doe@example.co.uk");
     assert_eq!(rows[0]["kind"], "email");
-    assert_eq!(
-        (rows[0]["line"].as_u64(), rows[0]["column"].as_u64()),
-        (Some(1), Some(9))
-    );
+    assert_eq!((rows[0]["line"].as_u64(), rows[0]["column"].as_u64()), (Some(1), Some(9)));
 }
 
 #[test]
@@ -146,11 +112,7 @@ fn binary_skipped_and_counted_unless_named() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("Skipped: binary 1"), "{}", stdout(&o));
     let o = piiscan(&["scan", f.to_str().unwrap()]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "a binary file named explicitly is scanned"
-    );
+    assert_eq!(o.status.code(), Some(1), "a binary file named explicitly is scanned");
 }
 
 #[test]
@@ -166,30 +128,16 @@ fn utf16_found_with_offsets_into_original_bytes() {
     let o = piiscan(&["scan", "--format", "jsonl", f.to_str().unwrap()]);
     let rows = jsonl(&o);
     assert_eq!(rows.len(), 1, "{}", stderr(&o));
-    let (s, e) = (
-        rows[0]["start"].as_u64().unwrap() as usize,
-        rows[0]["end"].as_u64().unwrap() as usize,
-    );
-    let units: Vec<u16> = bytes[s..e]
-        .chunks(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    assert_eq!(
-        String::from_utf16(&units).unwrap(),
-        "jane.doe@example.co.uk"
-    );
+    let (s, e) = (rows[0]["start"].as_u64().unwrap() as usize, rows[0]["end"].as_u64().unwrap() as usize);
+    let units: Vec<u16> = bytes[s..e].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    assert_eq!(String::from_utf16(&units).unwrap(), "jane.doe@example.co.uk");
     // Big-endian too.
     let mut be = vec![0xFE, 0xFF];
     for u in text.encode_utf16() {
         be.extend_from_slice(&u.to_be_bytes());
     }
     std::fs::write(&f, &be).unwrap();
-    let rows = jsonl(&piiscan(&[
-        "scan",
-        "--format",
-        "jsonl",
-        f.to_str().unwrap(),
-    ]));
+    let rows = jsonl(&piiscan(&["scan", "--format", "jsonl", f.to_str().unwrap()]));
     assert_eq!(rows.len(), 1);
 }
 
@@ -240,11 +188,7 @@ fn too_large_reported_not_dropped() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("big.txt"), PII.repeat(100)).unwrap();
     let o = piiscan(&["scan", "--max-filesize", "1K", d.path().to_str().unwrap()]);
-    assert!(
-        stderr(&o).contains("big.txt") && stderr(&o).contains("too_large"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("big.txt") && stderr(&o).contains("too_large"), "{}", stderr(&o));
     assert!(stdout(&o).contains("too_large 1"));
 }
 
@@ -254,38 +198,12 @@ fn globs_ignore_files_and_kinds() {
     std::fs::write(d.path().join("a.txt"), PII).unwrap();
     std::fs::write(d.path().join("b.csv"), PII).unwrap();
     std::fs::write(d.path().join(".piiscanignore"), "b.csv\n").unwrap();
-    let rows = jsonl(&piiscan(&[
-        "scan",
-        "--format",
-        "jsonl",
-        d.path().to_str().unwrap(),
-    ]));
-    assert!(rows
-        .iter()
-        .all(|r| r["path"].as_str().unwrap().ends_with("a.txt")));
-    let rows = jsonl(&piiscan(&[
-        "scan",
-        "--format",
-        "jsonl",
-        "--no-ignore",
-        "-g",
-        "*.csv",
-        d.path().to_str().unwrap(),
-    ]));
-    assert!(
-        !rows.is_empty()
-            && rows
-                .iter()
-                .all(|r| r["path"].as_str().unwrap().ends_with("b.csv"))
-    );
-    let rows = jsonl(&piiscan(&[
-        "scan",
-        "--format",
-        "jsonl",
-        "--kinds",
-        "phone",
-        d.path().to_str().unwrap(),
-    ]));
+    let rows = jsonl(&piiscan(&["scan", "--format", "jsonl", d.path().to_str().unwrap()]));
+    assert!(rows.iter().all(|r| r["path"].as_str().unwrap().ends_with("a.txt")));
+    let rows =
+        jsonl(&piiscan(&["scan", "--format", "jsonl", "--no-ignore", "-g", "*.csv", d.path().to_str().unwrap()]));
+    assert!(!rows.is_empty() && rows.iter().all(|r| r["path"].as_str().unwrap().ends_with("b.csv")));
+    let rows = jsonl(&piiscan(&["scan", "--format", "jsonl", "--kinds", "phone", d.path().to_str().unwrap()]));
     assert!(rows.iter().all(|r| r["kind"] == "phone") && !rows.is_empty());
     let o = piiscan(&["scan", "--kinds", "shoe_size", d.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -296,22 +214,12 @@ fn globs_ignore_files_and_kinds() {
 fn modified_before_selects_old_files() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("a.txt"), PII).unwrap();
-    let o = piiscan(&[
-        "scan",
-        "--modified-before",
-        "2001-01-01",
-        d.path().to_str().unwrap(),
-    ]);
+    let o = piiscan(&["scan", "--modified-before", "2001-01-01", d.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("newer_than_cutoff 1"));
     let o = piiscan(&["scan", "--older-than", "6y", d.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
-    let o = piiscan(&[
-        "scan",
-        "--modified-before",
-        "2999-01-01",
-        d.path().to_str().unwrap(),
-    ]);
+    let o = piiscan(&["scan", "--modified-before", "2999-01-01", d.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -321,11 +229,7 @@ fn inventory_per_data_store() {
     for (dir, n) in [("hr", 2), ("billing", 1)] {
         std::fs::create_dir_all(d.path().join(dir).join("2020")).unwrap();
         for i in 0..n {
-            std::fs::write(
-                d.path().join(dir).join("2020").join(format!("f{i}.txt")),
-                PII,
-            )
-            .unwrap();
+            std::fs::write(d.path().join(dir).join("2020").join(format!("f{i}.txt")), PII).unwrap();
         }
     }
     std::fs::write(d.path().join("top.txt"), "no pii").unwrap();
@@ -336,10 +240,7 @@ fn inventory_per_data_store() {
     let hr = &stores[&format!("{root}/hr")];
     assert_eq!(hr["files_with_pii"], 2);
     assert_eq!(hr["findings"]["email"], 2);
-    assert_eq!(
-        hr["distinct"]["email"], 1,
-        "same person twice is one distinct value"
-    );
+    assert_eq!(hr["distinct"]["email"], 1, "same person twice is one distinct value");
     assert_eq!(stores[&format!("{root}/billing")]["files_scanned"], 1);
     assert_eq!(stores[&root]["files_with_pii"], 0);
     assert_eq!(v["files"].as_array().unwrap().len(), 4);
@@ -361,17 +262,8 @@ fn csv_report_parses() {
 fn bad_pattern_file_is_a_clear_error() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("p.toml");
-    std::fs::write(
-        &p,
-        "[[pattern]]\nid = \"mine\"\nkind = \"x\"\nregex = \"(\"\n",
-    )
-    .unwrap();
-    let o = piiscan(&[
-        "scan",
-        "--patterns",
-        p.to_str().unwrap(),
-        d.path().to_str().unwrap(),
-    ]);
+    std::fs::write(&p, "[[pattern]]\nid = \"mine\"\nkind = \"x\"\nregex = \"(\"\n").unwrap();
+    let o = piiscan(&["scan", "--patterns", p.to_str().unwrap(), d.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("p.toml") && e.contains("mine"), "{e}");
@@ -386,8 +278,7 @@ fn huge_single_line_file_keeps_memory_bounded() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("one-line.log");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&f).unwrap());
-    let chunk = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
-        .repeat(13_000);
+    let chunk = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".repeat(13_000);
     let mut written = 0usize;
     while written < 200_000_000 {
         w.write_all(chunk.as_bytes()).unwrap();
@@ -396,28 +287,13 @@ fn huge_single_line_file_keeps_memory_bounded() {
     }
     w.flush().unwrap();
     drop(w);
-    let o = piiscan(&[
-        "scan",
-        "--summary",
-        "--format",
-        "jsonl",
-        "-j1",
-        f.to_str().unwrap(),
-    ]);
+    let o = piiscan(&["scan", "--summary", "--format", "jsonl", "-j1", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
-    assert!(
-        v["inventory"]["total"]["findings"]["email"]
-            .as_u64()
-            .unwrap()
-            > 100
-    );
+    assert!(v["inventory"]["total"]["findings"]["email"].as_u64().unwrap() > 100);
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own.
-    assert_eq!(
-        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) },
-        0
-    );
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) }, 0);
     let peak_mb = ru.ru_maxrss as f64 / 1024.0;
     assert!(peak_mb < 100.0, "peak RSS of a child was {peak_mb:.0} MB");
 }
@@ -427,14 +303,7 @@ fn help_is_readable() {
     let o = piiscan(&["scan", "--help"]);
     assert_eq!(o.status.code(), Some(0));
     let h = stdout(&o);
-    for flag in [
-        "--format",
-        "--show-values",
-        "--min-score",
-        "--older-than",
-        "--max-filesize",
-        "--glob",
-    ] {
+    for flag in ["--format", "--show-values", "--min-score", "--older-than", "--max-filesize", "--glob"] {
         assert!(h.contains(flag), "{flag} missing from help");
     }
     assert!(Path::new(env!("CARGO_BIN_EXE_piiscan")).exists());

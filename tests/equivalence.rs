@@ -18,16 +18,8 @@ fn fixtures() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(args)
-        .env("PIISCAN_KEY", "eq")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code() == Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = Command::new(env!("CARGO_BIN_EXE_piiscan")).args(args).env("PIISCAN_KEY", "eq").output().unwrap();
+    assert!(o.status.code() == Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
 }
 
@@ -47,10 +39,7 @@ fn same_output_with_one_or_two_threads() {
 fn same_output_with_prefilter_off_on_fixtures() {
     let f = fixtures();
     let f = f.to_str().unwrap();
-    assert_eq!(
-        run(&["scan", "--format", "jsonl", f]),
-        run(&["scan", "--format", "jsonl", "--no-prefilter", f])
-    );
+    assert_eq!(run(&["scan", "--format", "jsonl", f]), run(&["scan", "--format", "jsonl", "--no-prefilter", f]));
 }
 
 /// Files of at least 16 MiB are memory-mapped; `--no-mmap` reads them.
@@ -164,24 +153,14 @@ fn same_findings_with_prefilter_on_and_off_on_random_text() {
     }
     let rules = Arc::new(RuleSet::builtin().unwrap());
     let scan = |prefilter: bool| {
-        let e = Engine::new(
-            rules.clone(),
-            EngineOptions {
-                prefilter,
-                min_score: 0.0,
-            },
-        );
+        let e = Engine::new(rules.clone(), EngineOptions { prefilter, min_score: 0.0 });
         let mut out: Vec<RawFinding> = Vec::new();
         e.scan(text.as_bytes(), &FieldContext::None, &mut out, &mut |_| {});
         out
     };
     let on = scan(true);
     let off = scan(false);
-    assert!(
-        on.len() > 100,
-        "the random text should produce findings ({})",
-        on.len()
-    );
+    assert!(on.len() > 100, "the random text should produce findings ({})", on.len());
     assert_eq!(on, off);
 }
 
@@ -190,16 +169,9 @@ fn file_deleted_after_the_walk_is_reported_as_vanished() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("gone.txt");
     std::fs::write(&p, "x").unwrap();
-    let entry = FileEntry {
-        path: p.clone(),
-        store: d.path().display().to_string(),
-        explicit: false,
-    };
+    let entry = FileEntry { path: p.clone(), store: d.path().display().to_string(), explicit: false };
     std::fs::remove_file(&p).unwrap();
-    let engine = Engine::new(
-        Arc::new(RuleSet::builtin().unwrap()),
-        EngineOptions::default(),
-    );
+    let engine = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions::default());
     let cfg = ScanConfig {
         roots: vec![d.path().to_path_buf()],
         walk: WalkOptions::default(),

@@ -13,10 +13,7 @@ use piiscan::rules::RuleSet;
 fn spans(engine: &Engine, text: &[u8], kind: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     engine.scan(text, &FieldContext::None, &mut out, &mut |_| {});
-    out.iter()
-        .filter(|f| &*engine.rules().rules[f.rule].kind == kind)
-        .map(|f| (f.start, f.end))
-        .collect()
+    out.iter().filter(|f| &*engine.rules().rules[f.rule].kind == kind).map(|f| (f.start, f.end)).collect()
 }
 
 #[test]
@@ -25,24 +22,10 @@ fn every_pattern_example_is_found_and_every_negative_is_not() {
     let mut failures = Vec::new();
     let mut count = 0;
     for prefilter in [true, false] {
-        let engine = Engine::new(
-            rules.clone(),
-            EngineOptions {
-                prefilter,
-                ..Default::default()
-            },
-        );
+        let engine = Engine::new(rules.clone(), EngineOptions { prefilter, ..Default::default() });
         for rule in &rules.rules {
-            assert!(
-                !rule.def.examples.is_empty(),
-                "pattern {} has no examples",
-                rule.id
-            );
-            assert!(
-                !rule.def.negative_examples.is_empty(),
-                "pattern {} has no negative examples",
-                rule.id
-            );
+            assert!(!rule.def.examples.is_empty(), "pattern {} has no examples", rule.id);
+            assert!(!rule.def.negative_examples.is_empty(), "pattern {} has no negative examples", rule.id);
             for ex in &rule.def.examples {
                 // Strip markers, remembering the spans they enclose.
                 let mut text = Vec::new();
@@ -70,20 +53,12 @@ fn every_pattern_example_is_found_and_every_negative_is_not() {
                 let got = spans(&engine, neg.as_bytes(), &rule.kind);
                 count += 1;
                 if !got.is_empty() {
-                    failures.push(format!(
-                        "{} (prefilter {prefilter}): negative {neg:?} found {got:?}",
-                        rule.id
-                    ));
+                    failures.push(format!("{} (prefilter {prefilter}): negative {neg:?} found {got:?}", rule.id));
                 }
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {count} example checks failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {count} example checks failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -95,35 +70,19 @@ id = "broken_one"
 regex = "([a-z"
 examples = ["x"]
 "#;
-    let err = RuleSet::load(&[("my-patterns.toml".into(), bad.into())])
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("my-patterns.toml") && err.contains("broken_one") && err.contains("regex"),
-        "{err}"
-    );
+    let err = RuleSet::load(&[("my-patterns.toml".into(), bad.into())]).unwrap_err().to_string();
+    assert!(err.contains("my-patterns.toml") && err.contains("broken_one") && err.contains("regex"), "{err}");
 
-    let unknown_validator =
-        "[[pattern]]\nid = \"x1\"\nkind = \"k\"\nregex = \"a\"\nvalidator = \"nope\"\n";
-    let err = RuleSet::load(&[("f.toml".into(), unknown_validator.into())])
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("f.toml") && err.contains("x1") && err.contains("nope"),
-        "{err}"
-    );
+    let unknown_validator = "[[pattern]]\nid = \"x1\"\nkind = \"k\"\nregex = \"a\"\nvalidator = \"nope\"\n";
+    let err = RuleSet::load(&[("f.toml".into(), unknown_validator.into())]).unwrap_err().to_string();
+    assert!(err.contains("f.toml") && err.contains("x1") && err.contains("nope"), "{err}");
 
-    let unbounded =
-        "[[pattern]]\nid = \"x2\"\nkind = \"k\"\nregex = \"\\\\d+\"\nanchor = \"digit\"\n";
-    let err = RuleSet::load(&[("g.toml".into(), unbounded.into())])
-        .unwrap_err()
-        .to_string();
+    let unbounded = "[[pattern]]\nid = \"x2\"\nkind = \"k\"\nregex = \"\\\\d+\"\nanchor = \"digit\"\n";
+    let err = RuleSet::load(&[("g.toml".into(), unbounded.into())]).unwrap_err().to_string();
     assert!(err.contains("x2") && err.contains("bounded"), "{err}");
 
     let unknown_key = "[[pattern]]\nid = \"x3\"\nkind = \"k\"\nregex = \"a\"\ncolour = 1\n";
-    let err = RuleSet::load(&[("h.toml".into(), unknown_key.into())])
-        .unwrap_err()
-        .to_string();
+    let err = RuleSet::load(&[("h.toml".into(), unknown_key.into())]).unwrap_err().to_string();
     assert!(err.contains("h.toml") && err.contains("colour"), "{err}");
 }
 
@@ -145,10 +104,7 @@ anchor = "digit"
     let rules = RuleSet::load(&[("user.toml".into(), user.into())]).unwrap();
     assert!(!rules.rules.iter().any(|r| &*r.id == "ipv6"));
     let engine = Engine::new(Arc::new(rules), EngineOptions::default());
-    assert_eq!(
-        spans(&engine, b"staff EMP-123456 left", "employee_id"),
-        vec![(6, 16)]
-    );
+    assert_eq!(spans(&engine, b"staff EMP-123456 left", "employee_id"), vec![(6, 16)]);
     assert_eq!(spans(&engine, b"at ZZ9 9ZZ", "uk_postcode"), vec![(3, 10)]);
     assert!(spans(&engine, b"at SW1A 1AA", "uk_postcode").is_empty());
 }

@@ -77,13 +77,7 @@ pub struct ScanArgs {
     pub show_values: bool,
     /// Secret key for fingerprints (else PIISCAN_KEY, else a per-user key
     /// file created on first use). Use the same key to compare runs.
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "PIISCAN_KEY",
-        hide_env_values = true,
-        help_heading = "Output"
-    )]
+    #[arg(long, value_name = "SECRET", env = "PIISCAN_KEY", hide_env_values = true, help_heading = "Output")]
     pub key: Option<String>,
     /// No progress line and no summary line on standard error.
     #[arg(short, long, help_heading = "Output")]
@@ -91,28 +85,13 @@ pub struct ScanArgs {
 
     // --- What to look for ---
     /// Only these kinds (comma-separated), e.g. `email,phone`.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "KINDS",
-        help_heading = "Detection"
-    )]
+    #[arg(long, value_delimiter = ',', value_name = "KINDS", help_heading = "Detection")]
     pub kinds: Vec<String>,
     /// All kinds except these (comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "KINDS",
-        help_heading = "Detection"
-    )]
+    #[arg(long, value_delimiter = ',', value_name = "KINDS", help_heading = "Detection")]
     pub exclude_kinds: Vec<String>,
     /// Report only findings with at least this score (0 to 1).
-    #[arg(
-        long,
-        default_value_t = 0.5,
-        value_name = "SCORE",
-        help_heading = "Detection"
-    )]
+    #[arg(long, default_value_t = 0.5, value_name = "SCORE", help_heading = "Detection")]
     pub min_score: f32,
     /// Extra pattern files (TOML) that add, override or disable patterns.
     #[arg(long = "patterns", value_name = "FILE", help_heading = "Detection")]
@@ -127,12 +106,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DATE", help_heading = "Files")]
     pub modified_before: Option<String>,
     /// Only files last modified more than AGE ago, e.g. `6y`, `18months`.
-    #[arg(
-        long,
-        value_name = "AGE",
-        conflicts_with = "modified_before",
-        help_heading = "Files"
-    )]
+    #[arg(long, value_name = "AGE", conflicts_with = "modified_before", help_heading = "Files")]
     pub older_than: Option<String>,
     /// Include hidden files and folders.
     #[arg(long, help_heading = "Files")]
@@ -141,12 +115,7 @@ pub struct ScanArgs {
     #[arg(long, help_heading = "Files")]
     pub no_ignore: bool,
     /// Include only matching files, or exclude with `!` (repeatable).
-    #[arg(
-        short = 'g',
-        long = "glob",
-        value_name = "GLOB",
-        help_heading = "Files"
-    )]
+    #[arg(short = 'g', long = "glob", value_name = "GLOB", help_heading = "Files")]
     pub globs: Vec<String>,
     /// Descend at most NUM folders below each path.
     #[arg(long, value_name = "NUM", help_heading = "Files")]
@@ -155,12 +124,7 @@ pub struct ScanArgs {
     #[arg(short = 'L', long, help_heading = "Files")]
     pub follow: bool,
     /// Skip (and report) files larger than SIZE, e.g. `512M`, `2G`.
-    #[arg(
-        long,
-        default_value = "512M",
-        value_name = "SIZE",
-        help_heading = "Files"
-    )]
+    #[arg(long, default_value = "512M", value_name = "SIZE", help_heading = "Files")]
     pub max_filesize: String,
 
     // --- Performance ---

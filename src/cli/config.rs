@@ -27,8 +27,7 @@ pub struct Built {
 pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
     let mut user = Vec::new();
     for f in files {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("pattern file {}", f.display()))?;
+        let text = std::fs::read_to_string(f).with_context(|| format!("pattern file {}", f.display()))?;
         user.push((f.display().to_string(), text));
     }
     Ok(RuleSet::load(&user)?)
@@ -62,8 +61,8 @@ pub fn parse_size(s: &str) -> anyhow::Result<u64> {
 fn parse_cutoff(a: &ScanArgs) -> anyhow::Result<Option<SystemTime>> {
     if let Some(d) = &a.modified_before {
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        let date = time::Date::parse(d, &fmt)
-            .with_context(|| format!("--modified-before `{d}`: expected YYYY-MM-DD"))?;
+        let date =
+            time::Date::parse(d, &fmt).with_context(|| format!("--modified-before `{d}`: expected YYYY-MM-DD"))?;
         let t = date.midnight().assume_utc();
         return Ok(Some(SystemTime::from(t)));
     }
@@ -89,28 +88,18 @@ pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
         }
     }
     rules.retain_kinds(|k| {
-        (a.kinds.is_empty() || a.kinds.iter().any(|x| x == k))
-            && !a.exclude_kinds.iter().any(|x| x == k)
+        (a.kinds.is_empty() || a.kinds.iter().any(|x| x == k)) && !a.exclude_kinds.iter().any(|x| x == k)
     });
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let key = match &a.key {
         Some(k) if !k.is_empty() => Key::from_secret(k),
         _ => {
-            let path = Key::default_path()
-                .context("no config directory for the key file; pass --key or set PIISCAN_KEY")?;
+            let path =
+                Key::default_path().context("no config directory for the key file; pass --key or set PIISCAN_KEY")?;
             Key::load_or_create(&path)?
         }
     };
-    let engine = Engine::new(
-        Arc::new(rules),
-        EngineOptions {
-            prefilter: !a.no_prefilter,
-            min_score: a.min_score,
-        },
-    );
+    let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !a.no_prefilter, min_score: a.min_score });
     let scan = ScanConfig {
         roots: a.paths.clone(),
         walk: WalkOptions {

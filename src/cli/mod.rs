@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 pub use args::{Cli, Command, Format, ScanArgs};
 
-use crate::report::{
-    self, CsvReport, JsonReport, JsonlReport, ReportOptions, Sink, Tee, TextReport, Warnings,
-};
+use crate::report::{self, CsvReport, JsonReport, JsonlReport, ReportOptions, Sink, Tee, TextReport, Warnings};
 use crate::scan::{Progress, Scanner};
 
 /// Exit code: nothing found.
@@ -28,11 +26,7 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                EXIT_ERROR
-            } else {
-                EXIT_CLEAN
-            };
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -75,14 +69,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
 
 fn scan(a: ScanArgs) -> anyhow::Result<u8> {
     let built = config::build(&a)?;
-    let opts = ReportOptions {
-        show_values: a.show_values,
-        summary_only: a.summary,
-    };
+    let opts = ReportOptions { show_values: a.show_values, summary_only: a.summary };
     let out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(io::BufWriter::new(
-            std::fs::File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-        )),
+        Some(p) => {
+            Box::new(io::BufWriter::new(std::fs::File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?))
+        }
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
     let mut reporter: Box<dyn Sink> = match a.format {
@@ -103,14 +94,10 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
             return;
         }
         let b = bar.get_or_insert_with(|| {
-            let b = indicatif::ProgressBar::new(
-                p.total.load(std::sync::atomic::Ordering::Relaxed) as u64
-            );
+            let b = indicatif::ProgressBar::new(p.total.load(std::sync::atomic::Ordering::Relaxed) as u64);
             b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {pos}/{len} files  {msg}  [{elapsed}]",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files  {msg}  [{elapsed}]")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             b
         });
@@ -131,37 +118,22 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
     drop(sinks);
     drop(reporter);
     if !matches!(a.format, Format::Text) && !a.quiet {
-        let sk: Vec<String> = inv
-            .skipped
-            .iter()
-            .map(|(r, n)| format!("{r} {n}"))
-            .collect();
+        let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
         eprintln!(
             "piiscan: {} findings in {} of {} files scanned; skipped: {}; {:.1} MB/s",
             inv.total_findings(),
             inv.total.files_with_pii,
             inv.total.files_scanned,
-            if sk.is_empty() {
-                "none".into()
-            } else {
-                sk.join(", ")
-            },
+            if sk.is_empty() { "none".into() } else { sk.join(", ") },
             inv.mb_per_sec
         );
     }
     if inv.total.files_scanned == 0
         && inv.total.files_skipped > 0
-        && inv
-            .skipped
-            .keys()
-            .all(|r| r != "binary" && r != "newer_than_cutoff" && r != "too_large")
+        && inv.skipped.keys().all(|r| r != "binary" && r != "newer_than_cutoff" && r != "too_large")
     {
         eprintln!("piiscan: error: nothing could be read");
         return Ok(EXIT_ERROR);
     }
-    Ok(if inv.total_findings() > 0 {
-        EXIT_FOUND
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(if inv.total_findings() > 0 { EXIT_FOUND } else { EXIT_CLEAN })
 }

@@ -36,44 +36,25 @@ impl FieldContext {
         let delim = if tsv_hint {
             b'\t'
         } else {
-            *[b',', b';', b'\t', b'|']
-                .iter()
-                .max_by_key(|d| first.iter().filter(|b| *b == *d).count())
-                .unwrap_or(&b',')
+            *[b',', b';', b'\t', b'|'].iter().max_by_key(|d| first.iter().filter(|b| *b == *d).count()).unwrap_or(&b',')
         };
         let headers: Vec<Vec<u8>> = split_fields(first, delim)
             .into_iter()
             .map(|(s, e)| {
-                first[s..e]
-                    .iter()
-                    .filter(|b| **b != b'"' && **b != b'\r')
-                    .map(u8::to_ascii_lowercase)
-                    .collect()
+                first[s..e].iter().filter(|b| **b != b'"' && **b != b'\r').map(u8::to_ascii_lowercase).collect()
             })
             .collect();
         // A header has no digits in most cells; a data row usually does.
-        let digity = headers
-            .iter()
-            .filter(|h| h.iter().any(u8::is_ascii_digit))
-            .count();
+        let digity = headers.iter().filter(|h| h.iter().any(u8::is_ascii_digit)).count();
         if headers.len() < 2 || digity * 2 > headers.len() {
             return FieldContext::None;
         }
-        FieldContext::Csv {
-            delim,
-            headers,
-            body_start: end + 1,
-        }
+        FieldContext::Csv { delim, headers, body_start: end + 1 }
     }
 
     /// The label of the field containing `pos`, if known.
     pub fn label<'a>(&'a self, hay: &[u8], pos: usize) -> Option<&'a [u8]> {
-        let FieldContext::Csv {
-            delim,
-            headers,
-            body_start,
-        } = self
-        else {
+        let FieldContext::Csv { delim, headers, body_start } = self else {
             return None;
         };
         if pos < *body_start {

@@ -1,41 +1,60 @@
 //! Detection: candidates → validation → context score → overlap resolution.
 //!
-//! # The prefilter
-//! Every built-in pattern declares an *anchor*: a byte class each of its
-//! matches must contain (a digit, `@`/`%`, `:`). One pass over the buffer
-//! finds anchor bytes and opens a window of `max_len` bytes either side
-//! (`max_len` is computed from the regex, see [`crate::rules`]); overlapping
-//! windows merge. Regexes then run only inside windows, with
-//! `regex_automata::Input::range` so that `\b` still sees the bytes outside
-//! the window. Every match contains an anchor and is at most `max_len` long,
-//! so it lies wholly inside one window: the findings are the same as with
-//! the prefilter off ([`EngineOptions::prefilter`]), which a test checks.
-//! Prose with few digits is skipped at memory speed; this is where piiscan
-//! gains over running the same regexes over every byte.
+//! # Two-phase matching
+//! Running every pattern over every byte costs one pass per pattern. The
+//! engine instead does, for each buffer:
+//! 1. **Anchor skip.** Every built-in pattern declares an *anchor*, a byte
+//!    class each of its matches contains (a digit, `@`/`%`, `:`). One pass
+//!    finds anchor bytes and opens a window of the longest match length
+//!    (computed from the regex) either side; text without anchors (most
+//!    prose) is skipped at memory speed.
+//! 2. **One combined pass.** Inside the windows, a single leftmost-first
+//!    alternation of *all* patterns (what ripgrep would run) yields spans.
+//!    Every match of every individual pattern starts inside one of these
+//!    spans: where pattern R matches at `a`, the alternation has a match
+//!    starting at or before `a`, and its iteration cannot step over `a`
+//!    without a span covering it.
+//! 3. **Per span, only the patterns that can match.** A multi-pattern "which
+//!    patterns match here" search over the span (plus the longest match
+//!    length) picks candidates; each runs its own leftmost-first iteration,
+//!    resumed where it last stopped, keeping matches that start in the span.
+//!    `regex_automata::Input::range` lets `\b` see bytes outside each range.
+//!
+//! So each pattern yields exactly the matches of its own pass over the whole
+//! buffer, for the cost of one combined pass over anchor windows plus work
+//! per candidate. With [`EngineOptions::prefilter`] off the engine runs the
+//! plain per-pattern passes; tests check that both give identical findings.
 //!
 //! # Scoring
-//! `score = base + validator adjustment + boost (context word near, or in
-//! the column header) - penalty (negative context word near)`, clamped to
-//! [0, 1]. Patterns with `context_required` are dropped without context.
-//! Findings below the minimum score are dropped *before* overlaps are
-//! resolved; among overlapping findings the higher score wins, then the
-//! longer span, then the earlier rule.
+//! `score = base + validator adjustment + boost (closest context cue is
+//! positive, or the column header names the field) - penalty (closest cue is
+//! negative)`, clamped to [0, 1]. Patterns with `context_required` are
+//! dropped without a positive cue. Findings below the minimum score are
+//! dropped *before* overlaps are resolved; among overlapping findings the
+//! higher score wins, then the longer span, then the earlier rule.
 
 pub mod context;
 pub mod validate;
 
 use std::sync::Arc;
 
-use regex_automata::Input;
+use regex_automata::util::captures::Captures;
+use regex_automata::util::syntax;
+use regex_automata::{meta, Input, MatchKind, PatternSet};
 
 use crate::rules::{Anchor, Rule, RuleSet};
 pub use context::FieldContext;
 use validate::Verdict;
 
+/// Lazy-DFA cache per regex and thread. The patterns' counted repetitions
+/// (`{0,63}`) make many DFA states; with the default 2 MiB the cache keeps
+/// clearing and rebuilding states (measured: over 20% of scan time).
+pub const DFA_CACHE: usize = 16 << 20;
+
 /// Engine switches.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineOptions {
-    /// Use the anchor-window prefilter (on by default; off only to prove
+    /// Use the two-phase prefilter (on by default; off only to prove
     /// equivalence or to debug a pattern).
     pub prefilter: bool,
     /// Drop findings scoring below this.
@@ -44,10 +63,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions {
-            prefilter: true,
-            min_score: 0.5,
-        }
+        EngineOptions { prefilter: true, min_score: 0.5 }
     }
 }
 
@@ -79,9 +95,24 @@ pub struct Engine {
     class: [u8; 256],
     /// Window padding per class-bit combination (before, after).
     pad: [(usize, usize); 8],
-    /// Whether some rule has no anchor (forces a whole-buffer pass).
-    has_unanchored: bool,
+    /// Leftmost-first alternation of all rules (phase 2); `None` when some
+    /// rule has no anchor (the engine then runs per-rule passes).
+    combined: Option<meta::Regex>,
+    /// Short rules as an overlapping set: "which can match here" (phase 3).
+    gate: Option<meta::Regex>,
+    /// Rule index of each gate pattern.
+    gated: Vec<usize>,
+    /// Rules too long to gate cheaply (email): tried at every span.
+    ungated: Vec<usize>,
 }
+
+/// Rules whose matches can be longer than this are not in the gate: gating
+/// them would mean scanning that far past every span.
+const GATE_REACH: usize = 64;
+
+/// The next leftmost-first match of a rule: start, end, and the spans of
+/// its reported groups when it has any.
+type Found = (usize, usize, Option<Vec<(usize, usize)>>);
 
 impl Engine {
     /// Build an engine over a rule set.
@@ -105,20 +136,26 @@ impl Engine {
         }
         let mut pad = [(0, 0); 8];
         for (mask, p) in pad.iter_mut().enumerate() {
-            let m = (0..3)
-                .filter(|k| mask & (1 << k) != 0)
-                .map(|k| per_bit[1 << k])
-                .max()
-                .unwrap_or(0);
+            let m = (0..3).filter(|k| mask & (1 << k) != 0).map(|k| per_bit[1 << k]).max().unwrap_or(0);
             *p = (m.saturating_sub(1), m);
         }
-        Engine {
-            rules,
-            opts,
-            class,
-            pad,
-            has_unanchored,
-        }
+        let build = |kind: MatchKind, pats: &[&str]| {
+            meta::Regex::builder()
+                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .configure(meta::Regex::config().match_kind(kind).utf8_empty(false).hybrid_cache_capacity(DFA_CACHE))
+                .build_many(pats)
+                .ok()
+        };
+        let all: Vec<&str> = rules.rules.iter().map(|r| r.def.regex.as_str()).collect();
+        let (gated, ungated): (Vec<usize>, Vec<usize>) =
+            (0..rules.rules.len()).partition(|&i| rules.rules[i].max_len <= GATE_REACH);
+        let short: Vec<&str> = gated.iter().map(|&i| all[i]).collect();
+        let (combined, gate) = if has_unanchored || all.is_empty() {
+            (None, None)
+        } else {
+            (build(MatchKind::LeftmostFirst, &all), build(MatchKind::All, &short))
+        };
+        Engine { rules, opts, class, pad, combined, gate, gated, ungated }
     }
 
     /// The rule set.
@@ -135,111 +172,115 @@ impl Engine {
     ///
     /// `progress(pos)` is called as the scan moves past `pos`, so a caller
     /// holding a memory map can release pages behind it.
-    pub fn scan(
-        &self,
-        hay: &[u8],
-        field: &FieldContext,
-        out: &mut Vec<RawFinding>,
-        progress: &mut dyn FnMut(usize),
-    ) {
-        let mut st = State {
-            cands: Vec::new(),
-            cursor: Cursor::default(),
-        };
-        if !self.opts.prefilter || self.has_unanchored {
-            self.window(hay, 0, hay.len(), 0xff, field, &mut st, out);
+    pub fn scan(&self, hay: &[u8], field: &FieldContext, out: &mut Vec<RawFinding>, progress: &mut dyn FnMut(usize)) {
+        let mut st = State::new(&self.rules);
+        let (Some(combined), Some(gate), true) = (&self.combined, &self.gate, self.opts.prefilter) else {
+            self.per_rule(hay, field, &mut st, out);
             progress(hay.len());
             return;
-        }
+        };
         let n = hay.len();
-        let mut cur: Option<(usize, usize, u8)> = None;
-        let mut i = 0;
+        let mut cur: Option<(usize, usize)> = None;
         let mut next_report = 1 << 24;
-        while i < n {
-            let c = self.class[hay[i] as usize];
+        let run = |s: usize, e: usize, st: &mut State, out: &mut Vec<RawFinding>| {
+            for m in combined.find_iter(Input::new(hay).range(s..e)) {
+                self.span(hay, m.start(), m.end(), gate, field, st, out);
+            }
+        };
+        for (i, &b) in hay.iter().enumerate() {
+            let c = self.class[b as usize];
             if c == 0 {
-                i += 1;
                 continue;
             }
             let (before, after) = self.pad[c as usize];
             let lo = i.saturating_sub(before);
             let hi = (i + after).min(n);
             cur = match cur {
-                Some((s, e, m)) if lo <= e => Some((s, e.max(hi), m | c)),
-                Some((s, e, m)) => {
-                    self.window(hay, s, e, m, field, &mut st, out);
+                Some((s, e)) if lo <= e => Some((s, e.max(hi))),
+                Some((s, e)) => {
+                    run(s, e, &mut st, out);
                     if e >= next_report {
                         progress(e);
                         next_report = e + (1 << 24);
                     }
-                    Some((lo, hi, c))
+                    Some((lo, hi))
                 }
-                None => Some((lo, hi, c)),
+                None => Some((lo, hi)),
             };
-            i += 1;
         }
-        if let Some((s, e, m)) = cur {
-            self.window(hay, s, e, m, field, &mut st, out);
+        if let Some((s, e)) = cur {
+            run(s, e, &mut st, out);
         }
+        self.flush(hay, &mut st, out);
         progress(n);
     }
 
+    /// Without the prefilter: each rule's own pass over the whole buffer.
+    fn per_rule(&self, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Vec<RawFinding>) {
+        for (ri, rule) in self.rules.rules.iter().enumerate() {
+            let mut at = 0;
+            while at < hay.len() {
+                let Some((ms, me, groups)) = find(rule, hay, at, hay.len(), &mut st.caps[ri]) else { break };
+                self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
+                at = if me > ms { me } else { ms + 1 };
+            }
+        }
+        self.flush(hay, st, out);
+    }
+
+    /// Phase 3 for one span `[s, e)` of the combined pass.
     #[allow(clippy::too_many_arguments)]
-    fn window(
+    fn span(
         &self,
         hay: &[u8],
-        ws: usize,
-        we: usize,
-        mask: u8,
+        s: usize,
+        e: usize,
+        gate: &meta::Regex,
         field: &FieldContext,
         st: &mut State,
         out: &mut Vec<RawFinding>,
     ) {
-        st.cands.clear();
-        for (ri, rule) in self.rules.rules.iter().enumerate() {
-            if mask != 0xff && rule.anchor.bit() & mask == 0 {
-                continue;
-            }
-            let input = Input::new(hay).range(ws..we);
-            if rule.report_groups.is_empty() {
-                for m in rule.regex.find_iter(input) {
-                    self.consider(
-                        ri,
-                        rule,
-                        hay,
-                        m.start(),
-                        m.end(),
-                        None,
-                        field,
-                        &mut st.cands,
-                    );
-                }
-            } else {
-                let mut caps = rule.regex.create_captures();
-                let mut at = ws;
-                while at < we {
-                    rule.regex
-                        .search_captures(&Input::new(hay).range(at..we), &mut caps);
-                    let Some(m) = caps.get_match() else { break };
-                    let groups: Vec<(usize, usize)> = rule
-                        .report_groups
-                        .iter()
-                        .filter_map(|&g| caps.get_group(g).map(|sp| (sp.start, sp.end)))
-                        .collect();
-                    self.consider(
-                        ri,
-                        rule,
-                        hay,
-                        m.start(),
-                        m.end(),
-                        Some(&groups),
-                        field,
-                        &mut st.cands,
-                    );
-                    at = m.end().max(at + 1);
-                }
+        // Pending candidates end before this span: nothing later can overlap them.
+        if s >= st.pending_end {
+            self.flush(hay, st, out);
+        }
+        let e = e.max(s + 1);
+        let reach = (e - 1 + GATE_REACH).min(hay.len());
+        st.set.clear();
+        gate.which_overlapping_matches(&Input::new(hay).range(s..reach), &mut st.set);
+        let mut todo = std::mem::take(&mut st.todo);
+        todo.clear();
+        todo.extend(st.set.iter().map(|pid| self.gated[pid.as_usize()]));
+        // Long rules only where their anchor byte is within reach.
+        for &ri in &self.ungated {
+            let rule = &self.rules.rules[ri];
+            let end = (e - 1 + rule.max_len).min(hay.len());
+            if has_anchor(rule.anchor, &hay[s..end]) {
+                todo.push(ri);
             }
         }
+        for &ri in &todo {
+            let rule = &self.rules.rules[ri];
+            let end = (e - 1 + rule.max_len).min(hay.len());
+            loop {
+                let from = st.resume[ri].max(s);
+                if from >= e || from >= end {
+                    break;
+                }
+                let Some((ms, me, groups)) = find(rule, hay, from, end, &mut st.caps[ri]) else { break };
+                if ms >= e {
+                    break;
+                }
+                st.resume[ri] = if me > ms { me } else { ms + 1 };
+                st.pending_end = st.pending_end.max(me);
+                self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
+            }
+        }
+        st.todo = todo;
+    }
+
+    /// Resolve overlaps among pending candidates and emit them in order.
+    fn flush(&self, hay: &[u8], st: &mut State, out: &mut Vec<RawFinding>) {
         if st.cands.is_empty() {
             return;
         }
@@ -267,6 +308,27 @@ impl Engine {
         if rule.isolated && !isolated(hay, s, e) {
             return;
         }
+        let cues = |e: usize| {
+            let cs = s.saturating_sub(rule.context_before);
+            let ce = (e + rule.context_after).min(hay.len());
+            match field.label(hay, s) {
+                // A column header names the field outright.
+                Some(l) if rule.context.any_in_text(l) => (true, false),
+                Some(l) if rule.negative.any_in_text(l) => (false, true),
+                _ => closest_cue(rule, hay, cs, s, e, ce),
+            }
+        };
+        // Required context is cheaper to check than most validators, and
+        // usually absent (dates in logs): check it first.
+        let early = if rule.context_required {
+            let c = cues(e);
+            if !c.0 {
+                return;
+            }
+            Some(c)
+        } else {
+            None
+        };
         let verdict = match groups {
             Some(g) => {
                 let mut joined = Vec::with_capacity(e - s);
@@ -284,13 +346,9 @@ impl Engine {
             return;
         };
         e -= acc.trim_end;
-        let cs = s.saturating_sub(rule.context_before);
-        let ce = (e + rule.context_after).min(hay.len());
-        let (positive, negative) = match field.label(hay, s) {
-            // A column header names the field outright.
-            Some(l) if rule.context.any_in_text(l) => (true, false),
-            Some(l) if rule.negative.any_in_text(l) => (false, true),
-            _ => closest_cue(rule, hay, cs, s, e, ce),
+        let (positive, negative) = match early {
+            Some(c) if acc.trim_end == 0 => c,
+            _ => cues(e),
         };
         if rule.context_required && !positive {
             return;
@@ -324,6 +382,18 @@ impl Engine {
     }
 }
 
+fn find(rule: &Rule, hay: &[u8], from: usize, to: usize, caps: &mut Captures) -> Option<Found> {
+    let input = Input::new(hay).range(from..to);
+    if rule.report_groups.is_empty() {
+        let m = rule.regex.find(input)?;
+        return Some((m.start(), m.end(), None));
+    }
+    rule.regex.search_captures(&input, caps);
+    let m = caps.get_match()?;
+    let groups = rule.report_groups.iter().filter_map(|&g| caps.get_group(g).map(|sp| (sp.start, sp.end))).collect();
+    Some((m.start(), m.end(), Some(groups)))
+}
+
 /// Which cue is nearest: the closest context word before the match decides
 /// ("DOB: 14/03/1982. Invoice date: 01/04/2024" makes only the first a
 /// birth date); with none before, the closest one after does.
@@ -345,9 +415,47 @@ fn closest_cue(rule: &Rule, hay: &[u8], cs: usize, s: usize, e: usize, ce: usize
     }
 }
 
+/// Whether `bytes` contain a byte of the anchor class (memchr for the rare
+/// classes; long rules are the email kind, anchored on `@`/`%`).
+fn has_anchor(anchor: Anchor, bytes: &[u8]) -> bool {
+    match anchor {
+        Anchor::At => memchr::memchr2(b'@', b'%', bytes).is_some(),
+        Anchor::Colon => memchr::memchr(b':', bytes).is_some(),
+        Anchor::Digit => bytes.iter().any(u8::is_ascii_digit),
+        Anchor::None => true,
+    }
+}
+
+/// Per-scan state.
 struct State {
+    /// Candidates not yet emitted.
     cands: Vec<RawFinding>,
+    /// Line tracking.
     cursor: Cursor,
+    /// Where each rule's own iteration resumes (phase 3).
+    resume: Vec<usize>,
+    /// Reused capture slots per rule.
+    caps: Vec<Captures>,
+    /// Reused pattern set for the gate.
+    set: PatternSet,
+    /// End of the furthest pending match.
+    pending_end: usize,
+    /// Reused list of rules to try at a span.
+    todo: Vec<usize>,
+}
+
+impl State {
+    fn new(rules: &RuleSet) -> State {
+        State {
+            cands: Vec::new(),
+            cursor: Cursor::default(),
+            resume: vec![0; rules.rules.len()],
+            caps: rules.rules.iter().map(|r| r.regex.create_captures()).collect(),
+            set: PatternSet::new(rules.rules.len().max(1)),
+            pending_end: 0,
+            todo: Vec::new(),
+        }
+    }
 }
 
 /// Tracks line numbers as findings advance through the buffer, so a long
@@ -396,8 +504,7 @@ fn isolated(hay: &[u8], s: usize, e: usize) -> bool {
         if word(n) {
             return false;
         }
-        if matches!(n, b'-' | b'.' | b'/' | b' ') && hay.get(e + 1).is_some_and(u8::is_ascii_digit)
-        {
+        if matches!(n, b'-' | b'.' | b'/' | b' ') && hay.get(e + 1).is_some_and(u8::is_ascii_digit) {
             return false;
         }
     }
@@ -406,18 +513,9 @@ fn isolated(hay: &[u8], s: usize, e: usize) -> bool {
 
 /// Sort by offset and keep, among overlapping candidates, the best one.
 fn resolve_overlaps(c: &mut Vec<RawFinding>) {
-    c.sort_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then(b.end.cmp(&a.end))
-            .then(a.rule.cmp(&b.rule))
-    });
+    c.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
     let better = |a: &RawFinding, b: &RawFinding| {
-        a.score
-            .total_cmp(&b.score)
-            .then((a.end - a.start).cmp(&(b.end - b.start)))
-            .then(b.rule.cmp(&a.rule))
-            .is_gt()
+        a.score.total_cmp(&b.score).then((a.end - a.start).cmp(&(b.end - b.start))).then(b.rule.cmp(&a.rule)).is_gt()
     };
     let mut kept: Vec<RawFinding> = Vec::with_capacity(c.len());
     for f in c.drain(..) {

@@ -16,10 +16,7 @@ pub struct CsvReport<W: Write> {
 impl<W: Write> CsvReport<W> {
     /// A reporter writing to `out`.
     pub fn new(out: W, opts: ReportOptions) -> Self {
-        CsvReport {
-            out: csv::Writer::from_writer(out),
-            opts,
-        }
+        CsvReport { out: csv::Writer::from_writer(out), opts }
     }
 }
 
@@ -29,9 +26,7 @@ impl<W: Write> Sink for CsvReport<W> {
             return Ok(());
         }
         for f in &o.findings {
-            self.out
-                .serialize(FindingRow::new(o, f, &self.opts))
-                .map_err(io::Error::other)?;
+            self.out.serialize(FindingRow::new(o, f, &self.opts)).map_err(io::Error::other)?;
         }
         Ok(())
     }

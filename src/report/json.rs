@@ -20,12 +20,7 @@ pub struct JsonReport<W: Write> {
 impl<W: Write> JsonReport<W> {
     /// A reporter writing to `out`.
     pub fn new(out: W, opts: ReportOptions) -> Self {
-        JsonReport {
-            out,
-            opts,
-            findings: Vec::new(),
-            files: Vec::new(),
-        }
+        JsonReport { out, opts, findings: Vec::new(), files: Vec::new() }
     }
 }
 
@@ -37,16 +32,14 @@ impl<W: Write> Sink for JsonReport<W> {
             }
             Some((r, d)) => json!({"status": "skipped", "reason": r.code(), "detail": d}),
         };
-        let mut file =
-            json!({"path": o.path.display().to_string(), "store": o.store, "size": o.size});
+        let mut file = json!({"path": o.path.display().to_string(), "store": o.store, "size": o.size});
         if let (Value::Object(a), Value::Object(b)) = (&mut file, status) {
             a.extend(b);
         }
         self.files.push(file);
         if !self.opts.summary_only {
             for f in &o.findings {
-                self.findings
-                    .push(serde_json::to_value(FindingRow::new(o, f, &self.opts))?);
+                self.findings.push(serde_json::to_value(FindingRow::new(o, f, &self.opts))?);
             }
         }
         Ok(())

@@ -54,9 +54,7 @@ pub fn shown_value(f: &Finding, opts: &ReportOptions) -> String {
 /// Replace control characters so a hostile file name or value cannot drive
 /// the terminal (escape sequences, carriage returns).
 pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
 }
 
 /// A sink that forwards to several.

@@ -22,12 +22,7 @@ impl<W: Write> TextReport<W> {
 fn kinds_line(s: &StoreStats) -> String {
     s.findings
         .iter()
-        .map(|(k, n)| {
-            format!(
-                "{k} {n} ({} distinct)",
-                s.distinct.get(k).copied().unwrap_or(0)
-            )
-        })
+        .map(|(k, n)| format!("{k} {n} ({} distinct)", s.distinct.get(k).copied().unwrap_or(0)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -86,11 +81,7 @@ impl<W: Write> Sink for TextReport<W> {
             writeln!(w, "  {}", kinds_line(t))?;
         }
         if !inv.skipped.is_empty() {
-            let sk: Vec<String> = inv
-                .skipped
-                .iter()
-                .map(|(r, n)| format!("{r} {n}"))
-                .collect();
+            let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
             writeln!(w, "Skipped: {}", sk.join(", "))?;
         }
         writeln!(

@@ -71,8 +71,7 @@ impl WordList {
     pub fn any_in(&self, hay: &[u8], from: usize, to: usize) -> bool {
         let Some(ac) = &self.ac else { return false };
         let input = aho_corasick::Input::new(hay).range(from..to);
-        ac.find_overlapping_iter(input)
-            .any(|m| word_boundary(hay, m.start(), m.end()))
+        ac.find_overlapping_iter(input).any(|m| word_boundary(hay, m.start(), m.end()))
     }
 
     /// End of the last word in `hay[from..to]` (the cue closest to a match
@@ -80,10 +79,7 @@ impl WordList {
     pub fn last_end(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
         let ac = self.ac.as_ref()?;
         let input = aho_corasick::Input::new(hay).range(from..to);
-        ac.find_overlapping_iter(input)
-            .filter(|m| word_boundary(hay, m.start(), m.end()))
-            .map(|m| m.end())
-            .max()
+        ac.find_overlapping_iter(input).filter(|m| word_boundary(hay, m.start(), m.end())).map(|m| m.end()).max()
     }
 
     /// Start of the first word in `hay[from..to]` (the cue closest to a
@@ -91,10 +87,7 @@ impl WordList {
     pub fn first_start(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
         let ac = self.ac.as_ref()?;
         let input = aho_corasick::Input::new(hay).range(from..to);
-        ac.find_overlapping_iter(input)
-            .filter(|m| word_boundary(hay, m.start(), m.end()))
-            .map(|m| m.start())
-            .min()
+        ac.find_overlapping_iter(input).filter(|m| word_boundary(hay, m.start(), m.end())).map(|m| m.start()).min()
     }
 
     /// Whether any word occurs in `text` (a header or key) at a boundary.
@@ -184,16 +177,11 @@ impl RuleSet {
     /// order: same id replaces, `disable` removes.
     pub fn load(user: &[(String, String)]) -> Result<RuleSet> {
         let mut defs: Vec<(PatternDef, String)> = Vec::new();
-        let mut files: Vec<(String, &str)> = BUILTIN
-            .iter()
-            .map(|(n, c)| (format!("<built-in>/{n}"), *c))
-            .collect();
+        let mut files: Vec<(String, &str)> = BUILTIN.iter().map(|(n, c)| (format!("<built-in>/{n}"), *c)).collect();
         files.extend(user.iter().map(|(n, c)| (n.clone(), c.as_str())));
         for (name, text) in files {
-            let pf: PatternFile = toml::from_str(text).map_err(|e| Error::PatternFile {
-                file: name.clone(),
-                problem: e.to_string(),
-            })?;
+            let pf: PatternFile =
+                toml::from_str(text).map_err(|e| Error::PatternFile { file: name.clone(), problem: e.to_string() })?;
             for id in &pf.disable {
                 let before = defs.len();
                 defs.retain(|(d, _)| &d.id != id);
@@ -222,10 +210,7 @@ impl RuleSet {
                 }
             }
         }
-        let rules = defs
-            .into_iter()
-            .map(|(d, origin)| compile(d, origin))
-            .collect::<Result<Vec<_>>>()?;
+        let rules = defs.into_iter().map(|(d, origin)| compile(d, origin)).collect::<Result<Vec<_>>>()?;
         Ok(RuleSet { rules })
     }
 
@@ -251,37 +236,21 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
         file: origin.clone(),
         problem: format!("pattern `{}`: {problem}", d.id),
     };
-    let kind = d
-        .kind
-        .clone()
-        .ok_or_else(|| err("no `kind` (in the pattern or the file)".into()))?;
-    if kind.is_empty()
-        || !kind
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
+    let kind = d.kind.clone().ok_or_else(|| err("no `kind` (in the pattern or the file)".into()))?;
+    if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err(err(format!("kind `{kind}` must be lower_snake_case")));
     }
-    let anchor = Anchor::parse(&d.anchor).ok_or_else(|| {
-        err(format!(
-            "anchor `{}` is not one of digit, at, colon, none",
-            d.anchor
-        ))
-    })?;
-    let validator = Validator::from_name(&d.validator).ok_or_else(|| {
-        err(format!(
-            "unknown validator `{}` (known: {})",
-            d.validator,
-            Validator::NAMES.join(", ")
-        ))
-    })?;
+    let anchor = Anchor::parse(&d.anchor)
+        .ok_or_else(|| err(format!("anchor `{}` is not one of digit, at, colon, none", d.anchor)))?;
+    let validator = Validator::from_name(&d.validator)
+        .ok_or_else(|| err(format!("unknown validator `{}` (known: {})", d.validator, Validator::NAMES.join(", "))))?;
     if !(0.0..=1.0).contains(&d.score) {
         return Err(err(format!("score {} is outside [0, 1]", d.score)));
     }
     let syn = syntax::Config::new().unicode(false).utf8(false);
     let regex = meta::Regex::builder()
         .syntax(syn)
-        .configure(meta::Regex::config().utf8_empty(false))
+        .configure(meta::Regex::config().utf8_empty(false).hybrid_cache_capacity(crate::detect::DFA_CACHE))
         .build(&d.regex)
         .map_err(|e| err(format!("bad regex: {e}")))?;
     let hir = regex_syntax::ParserBuilder::new()

@@ -36,30 +36,12 @@ pub use file::{PatternDef, PatternFile};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("email.toml", include_str!("../../patterns/email.toml")),
     ("phone.toml", include_str!("../../patterns/phone.toml")),
-    (
-        "payment_card.toml",
-        include_str!("../../patterns/payment_card.toml"),
-    ),
+    ("payment_card.toml", include_str!("../../patterns/payment_card.toml")),
     ("uk_nino.toml", include_str!("../../patterns/uk_nino.toml")),
-    (
-        "nhs_number.toml",
-        include_str!("../../patterns/nhs_number.toml"),
-    ),
+    ("nhs_number.toml", include_str!("../../patterns/nhs_number.toml")),
     ("iban.toml", include_str!("../../patterns/iban.toml")),
-    (
-        "uk_bank_account.toml",
-        include_str!("../../patterns/uk_bank_account.toml"),
-    ),
-    (
-        "uk_postcode.toml",
-        include_str!("../../patterns/uk_postcode.toml"),
-    ),
-    (
-        "ip_address.toml",
-        include_str!("../../patterns/ip_address.toml"),
-    ),
-    (
-        "date_of_birth.toml",
-        include_str!("../../patterns/date_of_birth.toml"),
-    ),
+    ("uk_bank_account.toml", include_str!("../../patterns/uk_bank_account.toml")),
+    ("uk_postcode.toml", include_str!("../../patterns/uk_postcode.toml")),
+    ("ip_address.toml", include_str!("../../patterns/ip_address.toml")),
+    ("date_of_birth.toml", include_str!("../../patterns/date_of_birth.toml")),
 ];

@@ -36,10 +36,7 @@ fn month_from_name(t: &str) -> Option<u8> {
     if t.len() < 3 {
         return None;
     }
-    NAMES
-        .iter()
-        .position(|n| n.starts_with(&t) || (t == "sept" && *n == "september"))
-        .map(|i| i as u8 + 1)
+    NAMES.iter().position(|n| n.starts_with(&t) || (t == "sept" && *n == "september")).map(|i| i as u8 + 1)
 }
 
 fn full_year(y: u32, digits: usize) -> i32 {
@@ -65,19 +62,11 @@ pub fn parse_date(m: &[u8]) -> Option<Date> {
     let text = String::from_utf8_lossy(m);
     let mut nums: Vec<(u32, usize)> = Vec::new();
     let mut month: Option<u8> = None;
-    for tok in text
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|t| !t.is_empty())
-    {
+    for tok in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()) {
         let digits: String = tok.chars().take_while(char::is_ascii_digit).collect();
         if !digits.is_empty() {
             let suffix = &tok[digits.len()..];
-            if !suffix.is_empty()
-                && !matches!(
-                    suffix.to_ascii_lowercase().as_str(),
-                    "st" | "nd" | "rd" | "th"
-                )
-            {
+            if !suffix.is_empty() && !matches!(suffix.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th") {
                 return None;
             }
             nums.push((digits.parse().ok()?, digits.len()));
@@ -108,9 +97,7 @@ fn followed_by_time(after: &[u8]) -> bool {
         _ => return false,
     };
     let digits = a.iter().take_while(|b| b.is_ascii_digit()).count();
-    (1..=2).contains(&digits)
-        && a.get(digits) == Some(&b':')
-        && a.get(digits + 1).is_some_and(u8::is_ascii_digit)
+    (1..=2).contains(&digits) && a.get(digits) == Some(&b':') && a.get(digits + 1).is_some_and(u8::is_ascii_digit)
 }
 
 pub(super) fn check(hay: &[u8], s: usize, e: usize) -> Verdict {
@@ -125,12 +112,7 @@ pub(super) fn check(hay: &[u8], s: usize, e: usize) -> Verdict {
     if d.year() < 1900 || d.year() > cy {
         return Verdict::Reject;
     }
-    accept(format!(
-        "{:04}-{:02}-{:02}",
-        d.year(),
-        u8::from(d.month()),
-        d.day()
-    ))
+    accept(format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
 }
 
 #[cfg(test)]

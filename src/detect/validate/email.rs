@@ -21,33 +21,19 @@ fn tlds() -> &'static HashSet<&'static str> {
 }
 
 /// Headers whose values are message ids, not mailboxes.
-const ID_HEADERS: &[&[u8]] = &[
-    b"message-id:",
-    b"references:",
-    b"in-reply-to:",
-    b"content-id:",
-    b"x-message-id:",
-];
+const ID_HEADERS: &[&[u8]] = &[b"message-id:", b"references:", b"in-reply-to:", b"content-id:", b"x-message-id:"];
 
 fn in_id_header(hay: &[u8], s: usize) -> bool {
     // Walk back over folded continuation lines (starting with whitespace) to
     // the header line, at most 4 KiB.
     let floor = s.saturating_sub(4096);
-    let mut ls = hay[floor..s]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(floor, |p| floor + p + 1);
+    let mut ls = hay[floor..s].iter().rposition(|&b| b == b'\n').map_or(floor, |p| floor + p + 1);
     while ls > floor && matches!(hay.get(ls), Some(b' ' | b'\t')) {
         let prev_end = ls - 1;
-        ls = hay[floor..prev_end]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(floor, |p| floor + p + 1);
+        ls = hay[floor..prev_end].iter().rposition(|&b| b == b'\n').map_or(floor, |p| floor + p + 1);
     }
     let line = &hay[ls..s];
-    ID_HEADERS
-        .iter()
-        .any(|h| line.len() >= h.len() && line[..h.len()].eq_ignore_ascii_case(h))
+    ID_HEADERS.iter().any(|h| line.len() >= h.len() && line[..h.len()].eq_ignore_ascii_case(h))
 }
 
 pub(super) fn check(hay: &[u8], s: usize, e: usize) -> Verdict {
@@ -56,11 +42,7 @@ pub(super) fn check(hay: &[u8], s: usize, e: usize) -> Verdict {
     let Some((local, domain)) = text.split_once('@') else {
         return Verdict::Reject;
     };
-    if local.starts_with('.')
-        || local.ends_with('.')
-        || local.contains("..")
-        || domain.contains("..")
-    {
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") || domain.contains("..") {
         return Verdict::Reject;
     }
     let tld = domain.rsplit('.').next().unwrap_or("");
@@ -83,28 +65,10 @@ mod tests {
     }
     #[test]
     fn emails() {
-        assert!(matches!(
-            c("to jane.doe@example.co.uk", "jane.doe@example.co.uk"),
-            Verdict::Accept(_)
-        ));
-        assert!(matches!(
-            c("u=jane%40gmail.com&", "jane%40gmail.com"),
-            Verdict::Accept(_)
-        ));
+        assert!(matches!(c("to jane.doe@example.co.uk", "jane.doe@example.co.uk"), Verdict::Accept(_)));
+        assert!(matches!(c("u=jane%40gmail.com&", "jane%40gmail.com"), Verdict::Accept(_)));
         assert_eq!(c("logo@2x.png", "logo@2x.png"), Verdict::Reject);
-        assert_eq!(
-            c(
-                "Message-ID: <a1b2@mail.example.com>",
-                "a1b2@mail.example.com"
-            ),
-            Verdict::Reject
-        );
-        assert_eq!(
-            c(
-                "References: <x@y.com>\n <a1b2@mail.example.com>",
-                "a1b2@mail.example.com"
-            ),
-            Verdict::Reject
-        );
+        assert_eq!(c("Message-ID: <a1b2@mail.example.com>", "a1b2@mail.example.com"), Verdict::Reject);
+        assert_eq!(c("References: <x@y.com>\n <a1b2@mail.example.com>", "a1b2@mail.example.com"), Verdict::Reject);
     }
 }

@@ -95,11 +95,7 @@ pub fn iban_mod97(s: &[u8]) -> bool {
             b'A'..=b'Z' => u32::from(c - b'A') + 10,
             _ => return false,
         };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     rem == 1
 }
@@ -141,18 +137,10 @@ mod tests {
     use super::*;
     #[test]
     fn ibans() {
-        assert!(matches!(
-            check(b"GB82 WEST 1234 5698 7654 32"),
-            Verdict::Accept(_)
-        ));
-        assert!(matches!(
-            check(b"GB82WEST12345698765432"),
-            Verdict::Accept(_)
-        ));
+        assert!(matches!(check(b"GB82 WEST 1234 5698 7654 32"), Verdict::Accept(_)));
+        assert!(matches!(check(b"GB82WEST12345698765432"), Verdict::Accept(_)));
         assert_eq!(check(b"GB82 WEST 1234 5698 7654 33"), Verdict::Reject);
-        let Verdict::Accept(a) = check(b"DE89 3704 0044 0532 0130 00 THANKS") else {
-            panic!()
-        };
+        let Verdict::Accept(a) = check(b"DE89 3704 0044 0532 0130 00 THANKS") else { panic!() };
         assert_eq!(a.trim_end, " THANKS".len());
     }
 }

@@ -39,12 +39,8 @@ pub(super) fn check_v4(hay: &[u8], s: usize, e: usize) -> Verdict {
     }
     let o = ip.octets();
     let shared = o[0] == 100 && (64..128).contains(&o[1]);
-    let adj = if ip.is_private() || ip.is_link_local() || ip.is_multicast() || shared || o[0] >= 240
-    {
-        LOW
-    } else {
-        0.0
-    };
+    let adj =
+        if ip.is_private() || ip.is_link_local() || ip.is_multicast() || shared || o[0] >= 240 { LOW } else { 0.0 };
     accept_adjusted(ip.to_string(), adj)
 }
 
@@ -89,14 +85,8 @@ mod tests {
     }
     #[test]
     fn ipv6() {
-        assert!(matches!(
-            check_v6(b"2a00:1450:4009:81f::200e"),
-            Verdict::Accept(_)
-        ));
-        assert!(matches!(
-            check_v6(b"fe80::1ff:fe23:4567:890a%eth0"),
-            Verdict::Accept(_)
-        ));
+        assert!(matches!(check_v6(b"2a00:1450:4009:81f::200e"), Verdict::Accept(_)));
+        assert!(matches!(check_v6(b"fe80::1ff:fe23:4567:890a%eth0"), Verdict::Accept(_)));
         assert_eq!(check_v6(b"10:22:01"), Verdict::Reject);
         assert_eq!(check_v6(b"::1"), Verdict::Reject);
     }

@@ -43,20 +43,12 @@ pub struct Accept {
 
 /// Accept with a normalised value and no adjustments.
 pub fn accept(normalized: impl Into<String>) -> Verdict {
-    Verdict::Accept(Accept {
-        normalized: normalized.into(),
-        score_adj: 0.0,
-        trim_end: 0,
-    })
+    Verdict::Accept(Accept { normalized: normalized.into(), score_adj: 0.0, trim_end: 0 })
 }
 
 /// Accept with a score adjustment.
 pub fn accept_adjusted(normalized: impl Into<String>, score_adj: f32) -> Verdict {
-    Verdict::Accept(Accept {
-        normalized: normalized.into(),
-        score_adj,
-        trim_end: 0,
-    })
+    Verdict::Accept(Accept { normalized: normalized.into(), score_adj, trim_end: 0 })
 }
 
 /// The validators known to pattern files, by name.
@@ -91,10 +83,8 @@ pub enum Validator {
 
 impl Validator {
     /// Names accepted in pattern files.
-    pub const NAMES: &'static [&'static str] = &[
-        "none", "email", "phone", "card", "nino", "nhs", "iban", "bank", "postcode", "ipv4",
-        "ipv6", "date",
-    ];
+    pub const NAMES: &'static [&'static str] =
+        &["none", "email", "phone", "card", "nino", "nhs", "iban", "bank", "postcode", "ipv4", "ipv6", "date"];
 
     /// Look a validator up by name.
     pub fn from_name(name: &str) -> Option<Validator> {
@@ -137,10 +127,7 @@ impl Validator {
 
 /// The ASCII digits of `m`, as a string.
 pub(crate) fn digits(m: &[u8]) -> String {
-    m.iter()
-        .filter(|b| b.is_ascii_digit())
-        .map(|&b| b as char)
-        .collect()
+    m.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect()
 }
 
 /// The Luhn (mod 10) check used by payment cards.

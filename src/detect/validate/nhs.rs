@@ -8,11 +8,7 @@ pub fn nhs_mod11(d: &str) -> bool {
     if b.len() != 10 || b.iter().all(|&x| x == b[0]) {
         return false;
     }
-    let sum: u32 = b[..9]
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| u32::from(x - b'0') * (10 - i as u32))
-        .sum();
+    let sum: u32 = b[..9].iter().enumerate().map(|(i, &x)| u32::from(x - b'0') * (10 - i as u32)).sum();
     let check = 11 - sum % 11;
     let check = if check == 11 { 0 } else { check };
     check != 10 && check == u32::from(b[9] - b'0')

@@ -6,21 +6,14 @@
 use super::{accept_adjusted, Verdict};
 
 pub(super) fn check(m: &[u8]) -> Verdict {
-    let s: Vec<u8> = m
-        .iter()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| b.to_ascii_uppercase())
-        .collect();
+    let s: Vec<u8> = m.iter().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect();
     if s.len() != 9 {
         return Verdict::Reject;
     }
     let (a, b) = (s[0], s[1]);
     let bad_first = b"DFIQUV".contains(&a);
     let bad_second = b"DFIOQUV".contains(&b);
-    let bad_pair = matches!(
-        &s[..2],
-        b"BG" | b"GB" | b"KN" | b"NK" | b"NT" | b"TN" | b"ZZ"
-    );
+    let bad_pair = matches!(&s[..2], b"BG" | b"GB" | b"KN" | b"NK" | b"NT" | b"TN" | b"ZZ");
     let digits_ok = s[2..8].iter().all(u8::is_ascii_digit);
     let suffix_ok = (b'A'..=b'D').contains(&s[8]);
     if bad_first || bad_second || bad_pair || !digits_ok || !suffix_ok {
@@ -40,13 +33,7 @@ mod tests {
     fn prefixes() {
         assert!(matches!(check(b"AB 12 34 56 C"), Verdict::Accept(_)));
         assert!(matches!(check(b"JG103759A"), Verdict::Accept(_)));
-        for bad in [
-            "GB123456A",
-            "DA123456A",
-            "AO123456A",
-            "AB123456E",
-            "TN123456A",
-        ] {
+        for bad in ["GB123456A", "DA123456A", "AO123456A", "AB123456E", "TN123456A"] {
             assert_eq!(check(bad.as_bytes()), Verdict::Reject, "{bad}");
         }
     }

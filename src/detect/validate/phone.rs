@@ -49,10 +49,7 @@ fn valid_intl(e164_digits: &str) -> bool {
 /// valid UK or international number.
 pub fn normalise_phone(m: &[u8]) -> Option<String> {
     let d = digits(m);
-    let first = m
-        .iter()
-        .position(|b| !matches!(b, b'(' | b' '))
-        .map_or(b'0', |i| m[i]);
+    let first = m.iter().position(|b| !matches!(b, b'(' | b' ')).map_or(b'0', |i| m[i]);
     // Country code and national significant number.
     let (cc_and_rest, intl) = if first == b'+' {
         (d.as_str(), true)
@@ -113,14 +110,8 @@ mod tests {
         ] {
             assert!(normalise_phone(s.as_bytes()).is_some(), "{s}");
         }
-        assert_eq!(
-            normalise_phone(b"07700 900123").as_deref(),
-            Some("+447700900123")
-        );
-        assert_eq!(
-            normalise_phone(b"+44 (0)20 7946 0123").as_deref(),
-            Some("+442079460123")
-        );
+        assert_eq!(normalise_phone(b"07700 900123").as_deref(), Some("+447700900123"));
+        assert_eq!(normalise_phone(b"+44 (0)20 7946 0123").as_deref(), Some("+442079460123"));
     }
     #[test]
     fn international_and_bad() {
