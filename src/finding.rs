@@ -2,6 +2,13 @@
 
 use std::sync::Arc;
 
+impl Finding {
+    /// The fingerprint as 16 lower-case hex digits.
+    pub fn fingerprint_hex(&self) -> String {
+        format!("{:016x}", self.fingerprint)
+    }
+}
+
 /// One detected piece of personal data.
 ///
 /// Offsets are byte offsets into the file *as stored on disk* (for UTF-16
@@ -28,6 +35,7 @@ pub struct Finding {
     pub value: String,
     /// The value masked for display, e.g. `**** **** **** 1234`.
     pub masked: String,
-    /// Truncated keyed HMAC-SHA256 over kind and normalised value (hex).
-    pub fingerprint: String,
+    /// Keyed fingerprint: the first 8 bytes of HMAC-SHA256 over kind and
+    /// normalised value. Shown as 16 hex digits ([`Finding::fingerprint_hex`]).
+    pub fingerprint: u64,
 }

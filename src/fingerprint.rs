@@ -14,9 +14,10 @@ use sha2::Sha256;
 
 use crate::error::{Error, Result};
 
-/// A fingerprint key.
+/// A fingerprint key, kept as a ready-keyed HMAC state (the key schedule is
+/// computed once, not per finding).
 #[derive(Clone)]
-pub struct Key(Vec<u8>);
+pub struct Key(Hmac<Sha256>);
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -27,7 +28,7 @@ impl std::fmt::Debug for Key {
 impl Key {
     /// A key from a passphrase or hex string given by the user.
     pub fn from_secret(s: &str) -> Key {
-        Key(s.as_bytes().to_vec())
+        Key(<Hmac<Sha256> as Mac>::new_from_slice(s.as_bytes()).expect("HMAC accepts any key length"))
     }
 
     /// The default per-user key file.
@@ -54,15 +55,15 @@ impl Key {
         Ok(Key::from_secret(&hex))
     }
 
-    /// Fingerprint of a normalised value of a kind: the first 8 bytes of
-    /// HMAC-SHA256(key, kind || 0x00 || value), as 16 hex digits.
-    pub fn fingerprint(&self, kind: &str, normalized: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+    /// Fingerprint of a normalised value of a kind: the first 8 bytes
+    /// (big-endian) of HMAC-SHA256(key, kind || 0x00 || value).
+    pub fn fingerprint(&self, kind: &str, normalized: &str) -> u64 {
+        let mut mac = self.0.clone();
         mac.update(kind.as_bytes());
         mac.update(&[0]);
         mac.update(normalized.as_bytes());
         let out = mac.finalize().into_bytes();
-        out[..8].iter().map(|b| format!("{b:02x}")).collect()
+        u64::from_be_bytes([out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7]])
     }
 }
 
@@ -167,6 +168,7 @@ mod tests {
         let a = Key::from_secret("k1").fingerprint("phone", "+447700900123");
         let b = Key::from_secret("k2").fingerprint("phone", "+447700900123");
         assert_ne!(a, b);
-        assert_eq!(a.len(), 16);
+        assert_eq!(a, Key::from_secret("k1").fingerprint("phone", "+447700900123"));
+        assert_ne!(a, Key::from_secret("k1").fingerprint("email", "+447700900123"));
     }
 }

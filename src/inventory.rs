@@ -2,7 +2,7 @@
 //! how many distinct values (≈ people affected), and how old the files are.
 //! Built from file outcomes; reporters only render it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -29,7 +29,7 @@ pub struct StoreStats {
     /// Newest modification time among files with PII (RFC 3339).
     pub newest_modified: Option<String>,
     #[serde(skip)]
-    fps: BTreeMap<String, BTreeSet<String>>,
+    fps: BTreeMap<String, HashSet<u64>>,
     #[serde(skip)]
     oldest: Option<SystemTime>,
     #[serde(skip)]
@@ -91,8 +91,20 @@ impl StoreStats {
         }
         self.files_with_pii += 1;
         for f in &o.findings {
-            *self.findings.entry(f.kind.to_string()).or_default() += 1;
-            self.fps.entry(f.kind.to_string()).or_default().insert(f.fingerprint.clone());
+            match self.fps.get_mut(&*f.kind) {
+                Some(set) => {
+                    set.insert(f.fingerprint);
+                }
+                None => {
+                    self.fps.insert(f.kind.to_string(), HashSet::from([f.fingerprint]));
+                }
+            }
+            // Look up by &str first: no String allocated per finding.
+            if let Some(n) = self.findings.get_mut(&*f.kind) {
+                *n += 1;
+            } else {
+                self.findings.insert(f.kind.to_string(), 1);
+            }
         }
         if let Some(m) = o.modified {
             self.oldest = Some(self.oldest.map_or(m, |x| x.min(m)));

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 use std::time::{Instant, SystemTime};
 
-use crate::detect::{Engine, FieldContext, RawFinding};
+use crate::detect::{Engine, FieldContext, RawFinding, Scratch};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::fingerprint::{mask, Key};
@@ -49,6 +49,14 @@ pub struct Scanner {
     engine: Engine,
     key: Key,
     cfg: ScanConfig,
+}
+
+/// What one worker thread reuses from file to file: its read buffer and its
+/// search caches.
+#[derive(Debug)]
+pub struct Worker {
+    reader: FileReader,
+    scratch: Scratch,
 }
 
 /// Progress counters, readable while a scan runs.
@@ -109,7 +117,7 @@ impl Scanner {
                 let tx = tx.clone();
                 let (files, next, emitted) = (&files, &next, &emitted);
                 s.spawn(move |_| {
-                    let mut reader = FileReader::new(self.cfg.mmap);
+                    let mut worker = Worker { reader: FileReader::new(self.cfg.mmap), scratch: self.engine.scratch() };
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= files.len() {
@@ -122,7 +130,7 @@ impl Scanner {
                                 done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
                             }
                         }
-                        let o = self.scan_file(&files[i], &mut reader);
+                        let o = self.scan_file(&files[i], &mut worker);
                         if tx.send((i, o)).is_err() {
                             break;
                         }
@@ -159,8 +167,14 @@ impl Scanner {
         Ok(inv)
     }
 
+    /// Per-thread working state for [`Scanner::scan_file`].
+    pub fn worker(&self) -> Worker {
+        Worker { reader: FileReader::new(self.cfg.mmap), scratch: self.engine.scratch() }
+    }
+
     /// Scan one file. Never panics on content; I/O problems become a skip.
-    pub fn scan_file(&self, entry: &FileEntry, reader: &mut FileReader) -> FileOutcome {
+    pub fn scan_file(&self, entry: &FileEntry, worker: &mut Worker) -> FileOutcome {
+        let Worker { reader, scratch } = worker;
         let mut out = FileOutcome {
             path: entry.path.clone(),
             store: entry.store.clone(),
@@ -215,7 +229,7 @@ impl Scanner {
                         read::release(m, 0, pos.saturating_sub(1 << 20));
                     }
                 };
-                self.engine.scan(bytes, &field, &mut raw, &mut release);
+                self.engine.scan_with(scratch, bytes, &field, &mut raw, &mut release);
                 out.findings = raw.into_iter().map(|r| self.finding(&r, bytes, r.start as u64, r.end as u64)).collect();
             }
             TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
@@ -225,7 +239,7 @@ impl Scanner {
                 } else {
                     FieldContext::None
                 };
-                self.engine.scan(&t.text, &field, &mut raw, &mut |_| {});
+                self.engine.scan_with(scratch, &t.text, &field, &mut raw, &mut |_| {});
                 out.findings = raw
                     .into_iter()
                     .map(|r| {

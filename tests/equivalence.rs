@@ -8,7 +8,6 @@ use std::sync::Arc;
 use piiscan::detect::{Engine, EngineOptions, FieldContext, RawFinding};
 use piiscan::fingerprint::Key;
 use piiscan::outcome::SkipReason;
-use piiscan::read::FileReader;
 use piiscan::rules::RuleSet;
 use piiscan::scan::{ScanConfig, Scanner};
 use piiscan::walk::{FileEntry, WalkOptions};
@@ -181,6 +180,6 @@ fn file_deleted_after_the_walk_is_reported_as_vanished() {
         mmap: true,
     };
     let s = Scanner::new(engine, Key::from_secret("k"), cfg);
-    let o = s.scan_file(&entry, &mut FileReader::new(true));
+    let o = s.scan_file(&entry, &mut s.worker());
     assert_eq!(o.skipped.as_ref().map(|s| s.0), Some(SkipReason::Vanished));
 }

@@ -8,22 +8,19 @@
 //!    finds anchor bytes and opens a window of the longest match length
 //!    (computed from the regex) either side; text without anchors (most
 //!    prose) is skipped at memory speed.
-//! 2. **One combined pass.** Inside the windows, a single leftmost-first
-//!    alternation of *all* patterns (what ripgrep would run) yields spans.
-//!    Every match of every individual pattern starts inside one of these
-//!    spans: where pattern R matches at `a`, the alternation has a match
-//!    starting at or before `a`, and its iteration cannot step over `a`
-//!    without a span covering it.
-//! 3. **Per span, only the patterns that can match.** A multi-pattern "which
-//!    patterns match here" search over the span (plus the longest match
-//!    length) picks candidates; each runs its own leftmost-first iteration,
-//!    resumed where it last stopped, keeping matches that start in the span.
-//!    `regex_automata::Input::range` lets `\b` see bytes outside each range.
+//! 2. **One overlapping pass.** Inside the windows, one lazy DFA over *all*
+//!    patterns (match kind "all") reports, for each pattern, every offset
+//!    where one of its matches ends. A match of pattern R ending at `x` lies
+//!    in `[x - max_len(R), x)`; those ranges, merged per pattern, are R's
+//!    windows, and contain every match of R.
+//! 3. **Per pattern, only its windows.** R runs its own leftmost-first
+//!    iteration inside its windows, resumed where it last stopped, with
+//!    `regex_automata::Input::range` so that `\b` sees the bytes outside.
+//!    Since its windows contain all its matches, it finds exactly what a pass
+//!    over the whole buffer would, for about one search per real match.
 //!
-//! So each pattern yields exactly the matches of its own pass over the whole
-//! buffer, for the cost of one combined pass over anchor windows plus work
-//! per candidate. With [`EngineOptions::prefilter`] off the engine runs the
-//! plain per-pattern passes; tests check that both give identical findings.
+//! With [`EngineOptions::prefilter`] off the engine runs the plain
+//! per-pattern passes; tests check that both give identical findings.
 //!
 //! # Scoring
 //! `score = base + validator adjustment + boost (closest context cue is
@@ -38,9 +35,10 @@ pub mod validate;
 
 use std::sync::Arc;
 
+use regex_automata::hybrid::dfa::{Cache as DfaCache, OverlappingState, DFA};
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
-use regex_automata::{meta, Input, MatchKind, PatternSet};
+use regex_automata::{meta, Input, MatchKind};
 
 use crate::rules::{Anchor, Rule, RuleSet};
 pub use context::FieldContext;
@@ -95,20 +93,13 @@ pub struct Engine {
     class: [u8; 256],
     /// Window padding per class-bit combination (before, after).
     pad: [(usize, usize); 8],
-    /// Leftmost-first alternation of all rules (phase 2); `None` when some
-    /// rule has no anchor (the engine then runs per-rule passes).
-    combined: Option<meta::Regex>,
-    /// Short rules as an overlapping set: "which can match here" (phase 3).
-    gate: Option<meta::Regex>,
-    /// Rule index of each gate pattern.
-    gated: Vec<usize>,
-    /// Rules too long to gate cheaply (email): tried at every span.
-    ungated: Vec<usize>,
+    /// All rules in one lazy DFA reporting every match end (phase 2);
+    /// `None` when some rule has no anchor, or for very unusual patterns the
+    /// lazy DFA cannot handle: the engine then runs per-rule passes.
+    ends: Option<DFA>,
+    /// Longest match of any rule.
+    max_len: usize,
 }
-
-/// Rules whose matches can be longer than this are not in the gate: gating
-/// them would mean scanning that far past every span.
-const GATE_REACH: usize = 64;
 
 /// The next leftmost-first match of a rule: start, end, and the spans of
 /// its reported groups when it has any.
@@ -139,23 +130,24 @@ impl Engine {
             let m = (0..3).filter(|k| mask & (1 << k) != 0).map(|k| per_bit[1 << k]).max().unwrap_or(0);
             *p = (m.saturating_sub(1), m);
         }
-        let build = |kind: MatchKind, pats: &[&str]| {
-            meta::Regex::builder()
+        let pats: Vec<&str> = rules.rules.iter().map(|r| r.def.regex.as_str()).collect();
+        let ends = if has_unanchored || pats.is_empty() {
+            None
+        } else {
+            DFA::builder()
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .configure(meta::Regex::config().match_kind(kind).utf8_empty(false).hybrid_cache_capacity(DFA_CACHE))
-                .build_many(pats)
+                .configure(
+                    DFA::config()
+                        .match_kind(MatchKind::All)
+                        .cache_capacity(DFA_CACHE)
+                        .skip_cache_capacity_check(true)
+                        .minimum_cache_clear_count(None),
+                )
+                .build_many(&pats)
                 .ok()
         };
-        let all: Vec<&str> = rules.rules.iter().map(|r| r.def.regex.as_str()).collect();
-        let (gated, ungated): (Vec<usize>, Vec<usize>) =
-            (0..rules.rules.len()).partition(|&i| rules.rules[i].max_len <= GATE_REACH);
-        let short: Vec<&str> = gated.iter().map(|&i| all[i]).collect();
-        let (combined, gate) = if has_unanchored || all.is_empty() {
-            (None, None)
-        } else {
-            (build(MatchKind::LeftmostFirst, &all), build(MatchKind::All, &short))
-        };
-        Engine { rules, opts, class, pad, combined, gate, gated, ungated }
+        let max_len = rules.rules.iter().map(|r| r.max_len).max().unwrap_or(0);
+        Engine { rules, opts, class, pad, ends, max_len }
     }
 
     /// The rule set.
@@ -168,25 +160,77 @@ impl Engine {
         self.opts
     }
 
+    /// Reusable per-thread search state (DFA and regex caches). Keep one
+    /// per worker and pass it to [`Engine::scan_with`]: the lazy DFA's states
+    /// then carry over from file to file.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            dfa: self.ends.as_ref().map(DFA::create_cache),
+            caches: self.rules.rules.iter().map(|r| r.regex.create_cache()).collect(),
+            caps: self.rules.rules.iter().map(|r| r.regex.create_captures()).collect(),
+        }
+    }
+
     /// Scan `hay`, appending findings in offset order to `out`.
     ///
     /// `progress(pos)` is called as the scan moves past `pos`, so a caller
     /// holding a memory map can release pages behind it.
     pub fn scan(&self, hay: &[u8], field: &FieldContext, out: &mut Vec<RawFinding>, progress: &mut dyn FnMut(usize)) {
-        let mut st = State::new(&self.rules);
-        let (Some(combined), Some(gate), true) = (&self.combined, &self.gate, self.opts.prefilter) else {
-            self.per_rule(hay, field, &mut st, out);
-            progress(hay.len());
-            return;
+        self.scan_with(&mut self.scratch(), hay, field, out, progress);
+    }
+
+    /// [`Engine::scan`] with caller-owned scratch space.
+    pub fn scan_with(
+        &self,
+        scratch: &mut Scratch,
+        hay: &[u8],
+        field: &FieldContext,
+        out: &mut Vec<RawFinding>,
+        progress: &mut dyn FnMut(usize),
+    ) {
+        let mut st = State::new(self.rules.rules.len(), scratch);
+        let done = match (&self.ends, self.opts.prefilter) {
+            (Some(dfa), true) => self.two_phase(dfa, hay, field, &mut st, out, progress).is_ok(),
+            _ => false,
         };
+        if !done {
+            // Per-rule passes: no prefilter asked for, or the DFA gave up.
+            out.truncate(out.len() - st.emitted);
+            let mut st = State::new(self.rules.rules.len(), st.scratch);
+            self.per_rule(hay, field, &mut st, out);
+        }
+        progress(hay.len());
+    }
+
+    fn two_phase(
+        &self,
+        dfa: &DFA,
+        hay: &[u8],
+        field: &FieldContext,
+        st: &mut State,
+        out: &mut Vec<RawFinding>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(), regex_automata::MatchError> {
         let n = hay.len();
         let mut cur: Option<(usize, usize)> = None;
-        let mut next_report = 1 << 24;
-        let run = |s: usize, e: usize, st: &mut State, out: &mut Vec<RawFinding>| {
-            for m in combined.find_iter(Input::new(hay).range(s..e)) {
-                self.span(hay, m.start(), m.end(), gate, field, st, out);
+        // The DFA cache leaves the scratch while the pass runs, and returns after.
+        let mut cache = st.scratch.dfa.take().unwrap_or_else(|| dfa.create_cache());
+        let mut windows = |s: usize, e: usize, st: &mut State, out: &mut Vec<RawFinding>| {
+            let input = Input::new(hay).range(s..e);
+            let mut ostate = OverlappingState::start();
+            loop {
+                dfa.try_search_overlapping_fwd(&mut cache, &input, &mut ostate)?;
+                let Some(hm) = ostate.get_match() else { break };
+                let x = hm.offset();
+                self.match_end(hm.pattern().as_usize(), x, hay, field, st);
+                if x >= st.next_check {
+                    self.checkpoint(x, hay, field, st, out);
+                    progress(st.finalized);
+                }
             }
+            Ok::<(), regex_automata::MatchError>(())
         };
+        let mut result = Ok(());
         for (i, &b) in hay.iter().enumerate() {
             let c = self.class[b as usize];
             if c == 0 {
@@ -198,99 +242,113 @@ impl Engine {
             cur = match cur {
                 Some((s, e)) if lo <= e => Some((s, e.max(hi))),
                 Some((s, e)) => {
-                    run(s, e, &mut st, out);
-                    if e >= next_report {
-                        progress(e);
-                        next_report = e + (1 << 24);
-                    }
+                    result = result.and_then(|()| windows(s, e, st, out));
                     Some((lo, hi))
                 }
                 None => Some((lo, hi)),
             };
         }
         if let Some((s, e)) = cur {
-            run(s, e, &mut st, out);
+            result = result.and_then(|()| windows(s, e, st, out));
         }
-        self.flush(hay, &mut st, out);
-        progress(n);
+        drop(windows);
+        st.scratch.dfa = Some(cache);
+        result?;
+        for ri in 0..st.open.len() {
+            if let Some(w) = st.open[ri].take() {
+                self.run_window(ri, w, hay, field, st);
+            }
+        }
+        self.finalize(usize::MAX, hay, st, out);
+        Ok(())
+    }
+
+    /// A match of rule `ri` ends at `x`: extend or start its window.
+    fn match_end(&self, ri: usize, x: usize, hay: &[u8], field: &FieldContext, st: &mut State) {
+        let lo = x.saturating_sub(self.rules.rules[ri].max_len);
+        match st.open[ri] {
+            Some((wl, wh)) if lo <= wh => st.open[ri] = Some((wl, wh.max(x))),
+            Some(w) => {
+                self.run_window(ri, w, hay, field, st);
+                st.open[ri] = Some((lo, x));
+            }
+            None => st.open[ri] = Some((lo, x)),
+        }
+    }
+
+    /// Run windows no future match end can extend, and emit what is final.
+    fn checkpoint(&self, x: usize, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Vec<RawFinding>) {
+        st.next_check = x + CHECK_EVERY;
+        let mut limit = x.saturating_sub(self.max_len);
+        for ri in 0..st.open.len() {
+            if let Some((wl, wh)) = st.open[ri] {
+                if wh + self.rules.rules[ri].max_len < x {
+                    st.open[ri] = None;
+                    self.run_window(ri, (wl, wh), hay, field, st);
+                } else {
+                    limit = limit.min(wl);
+                }
+            }
+        }
+        self.finalize(limit, hay, st, out);
+    }
+
+    /// Rule `ri`'s own leftmost-first iteration inside one of its windows.
+    fn run_window(&self, ri: usize, (wl, wh): (usize, usize), hay: &[u8], field: &FieldContext, st: &mut State) {
+        let rule = &self.rules.rules[ri];
+        loop {
+            let from = st.resume[ri].max(wl);
+            if from >= wh {
+                break;
+            }
+            let (cache, caps) = (&mut st.scratch.caches[ri], &mut st.scratch.caps[ri]);
+            let Some((ms, me, groups)) = find(rule, hay, from, wh, cache, caps) else { break };
+            st.resume[ri] = if me > ms { me } else { ms + 1 };
+            self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
+        }
     }
 
     /// Without the prefilter: each rule's own pass over the whole buffer.
     fn per_rule(&self, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Vec<RawFinding>) {
-        for (ri, rule) in self.rules.rules.iter().enumerate() {
-            let mut at = 0;
-            while at < hay.len() {
-                let Some((ms, me, groups)) = find(rule, hay, at, hay.len(), &mut st.caps[ri]) else { break };
-                self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
-                at = if me > ms { me } else { ms + 1 };
-            }
+        for ri in 0..self.rules.rules.len() {
+            self.run_window(ri, (0, hay.len()), hay, field, st);
         }
-        self.flush(hay, st, out);
+        self.finalize(usize::MAX, hay, st, out);
     }
 
-    /// Phase 3 for one span `[s, e)` of the combined pass.
-    #[allow(clippy::too_many_arguments)]
-    fn span(
-        &self,
-        hay: &[u8],
-        s: usize,
-        e: usize,
-        gate: &meta::Regex,
-        field: &FieldContext,
-        st: &mut State,
-        out: &mut Vec<RawFinding>,
-    ) {
-        // Pending candidates end before this span: nothing later can overlap them.
-        if s >= st.pending_end {
-            self.flush(hay, st, out);
-        }
-        let e = e.max(s + 1);
-        let reach = (e - 1 + GATE_REACH).min(hay.len());
-        st.set.clear();
-        gate.which_overlapping_matches(&Input::new(hay).range(s..reach), &mut st.set);
-        let mut todo = std::mem::take(&mut st.todo);
-        todo.clear();
-        todo.extend(st.set.iter().map(|pid| self.gated[pid.as_usize()]));
-        // Long rules only where their anchor byte is within reach.
-        for &ri in &self.ungated {
-            let rule = &self.rules.rules[ri];
-            let end = (e - 1 + rule.max_len).min(hay.len());
-            if has_anchor(rule.anchor, &hay[s..end]) {
-                todo.push(ri);
-            }
-        }
-        for &ri in &todo {
-            let rule = &self.rules.rules[ri];
-            let end = (e - 1 + rule.max_len).min(hay.len());
-            loop {
-                let from = st.resume[ri].max(s);
-                if from >= e || from >= end {
-                    break;
-                }
-                let Some((ms, me, groups)) = find(rule, hay, from, end, &mut st.caps[ri]) else { break };
-                if ms >= e {
-                    break;
-                }
-                st.resume[ri] = if me > ms { me } else { ms + 1 };
-                st.pending_end = st.pending_end.max(me);
-                self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
-            }
-        }
-        st.todo = todo;
-    }
-
-    /// Resolve overlaps among pending candidates and emit them in order.
-    fn flush(&self, hay: &[u8], st: &mut State, out: &mut Vec<RawFinding>) {
+    /// Emit, in order and with overlaps resolved, the longest prefix of the
+    /// pending candidates that nothing pending or future (starting at or
+    /// after `limit`) can overlap.
+    fn finalize(&self, limit: usize, hay: &[u8], st: &mut State, out: &mut Vec<RawFinding>) {
         if st.cands.is_empty() {
+            st.finalized = st.finalized.max(limit.min(hay.len()));
             return;
         }
-        resolve_overlaps(&mut st.cands);
-        for mut c in st.cands.drain(..) {
+        st.cands.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+        let mut cut = 0;
+        let mut max_end = 0;
+        for (i, c) in st.cands.iter().enumerate() {
+            if max_end <= c.start && max_end <= limit {
+                cut = i;
+            }
+            max_end = max_end.max(c.end);
+        }
+        if max_end <= limit {
+            cut = st.cands.len();
+        }
+        if cut == 0 {
+            return;
+        }
+        let mut ready: Vec<RawFinding> = st.cands.drain(..cut).collect();
+        resolve_overlaps(&mut ready);
+        for mut c in ready {
             let (line, col) = st.cursor.advance(hay, c.start);
             c.line = line;
             c.column = col;
             out.push(c);
+            st.emitted += 1;
         }
+        st.finalized = st.finalized.max(limit.min(hay.len()));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -311,11 +369,11 @@ impl Engine {
         let cues = |e: usize| {
             let cs = s.saturating_sub(rule.context_before);
             let ce = (e + rule.context_after).min(hay.len());
-            match field.label(hay, s) {
-                // A column header names the field outright.
-                Some(l) if rule.context.any_in_text(l) => (true, false),
-                Some(l) if rule.negative.any_in_text(l) => (false, true),
-                _ => closest_cue(rule, hay, cs, s, e, ce),
+            // A column header names the field outright.
+            match field.label(hay, s).map(|l| rule.cues.in_text(l)) {
+                Some((true, _)) => (true, false),
+                Some((false, true)) => (false, true),
+                _ => rule.cues.closest(hay, cs, s, e, ce),
             }
         };
         // Required context is cheaper to check than most validators, and
@@ -382,78 +440,66 @@ impl Engine {
     }
 }
 
-fn find(rule: &Rule, hay: &[u8], from: usize, to: usize, caps: &mut Captures) -> Option<Found> {
+fn find(
+    rule: &Rule,
+    hay: &[u8],
+    from: usize,
+    to: usize,
+    cache: &mut meta::Cache,
+    caps: &mut Captures,
+) -> Option<Found> {
     let input = Input::new(hay).range(from..to);
     if rule.report_groups.is_empty() {
-        let m = rule.regex.find(input)?;
+        let m = rule.regex.search_with(cache, &input)?;
         return Some((m.start(), m.end(), None));
     }
-    rule.regex.search_captures(&input, caps);
+    rule.regex.search_captures_with(cache, &input, caps);
     let m = caps.get_match()?;
     let groups = rule.report_groups.iter().filter_map(|&g| caps.get_group(g).map(|sp| (sp.start, sp.end))).collect();
     Some((m.start(), m.end(), Some(groups)))
 }
 
-/// Which cue is nearest: the closest context word before the match decides
-/// ("DOB: 14/03/1982. Invoice date: 01/04/2024" makes only the first a
-/// birth date); with none before, the closest one after does.
-fn closest_cue(rule: &Rule, hay: &[u8], cs: usize, s: usize, e: usize, ce: usize) -> (bool, bool) {
-    let pb = rule.context.last_end(hay, cs, s);
-    let nb = rule.negative.last_end(hay, cs, s);
-    match (pb, nb) {
-        (Some(p), Some(n)) => (p >= n, n > p),
-        (Some(_), None) => (true, false),
-        (None, Some(_)) => (false, true),
-        (None, None) => {
-            let pa = rule.context.first_start(hay, e, ce);
-            let na = rule.negative.first_start(hay, e, ce);
-            match (pa, na) {
-                (Some(p), Some(n)) => (p <= n, n < p),
-                (p, n) => (p.is_some(), n.is_some()),
-            }
-        }
-    }
-}
+/// How often (in bytes of progress) pending work is finalised.
+const CHECK_EVERY: usize = 64 * 1024;
 
-/// Whether `bytes` contain a byte of the anchor class (memchr for the rare
-/// classes; long rules are the email kind, anchored on `@`/`%`).
-fn has_anchor(anchor: Anchor, bytes: &[u8]) -> bool {
-    match anchor {
-        Anchor::At => memchr::memchr2(b'@', b'%', bytes).is_some(),
-        Anchor::Colon => memchr::memchr(b':', bytes).is_some(),
-        Anchor::Digit => bytes.iter().any(u8::is_ascii_digit),
-        Anchor::None => true,
-    }
+/// Per-thread search caches; see [`Engine::scratch`].
+#[derive(Debug)]
+pub struct Scratch {
+    dfa: Option<DfaCache>,
+    caches: Vec<meta::Cache>,
+    caps: Vec<Captures>,
 }
 
 /// Per-scan state.
-struct State {
+struct State<'s> {
+    scratch: &'s mut Scratch,
     /// Candidates not yet emitted.
     cands: Vec<RawFinding>,
     /// Line tracking.
     cursor: Cursor,
-    /// Where each rule's own iteration resumes (phase 3).
+    /// Where each rule's own iteration resumes.
     resume: Vec<usize>,
-    /// Reused capture slots per rule.
-    caps: Vec<Captures>,
-    /// Reused pattern set for the gate.
-    set: PatternSet,
-    /// End of the furthest pending match.
-    pending_end: usize,
-    /// Reused list of rules to try at a span.
-    todo: Vec<usize>,
+    /// Each rule's open window (phase 3).
+    open: Vec<Option<(usize, usize)>>,
+    /// Next offset at which to finalise.
+    next_check: usize,
+    /// Everything before this offset has been emitted.
+    finalized: usize,
+    /// Findings emitted so far by this scan.
+    emitted: usize,
 }
 
-impl State {
-    fn new(rules: &RuleSet) -> State {
+impl<'s> State<'s> {
+    fn new(rules: usize, scratch: &'s mut Scratch) -> State<'s> {
         State {
+            scratch,
             cands: Vec::new(),
             cursor: Cursor::default(),
-            resume: vec![0; rules.rules.len()],
-            caps: rules.rules.iter().map(|r| r.regex.create_captures()).collect(),
-            set: PatternSet::new(rules.rules.len().max(1)),
-            pending_end: 0,
-            todo: Vec::new(),
+            resume: vec![0; rules],
+            open: vec![None; rules],
+            next_check: CHECK_EVERY,
+            finalized: 0,
+            emitted: 0,
         }
     }
 }

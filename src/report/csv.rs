@@ -25,8 +25,9 @@ impl<W: Write> Sink for CsvReport<W> {
         if self.opts.summary_only {
             return Ok(());
         }
+        let path = o.path.display().to_string();
         for f in &o.findings {
-            self.out.serialize(FindingRow::new(o, f, &self.opts)).map_err(io::Error::other)?;
+            self.out.serialize(FindingRow::new(&path, f, &self.opts)).map_err(io::Error::other)?;
         }
         Ok(())
     }

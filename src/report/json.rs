@@ -38,8 +38,9 @@ impl<W: Write> Sink for JsonReport<W> {
         }
         self.files.push(file);
         if !self.opts.summary_only {
+            let path = o.path.display().to_string();
             for f in &o.findings {
-                self.findings.push(serde_json::to_value(FindingRow::new(o, f, &self.opts))?);
+                self.findings.push(serde_json::to_value(FindingRow::new(&path, f, &self.opts))?);
             }
         }
         Ok(())

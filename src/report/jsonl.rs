@@ -12,7 +12,7 @@ use crate::outcome::FileOutcome;
 /// A finding as serialised in JSON reports.
 #[derive(Serialize)]
 pub(super) struct FindingRow<'a> {
-    pub path: String,
+    pub path: &'a str,
     pub kind: &'a str,
     pub start: u64,
     pub end: u64,
@@ -20,14 +20,14 @@ pub(super) struct FindingRow<'a> {
     pub column: u64,
     pub score: f64,
     pub value: String,
-    pub fingerprint: &'a str,
+    pub fingerprint: String,
     pub rule: &'a str,
 }
 
 impl<'a> FindingRow<'a> {
-    pub fn new(o: &FileOutcome, f: &'a Finding, opts: &ReportOptions) -> FindingRow<'a> {
+    pub fn new(path: &'a str, f: &'a Finding, opts: &ReportOptions) -> FindingRow<'a> {
         FindingRow {
-            path: o.path.display().to_string(),
+            path,
             kind: &f.kind,
             start: f.start,
             end: f.end,
@@ -35,7 +35,7 @@ impl<'a> FindingRow<'a> {
             column: f.column,
             score: (f64::from(f.score) * 100.0).round() / 100.0,
             value: shown_value(f, opts),
-            fingerprint: &f.fingerprint,
+            fingerprint: f.fingerprint_hex(),
             rule: &f.rule,
         }
     }
@@ -59,8 +59,9 @@ impl<W: Write> Sink for JsonlReport<W> {
         if self.opts.summary_only {
             return Ok(());
         }
+        let path = o.path.display().to_string();
         for f in &o.findings {
-            serde_json::to_writer(&mut self.out, &FindingRow::new(o, f, &self.opts))?;
+            serde_json::to_writer(&mut self.out, &FindingRow::new(&path, f, &self.opts))?;
             self.out.write_all(b"\n")?;
         }
         Ok(())

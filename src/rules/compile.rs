@@ -47,57 +47,78 @@ impl Anchor {
     }
 }
 
-/// A compiled context-word list: ASCII case-insensitive, matched at word or
-/// camelCase boundaries so `dateOfBirth` has `birth` but `adobe` has no `dob`.
+/// Compiled context words, positive and negative in one automaton (one pass
+/// per candidate): ASCII case-insensitive, matched at word or camelCase
+/// boundaries so `dateOfBirth` has `birth` but `adobe` has no `dob`.
 #[derive(Debug, Clone)]
-pub struct WordList {
+pub struct Cues {
     ac: Option<AhoCorasick>,
+    /// Patterns below this index are positive, the rest negative.
+    npos: usize,
 }
 
-impl WordList {
-    fn new(words: &[String]) -> Result<WordList, String> {
-        if words.is_empty() {
-            return Ok(WordList { ac: None });
+impl Cues {
+    fn new(pos: &[String], neg: &[String]) -> Result<Cues, String> {
+        if pos.is_empty() && neg.is_empty() {
+            return Ok(Cues { ac: None, npos: 0 });
         }
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .build(words)
+            .build(pos.iter().chain(neg))
             .map_err(|e| format!("context words: {e}"))?;
-        Ok(WordList { ac: Some(ac) })
+        Ok(Cues { ac: Some(ac), npos: pos.len() })
     }
 
-    /// Whether any word occurs in `hay[from..to]` at a word boundary.
-    pub fn any_in(&self, hay: &[u8], from: usize, to: usize) -> bool {
-        let Some(ac) = &self.ac else { return false };
-        let input = aho_corasick::Input::new(hay).range(from..to);
-        ac.find_overlapping_iter(input).any(|m| word_boundary(hay, m.start(), m.end()))
+    /// Whether there are positive words.
+    pub fn has_positive(&self) -> bool {
+        self.npos > 0
     }
 
-    /// End of the last word in `hay[from..to]` (the cue closest to a match
-    /// that follows), if any.
-    pub fn last_end(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
-        let ac = self.ac.as_ref()?;
-        let input = aho_corasick::Input::new(hay).range(from..to);
-        ac.find_overlapping_iter(input).filter(|m| word_boundary(hay, m.start(), m.end())).map(|m| m.end()).max()
+    /// (any positive, any negative) word in `text`, e.g. a column header.
+    pub fn in_text(&self, text: &[u8]) -> (bool, bool) {
+        let Some(ac) = &self.ac else { return (false, false) };
+        let (mut p, mut n) = (false, false);
+        for m in ac.find_overlapping_iter(text) {
+            if word_boundary(text, m.start(), m.end()) {
+                if m.pattern().as_usize() < self.npos {
+                    p = true;
+                } else {
+                    n = true;
+                }
+            }
+        }
+        (p, n)
     }
 
-    /// Start of the first word in `hay[from..to]` (the cue closest to a
-    /// match that precedes), if any.
-    pub fn first_start(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
-        let ac = self.ac.as_ref()?;
-        let input = aho_corasick::Input::new(hay).range(from..to);
-        ac.find_overlapping_iter(input).filter(|m| word_boundary(hay, m.start(), m.end())).map(|m| m.start()).min()
-    }
-
-    /// Whether any word occurs in `text` (a header or key) at a boundary.
-    pub fn any_in_text(&self, text: &[u8]) -> bool {
-        self.any_in(text, 0, text.len())
-    }
-
-    /// Whether the list is empty.
-    pub fn is_empty(&self) -> bool {
-        self.ac.is_none()
+    /// (positive, negative) for a match at `[s, e)`, from the closest cue:
+    /// the nearest word wholly in `[cs, s)` decides ("DOB: 14/03/1982.
+    /// Invoice date: 01/04/2024" makes only the first a birth date); with
+    /// none before, the nearest wholly in `[e, ce)` does.
+    pub fn closest(&self, hay: &[u8], cs: usize, s: usize, e: usize, ce: usize) -> (bool, bool) {
+        let Some(ac) = &self.ac else { return (false, false) };
+        // (offset, positive) of the best cue before and after.
+        let mut before: Option<(usize, bool)> = None;
+        let mut after: Option<(usize, bool)> = None;
+        for m in ac.find_overlapping_iter(aho_corasick::Input::new(hay).range(cs..ce)) {
+            if !word_boundary(hay, m.start(), m.end()) {
+                continue;
+            }
+            let pos = m.pattern().as_usize() < self.npos;
+            if m.end() <= s {
+                // Closest = latest end; on a tie a positive word wins.
+                if before.is_none_or(|(o, p)| m.end() > o || (m.end() == o && pos && !p)) {
+                    before = Some((m.end(), pos));
+                }
+            } else if m.start() >= e && after.is_none_or(|(o, p)| m.start() < o || (m.start() == o && pos && !p)) {
+                after = Some((m.start(), pos));
+            }
+        }
+        match before.or(after) {
+            Some((_, true)) => (true, false),
+            Some((_, false)) => (false, true),
+            None => (false, false),
+        }
     }
 }
 
@@ -136,10 +157,8 @@ pub struct Rule {
     pub validator: Validator,
     /// Base score.
     pub score: f32,
-    /// Positive context words.
-    pub context: WordList,
-    /// Negative context words.
-    pub negative: WordList,
+    /// Context words (positive and negative).
+    pub cues: Cues,
     /// Context search window before the match.
     pub context_before: usize,
     /// Context search window after the match.
@@ -250,7 +269,7 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
     let syn = syntax::Config::new().unicode(false).utf8(false);
     let regex = meta::Regex::builder()
         .syntax(syn)
-        .configure(meta::Regex::config().utf8_empty(false).hybrid_cache_capacity(crate::detect::DFA_CACHE))
+        .configure(meta::Regex::config().utf8_empty(false).hybrid_cache_capacity(4 << 20))
         .build(&d.regex)
         .map_err(|e| err(format!("bad regex: {e}")))?;
     let hir = regex_syntax::ParserBuilder::new()
@@ -279,9 +298,8 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
             .ok_or_else(|| err(format!("report_groups: no capture group named `{g}`")))?;
         report_groups.push(idx);
     }
-    let context = WordList::new(&d.context).map_err(&err)?;
-    let negative = WordList::new(&d.negative_context).map_err(&err)?;
-    if d.context_required && context.is_empty() {
+    let cues = Cues::new(&d.context, &d.negative_context).map_err(&err)?;
+    if d.context_required && !cues.has_positive() {
         return Err(err("context_required is set but `context` is empty".into()));
     }
     Ok(Rule {
@@ -293,8 +311,7 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
         max_len,
         validator,
         score: d.score,
-        context,
-        negative,
+        cues,
         context_before: d.context_before,
         context_after: d.context_after,
         context_boost: d.context_boost,

@@ -29,7 +29,7 @@
 mod compile;
 mod file;
 
-pub use compile::{Anchor, Rule, RuleSet};
+pub use compile::{Anchor, Cues, Rule, RuleSet};
 pub use file::{PatternDef, PatternFile};
 
 /// The built-in pattern files, embedded at compile time.
