@@ -30,8 +30,9 @@ pub struct Finding {
     pub column: u64,
     /// Confidence in [0, 1] after validation and context.
     pub score: f32,
-    /// The matched text, as found (lossily decoded). Never printed unless the
-    /// user asks for raw values; reporters print [`Finding::masked`].
+    /// The matched text, as found (lossily decoded), kept only when the scan
+    /// was asked for raw values (`--show-values`); empty otherwise. Reporters
+    /// print [`Finding::masked`] unless asked.
     pub value: String,
     /// The value masked for display, e.g. `**** **** **** 1234`.
     pub masked: String,

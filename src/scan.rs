@@ -24,7 +24,7 @@ use crate::report::Sink;
 use crate::walk::{self, FileEntry, WalkOptions};
 
 /// How many files workers may run ahead of the (ordered) sink.
-pub const MAX_AHEAD: usize = 1024;
+pub const MAX_AHEAD: usize = 64;
 
 /// Everything a scan needs, already validated.
 #[derive(Debug)]
@@ -41,6 +41,11 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Memory-map large files.
     pub mmap: bool,
+    /// Keep each finding's raw text in [`Finding::value`] (for
+    /// `--show-values`); otherwise it is left empty, which saves memory on
+    /// files with many findings and keeps raw PII out of the process's
+    /// reports by construction.
+    pub keep_values: bool,
 }
 
 /// A scanner: engine, key and configuration.
@@ -254,7 +259,9 @@ impl Scanner {
 
     fn finding(&self, r: &RawFinding, text: &[u8], start: u64, end: u64) -> Finding {
         let rule = &self.engine.rules().rules[r.rule];
-        let value = String::from_utf8_lossy(&text[r.start..r.end]).into_owned();
+        let raw = String::from_utf8_lossy(&text[r.start..r.end]);
+        let masked = mask(&rule.kind, &raw, &r.normalized);
+        let value = if self.cfg.keep_values { raw.into_owned() } else { String::new() };
         Finding {
             kind: rule.kind.clone(),
             rule: rule.id.clone(),
@@ -263,7 +270,7 @@ impl Scanner {
             line: r.line,
             column: r.column,
             score: r.score,
-            masked: mask(&rule.kind, &value, &r.normalized),
+            masked,
             fingerprint: self.key.fingerprint(&rule.kind, &r.normalized),
             value,
         }

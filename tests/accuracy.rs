@@ -82,6 +82,7 @@ fn scan_fixtures() -> Vec<Span> {
         modified_before: None,
         threads: 2,
         mmap: true,
+        keep_values: false,
     };
     let scanner = Scanner::new(engine, Key::from_secret("accuracy-test"), cfg);
     let mut sink = Collect(Vec::new());

@@ -178,6 +178,7 @@ fn file_deleted_after_the_walk_is_reported_as_vanished() {
         modified_before: None,
         threads: 1,
         mmap: true,
+        keep_values: false,
     };
     let s = Scanner::new(engine, Key::from_secret("k"), cfg);
     let o = s.scan_file(&entry, &mut s.worker());

@@ -114,6 +114,7 @@ pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
         modified_before: parse_cutoff(a)?,
         threads,
         mmap: !a.no_mmap,
+        keep_values: a.show_values,
     };
     Ok(Built { engine, key, scan })
 }

@@ -47,7 +47,7 @@ use validate::Verdict;
 /// Lazy-DFA cache per regex and thread. The patterns' counted repetitions
 /// (`{0,63}`) make many DFA states; with the default 2 MiB the cache keeps
 /// clearing and rebuilding states (measured: over 20% of scan time).
-pub const DFA_CACHE: usize = 16 << 20;
+pub const DFA_CACHE: usize = 8 << 20;
 
 /// Engine switches.
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +99,54 @@ pub struct Engine {
     ends: Option<DFA>,
     /// Longest match of any rule.
     max_len: usize,
+    /// Word-at-a-time test for anchor bytes.
+    swar: Swar,
+}
+
+/// Tests eight bytes at once for anchor bytes, so anchor-free text is
+/// skipped a word at a time (the per-byte table decides the rest).
+#[derive(Debug, Clone, Copy)]
+struct Swar {
+    /// Exclusive byte range (m, n), m < b < n, both <= 128: the digits (and `:`).
+    range: Option<(u64, u64)>,
+    /// Single bytes (`@`, `%`, `:`) as repeated words.
+    eq: [Option<u64>; 3],
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+impl Swar {
+    fn new(class: &[u8; 256]) -> Swar {
+        let digits = class[b'0' as usize] != 0;
+        let colon = class[b':' as usize] != 0;
+        let at = class[b'@' as usize] != 0;
+        let range = match (digits, colon) {
+            (true, true) => Some((0x2f, 0x3b)),
+            (true, false) => Some((0x2f, 0x3a)),
+            _ => None,
+        };
+        let eq = [
+            (colon && !digits).then_some(ONES * u64::from(b':')),
+            at.then_some(ONES * u64::from(b'@')),
+            at.then_some(ONES * u64::from(b'%')),
+        ];
+        Swar { range, eq }
+    }
+
+    /// Whether any byte of `w` may be an anchor (no false negatives).
+    #[inline]
+    fn hit(&self, w: u64) -> bool {
+        let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+        if let Some((m, n)) = self.range {
+            // "Determine if a word has a byte between m and n" (Bit Twiddling Hacks).
+            let low7 = w & (ONES * 127);
+            if (ONES * (127 + n)).wrapping_sub(low7) & !w & low7.wrapping_add(ONES * (127 - m)) & HIGHS != 0 {
+                return true;
+            }
+        }
+        self.eq.iter().flatten().any(|&e| has_zero(w ^ e))
+    }
 }
 
 /// The next leftmost-first match of a rule: start, end, and the spans of
@@ -108,13 +156,22 @@ type Found = (usize, usize, Option<Vec<(usize, usize)>>);
 impl Engine {
     /// Build an engine over a rule set.
     pub fn new(rules: Arc<RuleSet>, opts: EngineOptions) -> Engine {
+        // Only classes some rule is anchored on: with `--kinds email`, digits
+        // must not open windows.
+        let used = |a: Anchor| rules.rules.iter().any(|r| r.anchor == a);
         let mut class = [0u8; 256];
-        for b in b'0'..=b'9' {
-            class[b as usize] |= Anchor::Digit.bit();
+        if used(Anchor::Digit) {
+            for b in b'0'..=b'9' {
+                class[b as usize] |= Anchor::Digit.bit();
+            }
         }
-        class[b'@' as usize] |= Anchor::At.bit();
-        class[b'%' as usize] |= Anchor::At.bit();
-        class[b':' as usize] |= Anchor::Colon.bit();
+        if used(Anchor::At) {
+            class[b'@' as usize] |= Anchor::At.bit();
+            class[b'%' as usize] |= Anchor::At.bit();
+        }
+        if used(Anchor::Colon) {
+            class[b':' as usize] |= Anchor::Colon.bit();
+        }
         let mut per_bit = [0usize; 8];
         let mut has_unanchored = false;
         for r in &rules.rules {
@@ -147,7 +204,8 @@ impl Engine {
                 .ok()
         };
         let max_len = rules.rules.iter().map(|r| r.max_len).max().unwrap_or(0);
-        Engine { rules, opts, class, pad, ends, max_len }
+        let swar = Swar::new(&class);
+        Engine { rules, opts, class, pad, ends, max_len, swar }
     }
 
     /// The rule set.
@@ -231,11 +289,22 @@ impl Engine {
             Ok::<(), regex_automata::MatchError>(())
         };
         let mut result = Ok(());
-        for (i, &b) in hay.iter().enumerate() {
-            let c = self.class[b as usize];
+        let mut i = 0;
+        while i < n {
+            // Eight bytes at a time while none is an anchor (most prose).
+            if let Some(w) = hay.get(i..i + 8) {
+                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                if !self.swar.hit(w) {
+                    i += 8;
+                    continue;
+                }
+            }
+            let c = self.class[hay[i] as usize];
+            i += 1;
             if c == 0 {
                 continue;
             }
+            let i = i - 1;
             let (before, after) = self.pad[c as usize];
             let lo = i.saturating_sub(before);
             let hi = (i + after).min(n);
@@ -501,6 +570,35 @@ impl<'s> State<'s> {
             finalized: 0,
             emitted: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swar_finds_every_anchor_byte() {
+        let mut class = [0u8; 256];
+        for b in b'0'..=b'9' {
+            class[b as usize] = 1;
+        }
+        class[b'@' as usize] = 2;
+        class[b'%' as usize] = 2;
+        class[b':' as usize] = 4;
+        let sw = Swar::new(&class);
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut bytes = [b'x'; 8];
+                bytes[pos] = b;
+                let hit = sw.hit(u64::from_le_bytes(bytes));
+                if class[b as usize] != 0 {
+                    assert!(hit, "byte {b:#x} at {pos} missed");
+                }
+            }
+        }
+        assert!(!sw.hit(u64::from_le_bytes(*b"abcdefgh")));
+        assert!(!sw.hit(u64::from_le_bytes([0xC3, 0xA9, b' ', b'Z', 0xFF, 0x80, b'/', b';'])));
     }
 }
 

@@ -269,7 +269,7 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
     let syn = syntax::Config::new().unicode(false).utf8(false);
     let regex = meta::Regex::builder()
         .syntax(syn)
-        .configure(meta::Regex::config().utf8_empty(false).hybrid_cache_capacity(4 << 20))
+        .configure(meta::Regex::config().utf8_empty(false).hybrid_cache_capacity(2 << 20))
         .build(&d.regex)
         .map_err(|e| err(format!("bad regex: {e}")))?;
     let hir = regex_syntax::ParserBuilder::new()
