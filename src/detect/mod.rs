@@ -273,54 +273,56 @@ impl Engine {
         let mut cur: Option<(usize, usize)> = None;
         // The DFA cache leaves the scratch while the pass runs, and returns after.
         let mut cache = st.scratch.dfa.take().unwrap_or_else(|| dfa.create_cache());
-        let mut windows = |s: usize, e: usize, st: &mut State, out: &mut Vec<RawFinding>| {
-            let input = Input::new(hay).range(s..e);
-            let mut ostate = OverlappingState::start();
-            loop {
-                dfa.try_search_overlapping_fwd(&mut cache, &input, &mut ostate)?;
-                let Some(hm) = ostate.get_match() else { break };
-                let x = hm.offset();
-                self.match_end(hm.pattern().as_usize(), x, hay, field, st);
-                if x >= st.next_check {
-                    self.checkpoint(x, hay, field, st, out);
-                    progress(st.finalized);
+        let result = {
+            let mut windows = |s: usize, e: usize, st: &mut State, out: &mut Vec<RawFinding>| {
+                let input = Input::new(hay).range(s..e);
+                let mut ostate = OverlappingState::start();
+                loop {
+                    dfa.try_search_overlapping_fwd(&mut cache, &input, &mut ostate)?;
+                    let Some(hm) = ostate.get_match() else { break };
+                    let x = hm.offset();
+                    self.match_end(hm.pattern().as_usize(), x, hay, field, st);
+                    if x >= st.next_check {
+                        self.checkpoint(x, hay, field, st, out);
+                        progress(st.finalized);
+                    }
                 }
-            }
-            Ok::<(), regex_automata::MatchError>(())
-        };
-        let mut result = Ok(());
-        let mut i = 0;
-        while i < n {
-            // Eight bytes at a time while none is an anchor (most prose).
-            if let Some(w) = hay.get(i..i + 8) {
-                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-                if !self.swar.hit(w) {
-                    i += 8;
+                Ok::<(), regex_automata::MatchError>(())
+            };
+            let mut result = Ok(());
+            let mut i = 0;
+            while i < n {
+                // Eight bytes at a time while none is an anchor (most prose).
+                if let Some(w) = hay.get(i..i + 8) {
+                    let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                    if !self.swar.hit(w) {
+                        i += 8;
+                        continue;
+                    }
+                }
+                let c = self.class[hay[i] as usize];
+                i += 1;
+                if c == 0 {
                     continue;
                 }
+                let i = i - 1;
+                let (before, after) = self.pad[c as usize];
+                let lo = i.saturating_sub(before);
+                let hi = (i + after).min(n);
+                cur = match cur {
+                    Some((s, e)) if lo <= e => Some((s, e.max(hi))),
+                    Some((s, e)) => {
+                        result = result.and_then(|()| windows(s, e, st, out));
+                        Some((lo, hi))
+                    }
+                    None => Some((lo, hi)),
+                };
             }
-            let c = self.class[hay[i] as usize];
-            i += 1;
-            if c == 0 {
-                continue;
+            if let Some((s, e)) = cur {
+                result = result.and_then(|()| windows(s, e, st, out));
             }
-            let i = i - 1;
-            let (before, after) = self.pad[c as usize];
-            let lo = i.saturating_sub(before);
-            let hi = (i + after).min(n);
-            cur = match cur {
-                Some((s, e)) if lo <= e => Some((s, e.max(hi))),
-                Some((s, e)) => {
-                    result = result.and_then(|()| windows(s, e, st, out));
-                    Some((lo, hi))
-                }
-                None => Some((lo, hi)),
-            };
-        }
-        if let Some((s, e)) = cur {
-            result = result.and_then(|()| windows(s, e, st, out));
-        }
-        drop(windows);
+            result
+        };
         st.scratch.dfa = Some(cache);
         result?;
         for ri in 0..st.open.len() {
