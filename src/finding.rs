@@ -28,6 +28,11 @@ pub struct Finding {
     pub line: u64,
     /// 1-based column, in bytes of the (decoded) line.
     pub column: u64,
+    /// 1-based column in characters (Unicode code points), for SARIF.
+    pub char_column: u64,
+    /// Known-fake data (Ofcom drama numbers, documentation IPs, example
+    /// domains, test cards, config allow-list): reported, but not a leak.
+    pub test_data: bool,
     /// Confidence in [0, 1] after validation and context.
     pub score: f32,
     /// The matched text, as found (lossily decoded), kept only when the scan

@@ -22,6 +22,10 @@ pub struct StoreStats {
     pub bytes: u64,
     /// Findings per kind.
     pub findings: BTreeMap<String, u64>,
+    /// Of those, known-fake test data.
+    pub test_data: u64,
+    /// Findings suppressed (inline `piiscan:allow`, baseline).
+    pub suppressed: u64,
     /// Distinct values per kind, by keyed fingerprint.
     pub distinct: BTreeMap<String, u64>,
     /// Oldest modification time among files with PII (RFC 3339).
@@ -76,6 +80,11 @@ impl Inventory {
     pub fn total_findings(&self) -> u64 {
         self.total.findings.values().sum()
     }
+
+    /// Findings that are not known-fake test data: what fails a CI run.
+    pub fn real_findings(&self) -> u64 {
+        self.total_findings() - self.total.test_data
+    }
 }
 
 impl StoreStats {
@@ -86,6 +95,8 @@ impl StoreStats {
         }
         self.files_scanned += 1;
         self.bytes += o.size;
+        self.suppressed += o.suppressed;
+        self.test_data += o.findings.iter().filter(|f| f.test_data).count() as u64;
         if o.findings.is_empty() {
             return;
         }

@@ -41,11 +41,13 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
+pub mod allow;
 pub mod cli;
 pub mod detect;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
+pub mod git;
 pub mod inventory;
 pub mod outcome;
 pub mod read;

@@ -61,4 +61,6 @@ pub struct FileOutcome {
     pub encoding: &'static str,
     /// Findings, sorted by offset.
     pub findings: Vec<Finding>,
+    /// Findings not reported: inline `piiscan:allow` or in the baseline.
+    pub suppressed: u64,
 }

@@ -7,12 +7,13 @@
 //! [`MAX_AHEAD`] files ahead of the sink, so memory stays bounded on huge
 //! shares.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 use std::time::{Instant, SystemTime};
 
+use crate::allow::{AllowList, Baseline};
 use crate::detect::{Engine, FieldContext, RawFinding, Scratch};
 use crate::error::Result;
 use crate::finding::Finding;
@@ -46,14 +47,18 @@ pub struct ScanConfig {
     /// files with many findings and keeps raw PII out of the process's
     /// reports by construction.
     pub keep_values: bool,
+    /// Files given directly instead of walking `roots` (git modes).
+    pub files: Option<Vec<FileEntry>>,
 }
 
-/// A scanner: engine, key and configuration.
+/// A scanner: engine, key, configuration, and what not to report.
 #[derive(Debug)]
 pub struct Scanner {
     engine: Engine,
     key: Key,
     cfg: ScanConfig,
+    allow: AllowList,
+    baseline: Option<HashSet<(String, String)>>,
 }
 
 /// What one worker thread reuses from file to file: its read buffer and its
@@ -80,14 +85,29 @@ pub struct Progress {
 impl Scanner {
     /// A scanner.
     pub fn new(engine: Engine, key: Key, cfg: ScanConfig) -> Scanner {
-        Scanner { engine, key, cfg }
+        Scanner { engine, key, cfg, allow: AllowList::builtin(), baseline: None }
+    }
+
+    /// Replace the known-fake allow-list.
+    pub fn with_allow(mut self, allow: AllowList) -> Scanner {
+        self.allow = allow;
+        self
+    }
+
+    /// Suppress findings recorded in a baseline.
+    pub fn with_baseline(mut self, baseline: &Baseline) -> Scanner {
+        self.baseline = Some(baseline.keys());
+        self
     }
 
     /// Run the scan, feeding every outcome to `sink` in path order, and
     /// return the inventory (already given to `sink.finish`).
     pub fn run(&self, sink: &mut dyn Sink, progress: &Progress, tick: &mut dyn FnMut(&Progress)) -> Result<Inventory> {
         let started = Instant::now();
-        let (files, problems) = walk::walk(&self.cfg.roots, &self.cfg.walk)?;
+        let (files, problems) = match &self.cfg.files {
+            Some(f) => (f.clone(), Vec::new()),
+            None => walk::walk(&self.cfg.roots, &self.cfg.walk)?,
+        };
         progress.total.store(files.len(), Ordering::Relaxed);
         let mut inv = Inventory::default();
         let emit = |o: &FileOutcome, sink: &mut dyn Sink, inv: &mut Inventory| -> Result<()> {
@@ -105,6 +125,7 @@ impl Scanner {
                 skipped: Some((p.reason, p.detail.clone())),
                 encoding: "",
                 findings: Vec::new(),
+                suppressed: 0,
             };
             emit(&o, sink, &mut inv)?;
         }
@@ -188,31 +209,40 @@ impl Scanner {
             skipped: None,
             encoding: "",
             findings: Vec::new(),
+            suppressed: 0,
         };
         let skip = |mut out: FileOutcome, r: SkipReason, d: String| {
             out.skipped = Some((r, d));
             out
         };
-        let meta = match std::fs::metadata(&entry.path) {
-            Ok(m) => m,
-            Err(e) => return skip(out, io_reason(&e), e.to_string()),
-        };
-        out.size = meta.len();
-        out.modified = meta.modified().ok();
-        if let (Some(cut), Some(m)) = (self.cfg.modified_before, out.modified) {
-            if m >= cut {
-                return skip(out, SkipReason::NewerThanCutoff, String::new());
+        let mut loaded: Option<Loaded> = None;
+        // Content given directly (the git index with --staged) needs no read.
+        if entry.blob.is_none() {
+            let meta = match std::fs::metadata(&entry.path) {
+                Ok(m) => m,
+                Err(e) => return skip(out, io_reason(&e), e.to_string()),
+            };
+            out.size = meta.len();
+            out.modified = meta.modified().ok();
+            if let (Some(cut), Some(m)) = (self.cfg.modified_before, out.modified) {
+                if m >= cut {
+                    return skip(out, SkipReason::NewerThanCutoff, String::new());
+                }
+            }
+            if meta.len() > self.cfg.max_filesize {
+                let d = format!("{} bytes is over --max-filesize {}", meta.len(), self.cfg.max_filesize);
+                return skip(out, SkipReason::TooLarge, d);
+            }
+            match reader.load(&entry.path, meta.len()) {
+                Ok(l) => loaded = Some(l),
+                Err(e) => return skip(out, io_reason(&e), e.to_string()),
             }
         }
-        if meta.len() > self.cfg.max_filesize {
-            let d = format!("{} bytes is over --max-filesize {}", meta.len(), self.cfg.max_filesize);
-            return skip(out, SkipReason::TooLarge, d);
-        }
-        let loaded = match reader.load(&entry.path, meta.len()) {
-            Ok(l) => l,
-            Err(e) => return skip(out, io_reason(&e), e.to_string()),
+        let bytes: &[u8] = match (&entry.blob, &loaded) {
+            (Some(blob), _) => blob,
+            (None, Some(l)) => reader.bytes(l),
+            (None, None) => &[],
         };
-        let bytes = reader.bytes(&loaded);
         out.size = bytes.len() as u64;
         let enc = read::sniff_encoding(bytes);
         out.encoding = enc.name();
@@ -221,40 +251,58 @@ impl Scanner {
         }
         let ext = entry.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
+        let field_of = |text: &[u8]| {
+            if csvish {
+                FieldContext::sniff_csv(text, ext.as_deref() == Some("tsv"))
+            } else {
+                FieldContext::None
+            }
+        };
         let mut raw: Vec<RawFinding> = Vec::new();
+        let path = entry.path.display().to_string();
         match enc {
             TextEncoding::Bytes => {
-                let field = if csvish {
-                    FieldContext::sniff_csv(bytes, ext.as_deref() == Some("tsv"))
-                } else {
-                    FieldContext::None
-                };
                 let mut release = |pos: usize| {
-                    if let Loaded::Mapped(m) = &loaded {
+                    if let Some(Loaded::Mapped(m)) = &loaded {
                         read::release(m, 0, pos.saturating_sub(1 << 20));
                     }
                 };
-                self.engine.scan_with(scratch, bytes, &field, &mut raw, &mut release);
-                out.findings = raw.into_iter().map(|r| self.finding(&r, bytes, r.start as u64, r.end as u64)).collect();
+                self.engine.scan_with(scratch, bytes, &field_of(bytes), &mut raw, &mut release);
+                self.keep(&mut out, &path, raw, bytes, |r| (r.start as u64, r.end as u64));
             }
             TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
                 let t = read::transcode_utf16(bytes, enc);
-                let field = if csvish {
-                    FieldContext::sniff_csv(&t.text, ext.as_deref() == Some("tsv"))
-                } else {
-                    FieldContext::None
-                };
-                self.engine.scan_with(scratch, &t.text, &field, &mut raw, &mut |_| {});
-                out.findings = raw
-                    .into_iter()
-                    .map(|r| {
-                        let (s, e) = t.to_file(r.start, r.end);
-                        self.finding(&r, &t.text, s, e)
-                    })
-                    .collect();
+                self.engine.scan_with(scratch, &t.text, &field_of(&t.text), &mut raw, &mut |_| {});
+                self.keep(&mut out, &path, raw, &t.text, |r| t.to_file(r.start, r.end));
             }
         }
         out
+    }
+
+    /// Turn raw findings into reported ones, dropping those suppressed by an
+    /// inline `piiscan:allow` or by the baseline (counted in `suppressed`).
+    fn keep(
+        &self,
+        out: &mut FileOutcome,
+        path: &str,
+        raw: Vec<RawFinding>,
+        text: &[u8],
+        to_file: impl Fn(&RawFinding) -> (u64, u64),
+    ) {
+        out.findings.reserve(raw.len());
+        for r in raw {
+            if crate::allow::inline_allowed(text, r.start, r.end) {
+                out.suppressed += 1;
+                continue;
+            }
+            let (s, e) = to_file(&r);
+            let f = self.finding(&r, text, s, e);
+            if self.baseline.as_ref().is_some_and(|b| b.contains(&(path.to_string(), f.fingerprint_hex()))) {
+                out.suppressed += 1;
+                continue;
+            }
+            out.findings.push(f);
+        }
     }
 
     fn finding(&self, r: &RawFinding, text: &[u8], start: u64, end: u64) -> Finding {
@@ -269,6 +317,8 @@ impl Scanner {
             end,
             line: r.line,
             column: r.column,
+            char_column: r.char_column,
+            test_data: self.allow.is_test_data(&rule.kind, &r.normalized),
             score: r.score,
             masked,
             fingerprint: self.key.fingerprint(&rule.kind, &r.normalized),

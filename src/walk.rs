@@ -41,6 +41,9 @@ pub struct FileEntry {
     pub store: String,
     /// Named explicitly on the command line (binary files are then scanned).
     pub explicit: bool,
+    /// The content, when it does not come from the file system (the git
+    /// index, with `--staged`).
+    pub blob: Option<std::sync::Arc<[u8]>>,
 }
 
 /// Something the walk could not enter or list.
@@ -111,6 +114,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
                                 path: ent.path().to_path_buf(),
                                 store: store_of(root, ent.path()),
                                 explicit,
+                                blob: None,
                             });
                         }
                     }

@@ -83,6 +83,7 @@ fn scan_fixtures() -> Vec<Span> {
         threads: 2,
         mmap: true,
         keep_values: false,
+        files: None,
     };
     let scanner = Scanner::new(engine, Key::from_secret("accuracy-test"), cfg);
     let mut sink = Collect(Vec::new());

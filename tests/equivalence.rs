@@ -168,7 +168,7 @@ fn file_deleted_after_the_walk_is_reported_as_vanished() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("gone.txt");
     std::fs::write(&p, "x").unwrap();
-    let entry = FileEntry { path: p.clone(), store: d.path().display().to_string(), explicit: false };
+    let entry = FileEntry { path: p.clone(), store: d.path().display().to_string(), explicit: false, blob: None };
     std::fs::remove_file(&p).unwrap();
     let engine = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions::default());
     let cfg = ScanConfig {
@@ -179,6 +179,7 @@ fn file_deleted_after_the_walk_is_reported_as_vanished() {
         threads: 1,
         mmap: true,
         keep_values: false,
+        files: None,
     };
     let s = Scanner::new(engine, Key::from_secret("k"), cfg);
     let o = s.scan_file(&entry, &mut s.worker());

@@ -44,6 +44,8 @@ pub enum Format {
     Json,
     /// One CSV row per finding.
     Csv,
+    /// SARIF 2.1.0 for code-scanning pages.
+    Sarif,
 }
 
 /// `piiscan patterns`.
@@ -90,9 +92,10 @@ pub struct ScanArgs {
     /// All kinds except these (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "KINDS", help_heading = "Detection")]
     pub exclude_kinds: Vec<String>,
-    /// Report only findings with at least this score (0 to 1).
-    #[arg(long, default_value_t = 0.5, value_name = "SCORE", help_heading = "Detection")]
-    pub min_score: f32,
+    /// Report only findings with at least this score, 0 to 1 [default: 0.5,
+    /// or the config file's].
+    #[arg(long, value_name = "SCORE", help_heading = "Detection")]
+    pub min_score: Option<f32>,
     /// Extra pattern files (TOML) that add, override or disable patterns.
     #[arg(long = "patterns", value_name = "FILE", help_heading = "Detection")]
     pub patterns: Vec<PathBuf>,
@@ -126,6 +129,35 @@ pub struct ScanArgs {
     /// Skip (and report) files larger than SIZE, e.g. `512M`, `2G`.
     #[arg(long, default_value = "512M", value_name = "SIZE", help_heading = "Files")]
     pub max_filesize: String,
+
+    // --- CI ---
+    /// Let known-fake test data (Ofcom drama numbers, example.com addresses,
+    /// documentation IPs, test cards) fail the run too.
+    #[arg(long, help_heading = "CI")]
+    pub strict: bool,
+    /// Exit code when personal data is found.
+    #[arg(long, value_name = "N", default_value_t = 1, help_heading = "CI")]
+    pub exit_code: u8,
+    /// Do not report findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE", help_heading = "CI")]
+    pub baseline: Option<PathBuf>,
+    /// Write every reported finding (path, kind, keyed fingerprint; never a
+    /// value) to this baseline file.
+    #[arg(long, value_name = "FILE", help_heading = "CI")]
+    pub write_baseline: Option<PathBuf>,
+    /// Scan what is staged for commit (the git index, not the working tree).
+    /// PATHs are ignored.
+    #[arg(long, conflicts_with = "since", help_heading = "CI")]
+    pub staged: bool,
+    /// Scan files changed since this git revision. PATHs are ignored.
+    #[arg(long, value_name = "REV", help_heading = "CI")]
+    pub since: Option<String>,
+    /// Configuration file [default: .piiscan.toml here or in a parent folder].
+    #[arg(long, value_name = "FILE", help_heading = "CI")]
+    pub config: Option<PathBuf>,
+    /// Read no configuration file.
+    #[arg(long, conflicts_with = "config", help_heading = "CI")]
+    pub no_config: bool,
 
     // --- Performance ---
     /// Worker threads (default: number of CPUs).

@@ -1,12 +1,16 @@
 //! Arguments → validated configuration.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context};
+use serde::Deserialize;
 
 use super::args::ScanArgs;
+use crate::allow::{AllowList, Baseline};
+use crate::detect::validate::Verdict;
 use crate::detect::{Engine, EngineOptions};
 use crate::fingerprint::Key;
 use crate::rules::RuleSet;
@@ -21,6 +25,98 @@ pub struct Built {
     pub key: Key,
     /// Scan configuration.
     pub scan: ScanConfig,
+    /// Known-fake data.
+    pub allow: AllowList,
+    /// Baseline to suppress, if any.
+    pub baseline: Option<Baseline>,
+}
+
+/// The configuration file (`.piiscan.toml`). Unknown keys are errors.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Only these kinds.
+    pub kinds: Option<Vec<String>>,
+    /// All kinds but these.
+    pub exclude_kinds: Option<Vec<String>>,
+    /// Minimum score.
+    pub min_score: Option<f32>,
+    /// Globs of files not to scan (gitignore syntax, as `-g '!GLOB'`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Extra pattern files, relative to the config file.
+    #[serde(default)]
+    pub patterns: Vec<PathBuf>,
+    /// Known-fake data of this project.
+    #[serde(default)]
+    pub allow: AllowConfig,
+    /// Redaction styles per kind (used by redaction).
+    #[serde(default)]
+    pub redact: RedactConfig,
+}
+
+/// `[allow]` in the configuration file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AllowConfig {
+    /// Values that are fake on purpose: `{ kind = "phone", value = "..." }`.
+    #[serde(default)]
+    pub values: Vec<AllowValue>,
+    /// Email domains whose addresses are fake (subdomains included).
+    #[serde(default)]
+    pub email_domains: Vec<String>,
+}
+
+/// One allowed value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowValue {
+    /// Its kind.
+    pub kind: String,
+    /// The value, in any written form (it is normalised like a finding).
+    pub value: String,
+}
+
+/// `[redact]` in the configuration file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RedactConfig {
+    /// Style per kind: label, mask, partial or hash.
+    #[serde(default)]
+    pub styles: BTreeMap<String, String>,
+}
+
+/// The config file to use: `--config`, else `.piiscan.toml` in the current
+/// folder or the nearest parent that has one.
+pub fn find_config(explicit: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(p) = explicit {
+        return Ok(Some(p.to_path_buf()));
+    }
+    let mut dir = std::env::current_dir().context("current directory")?;
+    loop {
+        let c = dir.join(".piiscan.toml");
+        if c.is_file() {
+            return Ok(Some(c));
+        }
+        if !dir.pop() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Read and check a config file.
+pub fn load_config(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("config file {}", path.display()))?;
+    let c: FileConfig = toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+    for (kind, style) in &c.redact.styles {
+        if !matches!(style.as_str(), "label" | "mask" | "partial" | "hash") {
+            bail!(
+                "config file {}: redact.styles.{kind}: unknown style `{style}` (label, mask, partial, hash)",
+                path.display()
+            );
+        }
+    }
+    Ok(c)
 }
 
 /// Load built-in rules plus user files.
@@ -74,22 +170,55 @@ fn parse_cutoff(a: &ScanArgs) -> anyhow::Result<Option<SystemTime>> {
     Ok(None)
 }
 
-/// Validate arguments and build engine, key and scan configuration.
+/// Validate arguments (merged over the config file) and build everything a scan needs.
 pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
-    if !(0.0..=1.0).contains(&a.min_score) {
-        bail!("--min-score must be between 0 and 1");
+    let cfg_path = if a.no_config { None } else { find_config(a.config.as_deref())? };
+    let file = match &cfg_path {
+        Some(p) => load_config(p)?,
+        None => FileConfig::default(),
+    };
+    let base = cfg_path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
+    let min_score = a.min_score.or(file.min_score).unwrap_or(0.5);
+    if !(0.0..=1.0).contains(&min_score) {
+        bail!("min score must be between 0 and 1");
     }
-    let mut rules = load_rules(&a.patterns)?;
+    let mut pattern_files: Vec<PathBuf> = file.patterns.iter().map(|p| base.join(p)).collect();
+    pattern_files.extend(a.patterns.iter().cloned());
+    let mut rules = load_rules(&pattern_files)?;
     let known = rules.kinds();
-    for k in a.kinds.iter().chain(&a.exclude_kinds) {
+    let kinds = if a.kinds.is_empty() { file.kinds.clone().unwrap_or_default() } else { a.kinds.clone() };
+    let exclude = if a.exclude_kinds.is_empty() {
+        file.exclude_kinds.clone().unwrap_or_default()
+    } else {
+        a.exclude_kinds.clone()
+    };
+    let style_kinds: Vec<&String> = file.redact.styles.keys().collect();
+    let allow_kinds: Vec<&String> = file.allow.values.iter().map(|v| &v.kind).collect();
+    for k in kinds.iter().chain(&exclude).chain(style_kinds).chain(allow_kinds) {
         if !known.iter().any(|x| &**x == k) {
             let names: Vec<&str> = known.iter().map(|k| &**k).collect();
             bail!("unknown kind `{k}` (known: {})", names.join(", "));
         }
     }
-    rules.retain_kinds(|k| {
-        (a.kinds.is_empty() || a.kinds.iter().any(|x| x == k)) && !a.exclude_kinds.iter().any(|x| x == k)
-    });
+    // Allow-list: built-in known-fake data plus the config file's, each value
+    // normalised by its kind's validator so every written form matches.
+    let mut allow = AllowList::builtin();
+    for d in &file.allow.email_domains {
+        allow.add_domain(d);
+    }
+    for v in &file.allow.values {
+        let normalized = rules
+            .rules
+            .iter()
+            .filter(|r| *r.kind == *v.kind)
+            .find_map(|r| match r.validator.check(v.value.as_bytes(), 0, v.value.len()) {
+                Verdict::Accept(acc) => Some(acc.normalized),
+                Verdict::Reject => None,
+            })
+            .ok_or_else(|| anyhow::anyhow!("allow: a value listed for `{}` is not a valid {}", v.kind, v.kind))?;
+        allow.add_value(&v.kind, &normalized);
+    }
+    rules.retain_kinds(|k| (kinds.is_empty() || kinds.iter().any(|x| x == k)) && !exclude.iter().any(|x| x == k));
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let key = match &a.key {
         Some(k) if !k.is_empty() => Key::from_secret(k),
@@ -99,13 +228,23 @@ pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
             Key::load_or_create(&path)?
         }
     };
-    let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !a.no_prefilter, min_score: a.min_score });
+    let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !a.no_prefilter, min_score });
+    let mut globs = a.globs.clone();
+    globs.extend(file.exclude.iter().map(|g| format!("!{g}")));
+    let files = if a.staged {
+        Some(crate::git::staged()?)
+    } else if let Some(rev) = &a.since {
+        Some(crate::git::changed_since(rev)?)
+    } else {
+        None
+    };
+    let baseline = a.baseline.as_deref().map(Baseline::load).transpose()?;
     let scan = ScanConfig {
         roots: a.paths.clone(),
         walk: WalkOptions {
             hidden: a.hidden,
             no_ignore: a.no_ignore,
-            globs: a.globs.clone(),
+            globs,
             max_depth: a.max_depth,
             follow: a.follow,
             threads,
@@ -115,8 +254,9 @@ pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
         threads,
         mmap: !a.no_mmap,
         keep_values: a.show_values,
+        files,
     };
-    Ok(Built { engine, key, scan })
+    Ok(Built { engine, key, scan, allow, baseline })
 }
 
 #[cfg(test)]

@@ -78,6 +78,8 @@ pub struct RawFinding {
     pub line: u64,
     /// 1-based byte column.
     pub column: u64,
+    /// 1-based column in characters (UTF-8 code points; other bytes count one each).
+    pub char_column: u64,
     /// Score in [0, 1].
     pub score: f32,
     /// Normalised value from the validator.
@@ -413,9 +415,10 @@ impl Engine {
         let mut ready: Vec<RawFinding> = st.cands.drain(..cut).collect();
         resolve_overlaps(&mut ready);
         for mut c in ready {
-            let (line, col) = st.cursor.advance(hay, c.start);
+            let (line, col, chars) = st.cursor.advance(hay, c.start);
             c.line = line;
             c.column = col;
+            c.char_column = chars;
             out.push(c);
             st.emitted += 1;
         }
@@ -504,6 +507,7 @@ impl Engine {
                 end: ge,
                 line: 0,
                 column: 0,
+                char_column: 0,
                 score,
                 normalized: acc.normalized.clone(),
             });
@@ -604,27 +608,38 @@ mod tests {
     }
 }
 
-/// Tracks line numbers as findings advance through the buffer, so a long
-/// single-line file never costs a backwards scan per finding.
+/// Tracks line numbers (and character columns) as findings advance
+/// through the buffer, so a long single-line file never costs a backwards
+/// scan per finding.
 #[derive(Default)]
 struct Cursor {
     pos: usize,
     line: u64,
     line_start: usize,
+    /// Characters from `line_start` to `pos`.
+    chars: u64,
+}
+
+/// Characters in UTF-8 bytes: every byte that is not a continuation byte.
+fn count_chars(b: &[u8]) -> u64 {
+    b.iter().filter(|&&x| x & 0xC0 != 0x80).count() as u64
 }
 
 impl Cursor {
-    fn advance(&mut self, hay: &[u8], to: usize) -> (u64, u64) {
+    fn advance(&mut self, hay: &[u8], to: usize) -> (u64, u64, u64) {
         if to >= self.pos {
             let seg = &hay[self.pos..to];
             let nl = memchr::memchr_iter(b'\n', seg).count() as u64;
             if nl > 0 {
                 self.line += nl;
                 self.line_start = self.pos + memchr::memrchr(b'\n', seg).map_or(0, |p| p + 1);
+                self.chars = count_chars(&hay[self.line_start..to]);
+            } else {
+                self.chars += count_chars(seg);
             }
             self.pos = to;
         }
-        (self.line + 1, (to - self.line_start) as u64 + 1)
+        (self.line + 1, (to - self.line_start) as u64 + 1, self.chars + 1)
     }
 }
 

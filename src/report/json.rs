@@ -28,7 +28,7 @@ impl<W: Write> Sink for JsonReport<W> {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         let status = match &o.skipped {
             None => {
-                json!({"status": "scanned", "encoding": o.encoding, "findings": o.findings.len()})
+                json!({"status": "scanned", "encoding": o.encoding, "findings": o.findings.len(), "suppressed": o.suppressed})
             }
             Some((r, d)) => json!({"status": "skipped", "reason": r.code(), "detail": d}),
         };

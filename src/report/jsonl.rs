@@ -22,6 +22,7 @@ pub(super) struct FindingRow<'a> {
     pub value: String,
     pub fingerprint: String,
     pub rule: &'a str,
+    pub test_data: bool,
 }
 
 impl<'a> FindingRow<'a> {
@@ -37,6 +38,7 @@ impl<'a> FindingRow<'a> {
             value: shown_value(f, opts),
             fingerprint: f.fingerprint_hex(),
             rule: &f.rule,
+            test_data: f.test_data,
         }
     }
 }

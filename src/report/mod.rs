@@ -6,9 +6,11 @@
 //! callback, as in ripgrep's `Sink`, bought nothing here: findings of a
 //! file are produced together and sorted before they leave the engine.)
 
+mod baseline;
 mod csv;
 mod json;
 mod jsonl;
+mod sarif;
 mod text;
 
 use std::io::{self, Write};
@@ -18,8 +20,10 @@ use crate::inventory::Inventory;
 use crate::outcome::FileOutcome;
 
 pub use self::csv::CsvReport;
+pub use baseline::BaselineWriter;
 pub use json::JsonReport;
 pub use jsonl::JsonlReport;
+pub use sarif::{uri_reference, SarifReport};
 pub use text::TextReport;
 
 /// JSON Schema of one JSONL finding line (also printed by `piiscan schema`).

@@ -34,15 +34,9 @@ impl<W: Write> Sink for TextReport<W> {
         }
         let path = sanitize(&o.path.display().to_string());
         for f in &o.findings {
-            writeln!(
-                self.out,
-                "{path}:{}:{}  {}  {}  {:.2}",
-                f.line,
-                f.column,
-                f.kind,
-                shown_value(f, &self.opts),
-                f.score
-            )?;
+            let tag = if f.test_data { "  (test data)" } else { "" };
+            let (line, col, kind, value) = (f.line, f.column, &f.kind, shown_value(f, &self.opts));
+            writeln!(self.out, "{path}:{line}:{col}  {kind}  {value}  {:.2}{tag}", f.score)?;
         }
         Ok(())
     }
@@ -79,6 +73,13 @@ impl<W: Write> Sink for TextReport<W> {
         )?;
         if !t.findings.is_empty() {
             writeln!(w, "  {}", kinds_line(t))?;
+        }
+        if t.test_data > 0 || t.suppressed > 0 {
+            writeln!(
+                w,
+                "  of which known test data: {}; suppressed (piiscan:allow, baseline): {}",
+                t.test_data, t.suppressed
+            )?;
         }
         if !inv.skipped.is_empty() {
             let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();

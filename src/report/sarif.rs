@@ -1,0 +1,120 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning pages (GitHub, Azure
+//! DevOps...). One rule per pattern; each result has a region (line,
+//! character column, byte offset and length), the keyed fingerprint as its
+//! `partialFingerprints`, and never a raw value (the message carries the
+//! masked value unless `--show-values`). Known-fake test data is reported at
+//! level `note`, everything else at `warning`.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::{shown_value, ReportOptions, Sink};
+use crate::inventory::Inventory;
+use crate::outcome::FileOutcome;
+use crate::rules::RuleSet;
+
+/// SARIF reporter (buffers results until the end).
+pub struct SarifReport<W: Write> {
+    out: W,
+    opts: ReportOptions,
+    rules: Arc<RuleSet>,
+    results: Vec<Value>,
+}
+
+impl<W: Write> SarifReport<W> {
+    /// A reporter for findings of `rules`, writing to `out`.
+    pub fn new(out: W, opts: ReportOptions, rules: Arc<RuleSet>) -> Self {
+        SarifReport { out, opts, rules, results: Vec::new() }
+    }
+}
+
+/// A relative path as a URI reference: `/` separators, and every byte
+/// outside the unreserved set percent-encoded.
+pub fn uri_reference(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.trim_start_matches("./");
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl<W: Write> Sink for SarifReport<W> {
+    fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
+        let uri = uri_reference(&o.path.display().to_string());
+        for f in &o.findings {
+            let index = self.rules.rules.iter().position(|r| r.id == f.rule).unwrap_or(0);
+            self.results.push(json!({
+                "ruleId": &*f.rule,
+                "ruleIndex": index,
+                "level": if f.test_data { "note" } else { "warning" },
+                "message": {"text": format!("Personal data ({}) found: {}{}", f.kind, shown_value(f, &self.opts),
+                    if f.test_data { " (known test data)" } else { "" })},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri},
+                    "region": {
+                        "startLine": f.line,
+                        "startColumn": f.char_column,
+                        "byteOffset": f.start,
+                        "byteLength": f.end - f.start,
+                    },
+                }}],
+                "partialFingerprints": {"piiscanFingerprint/v1": f.fingerprint_hex()},
+                "properties": {"kind": &*f.kind, "score": (f64::from(f.score) * 100.0).round() / 100.0, "testData": f.test_data},
+            }));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Inventory) -> io::Result<()> {
+        let rules: Vec<Value> = self
+            .rules
+            .rules
+            .iter()
+            .map(|r| {
+                let what = if r.description.is_empty() { format!("{} ({})", r.kind, r.id) } else { r.description.clone() };
+                json!({
+                    "id": &*r.id,
+                    "name": &*r.id,
+                    "shortDescription": {"text": format!("Personal data: {}", r.kind)},
+                    "fullDescription": {"text": what},
+                    "help": {"text": format!(
+                        "A value of kind `{}` was found. If it is real personal data, remove or redact it and replace it \
+                         with known-fake data (Ofcom drama numbers, example.com addresses, documentation IP ranges, test \
+                         card numbers). If it is fake on purpose, add `piiscan:allow` on the line or record it in a baseline.",
+                        r.kind)},
+                    "defaultConfiguration": {"level": "warning"},
+                    "properties": {"tags": ["privacy", "pii", &*r.kind]},
+                })
+            })
+            .collect();
+        let doc = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {"name": "piiscan", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": std::mem::take(&mut self.results),
+            }],
+        });
+        serde_json::to_writer_pretty(&mut self.out, &doc)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris() {
+        assert_eq!(super::uri_reference("a dir/x#1.txt"), "a%20dir/x%231.txt");
+        assert_eq!(super::uri_reference("./src/a.rs"), "src/a.rs");
+    }
+}
