@@ -51,6 +51,7 @@ pub mod git;
 pub mod inventory;
 pub mod outcome;
 pub mod read;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context};
 use serde::Deserialize;
 
-use super::args::ScanArgs;
+use super::args::SelectArgs;
 use crate::allow::{AllowList, Baseline};
 use crate::detect::validate::Verdict;
 use crate::detect::{Engine, EngineOptions};
@@ -154,7 +154,7 @@ pub fn parse_size(s: &str) -> anyhow::Result<u64> {
     Ok((n * mult as f64) as u64)
 }
 
-fn parse_cutoff(a: &ScanArgs) -> anyhow::Result<Option<SystemTime>> {
+fn parse_cutoff(a: &SelectArgs) -> anyhow::Result<Option<SystemTime>> {
     if let Some(d) = &a.modified_before {
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
         let date =
@@ -170,8 +170,21 @@ fn parse_cutoff(a: &ScanArgs) -> anyhow::Result<Option<SystemTime>> {
     Ok(None)
 }
 
+/// What only `scan` has.
+#[derive(Debug, Default)]
+pub struct ScanExtras<'a> {
+    /// Keep raw values (`--show-values`).
+    pub show_values: bool,
+    /// Baseline to suppress.
+    pub baseline: Option<&'a Path>,
+    /// Scan the git index.
+    pub staged: bool,
+    /// Scan files changed since a revision.
+    pub since: Option<&'a str>,
+}
+
 /// Validate arguments (merged over the config file) and build everything a scan needs.
-pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
+pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfig)> {
     let cfg_path = if a.no_config { None } else { find_config(a.config.as_deref())? };
     let file = match &cfg_path {
         Some(p) => load_config(p)?,
@@ -231,14 +244,14 @@ pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
     let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !a.no_prefilter, min_score });
     let mut globs = a.globs.clone();
     globs.extend(file.exclude.iter().map(|g| format!("!{g}")));
-    let files = if a.staged {
+    let files = if x.staged {
         Some(crate::git::staged()?)
-    } else if let Some(rev) = &a.since {
+    } else if let Some(rev) = x.since {
         Some(crate::git::changed_since(rev)?)
     } else {
         None
     };
-    let baseline = a.baseline.as_deref().map(Baseline::load).transpose()?;
+    let baseline = x.baseline.map(Baseline::load).transpose()?;
     let scan = ScanConfig {
         roots: a.paths.clone(),
         walk: WalkOptions {
@@ -253,10 +266,10 @@ pub fn build(a: &ScanArgs) -> anyhow::Result<Built> {
         modified_before: parse_cutoff(a)?,
         threads,
         mmap: !a.no_mmap,
-        keep_values: a.show_values,
+        keep_values: x.show_values,
         files,
     };
-    Ok(Built { engine, key, scan, allow, baseline })
+    Ok((Built { engine, key, scan, allow, baseline }, file))
 }
 
 #[cfg(test)]

@@ -3,12 +3,13 @@
 
 mod args;
 mod config;
+mod redact;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-pub use args::{Cli, Command, Format, ScanArgs};
+pub use args::{Cli, Command, Format, RedactArgs, ScanArgs, SelectArgs, StyleArg};
 
 use crate::report::{
     self, BaselineWriter, CsvReport, JsonReport, JsonlReport, ReportOptions, SarifReport, Sink, Tee, TextReport,
@@ -46,6 +47,7 @@ pub fn run() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(a) => scan(a),
+        Command::Redact(a) => redact::run(a),
         Command::Patterns(p) => {
             let rules = config::load_rules(&p.patterns)?;
             let mut out = io::stdout().lock();
@@ -71,7 +73,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn scan(a: ScanArgs) -> anyhow::Result<u8> {
-    let built = config::build(&a)?;
+    let extras = config::ScanExtras {
+        show_values: a.show_values,
+        baseline: a.baseline.as_deref(),
+        staged: a.staged,
+        since: a.since.as_deref(),
+    };
+    let (built, _) = config::build(&a.sel, &extras)?;
     let opts = ReportOptions { show_values: a.show_values, summary_only: a.summary };
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {
@@ -98,7 +106,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
     }
     let progress = Progress::default();
     let started = Instant::now();
-    let show_progress = io::stderr().is_terminal() && !a.quiet;
+    let show_progress = io::stderr().is_terminal() && !a.sel.quiet;
     let mut bar: Option<indicatif::ProgressBar> = None;
     let mut tick = |p: &Progress| {
         if !show_progress || started.elapsed() < Duration::from_secs(1) {
@@ -129,7 +137,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
     drop(sinks);
     drop(reporter);
     drop(baseline_out);
-    if !matches!(a.format, Format::Text) && !a.quiet {
+    if !matches!(a.format, Format::Text) && !a.sel.quiet {
         let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
         eprintln!(
             "piiscan: {} findings in {} of {} files scanned; skipped: {}; {:.1} MB/s",

@@ -1,0 +1,132 @@
+//! `piiscan redact`: arguments → redactor, run, summary, verification.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use super::args::{RedactArgs, StyleArg};
+use super::config::{self, ScanExtras};
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::redact::{Redactor, Style, Styles, Target};
+use crate::report::{sanitize, Sink, Tee, Warnings};
+use crate::scan::{Progress, Scanner};
+use crate::walk::FileEntry;
+
+fn style_of(s: StyleArg) -> Style {
+    match s {
+        StyleArg::Label => Style::Label,
+        StyleArg::Mask => Style::Mask,
+        StyleArg::Partial => Style::Partial,
+        StyleArg::Hash => Style::Hash,
+    }
+}
+
+/// Run `piiscan redact`.
+pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
+    let (built, file_cfg) = config::build(&a.sel, &ScanExtras::default())?;
+    let known = built.engine.rules().kinds();
+    let mut per_kind: BTreeMap<String, Style> = BTreeMap::new();
+    let mut default = Style::Label;
+    for (kind, style) in &file_cfg.redact.styles {
+        let st = Style::parse(style).context("config style")?;
+        if kind == "default" {
+            default = st;
+        } else {
+            per_kind.insert(kind.clone(), st);
+        }
+    }
+    if let Some(d) = a.default_style {
+        default = style_of(d);
+    }
+    for spec in &a.styles {
+        let (kind, style) = spec.split_once('=').with_context(|| format!("--style `{spec}`: expected KIND=STYLE"))?;
+        if !known.iter().any(|k| &**k == kind) {
+            bail!("--style `{spec}`: unknown kind `{kind}`");
+        }
+        let st = Style::parse(style)
+            .with_context(|| format!("--style `{spec}`: style is one of label, mask, partial, hash"))?;
+        per_kind.insert(kind.to_string(), st);
+    }
+    let styles = Styles { default, per_kind };
+
+    let target = if a.dry_run {
+        Target::DryRun
+    } else if a.in_place {
+        Target::InPlace { backup: a.backup.clone() }
+    } else {
+        let dir = a.out.clone().context("--out DIR or --in-place is required")?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("output directory {}", dir.display()))?;
+        let real_out = dir.canonicalize()?;
+        for root in &a.sel.paths {
+            let real_root = root.canonicalize().with_context(|| root.display().to_string())?;
+            if real_out.starts_with(&real_root) {
+                bail!(
+                    "output directory {} is inside the input {}: refused (redacted copies would be rescanned and mixed with originals)",
+                    dir.display(),
+                    root.display()
+                );
+            }
+        }
+        Target::OutDir { dir, roots: a.sel.paths.clone(), only_changed: a.only_changed }
+    };
+
+    let mut redactor = Redactor::new(target, styles, a.log.as_deref())?;
+    let mut warnings = Warnings(io::stderr());
+    let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
+    {
+        let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut redactor]);
+        scanner.run(&mut sinks, &Progress::default(), &mut |_| {})?;
+    }
+    let stats = redactor.into_stats();
+    let kinds: Vec<String> = stats.per_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let verb = if a.dry_run { "would redact" } else { "redacted" };
+    for (p, why) in &stats.not_redacted {
+        eprintln!("piiscan: warning: {}: not redacted: {why}", sanitize(&p.display().to_string()));
+    }
+    for (p, why) in &stats.failed {
+        eprintln!("piiscan: error: {}: {why}; the original is untouched", sanitize(&p.display().to_string()));
+    }
+    if !a.sel.quiet {
+        eprintln!(
+            "piiscan: {verb} {} file(s): {}; copied unchanged: {}; not redacted: {}; failed: {}",
+            stats.files_redacted,
+            if kinds.is_empty() { "nothing".into() } else { kinds.join(", ") },
+            stats.files_copied,
+            stats.not_redacted.len(),
+            stats.failed.len()
+        );
+    }
+    let mut code = if stats.failed.is_empty() { EXIT_CLEAN } else { EXIT_ERROR };
+    if a.verify && !a.dry_run {
+        let residual = verify(&a, stats.outputs)?;
+        if residual > 0 && code == EXIT_CLEAN {
+            code = EXIT_FOUND;
+        }
+    }
+    Ok(code)
+}
+
+/// Rescan what was written; report and count what remains at or above the
+/// minimum score.
+fn verify(a: &RedactArgs, outputs: Vec<PathBuf>) -> anyhow::Result<u64> {
+    let (mut built, _) = config::build(&a.sel, &ScanExtras::default())?;
+    let files: Vec<FileEntry> = outputs
+        .into_iter()
+        .map(|p| FileEntry { path: p, store: "output".into(), explicit: false, blob: None })
+        .collect();
+    built.scan.files = Some(files);
+    let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
+    let mut warnings = Warnings(io::stderr());
+    let inv = scanner.run(&mut warnings, &Progress::default(), &mut |_| {})?;
+    let residual = inv.total_findings();
+    let kinds: Vec<String> = inv.total.findings.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    eprintln!(
+        "piiscan: verify: {} file(s) rescanned, {} residual finding(s){}",
+        inv.total.files_scanned,
+        residual,
+        if kinds.is_empty() { String::new() } else { format!(": {}", kinds.join(", ")) }
+    );
+    Ok(residual)
+}

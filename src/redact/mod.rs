@@ -1,0 +1,320 @@
+//! Redaction that never loses data.
+//!
+//! The redactor is a [`Sink`]: the scan pipeline hands it each file's
+//! findings (byte offsets into the file as stored) and it rewrites exactly
+//! those spans, nothing else:
+//!
+//! * bytes outside the spans are copied unchanged; UTF-16 files get UTF-16
+//!   replacements; replacements contain nothing that breaks CSV, JSON or XML
+//!   (see [`style`]);
+//! * every write goes to a temporary file in the target's own directory,
+//!   is fsynced, gets the original's permissions, and replaces the target by
+//!   an atomic rename (then the directory is fsynced): a crash or SIGKILL
+//!   leaves either the original or the complete new file, never a mix;
+//! * `--in-place` refuses read-only files and symbolic links, and a file
+//!   that changed since it was scanned; `--out` refuses an output directory
+//!   inside the input tree and never writes through a symlink out of it;
+//! * files that cannot be redacted (binary or other unsupported formats,
+//!   unreadable...) are reported, never skipped silently, and are not copied
+//!   into `--out` (they could hold personal data);
+//! * the evidence log records file, location, kind, keyed fingerprint, style
+//!   and time for each redaction — never the value.
+
+pub mod style;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::json;
+
+pub use style::{replacement, Style, Styles};
+
+use crate::inventory::{rfc3339, Inventory};
+use crate::outcome::FileOutcome;
+use crate::report::{sanitize, Sink};
+
+/// Where redacted files go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Copies under `dir`, mirroring each file's path below the root it
+    /// was found under.
+    OutDir {
+        /// Output directory (exists, outside the input roots).
+        dir: PathBuf,
+        /// The input roots, to compute relative paths.
+        roots: Vec<PathBuf>,
+        /// Write only files that change.
+        only_changed: bool,
+    },
+    /// Rewrite the originals.
+    InPlace {
+        /// Keep the original as `<file><suffix>`.
+        backup: Option<String>,
+    },
+    /// Write nothing; report what would change.
+    DryRun,
+}
+
+/// Counts for the summary.
+#[derive(Debug, Default, Clone)]
+pub struct RedactStats {
+    /// Files rewritten (or that would be, in a dry run).
+    pub files_redacted: u64,
+    /// Files copied unchanged (out-dir mode).
+    pub files_copied: u64,
+    /// Redactions per kind.
+    pub per_kind: BTreeMap<String, u64>,
+    /// Files not redacted because they could not be scanned (format not
+    /// supported, unreadable...), with the reason.
+    pub not_redacted: Vec<(PathBuf, String)>,
+    /// Files with personal data that were not rewritten: refused (read-only,
+    /// symlink, changed since scanned) or failed (disk full, permissions).
+    /// The original is untouched.
+    pub failed: Vec<(PathBuf, String)>,
+    /// Every file written (redacted or copied), for verification.
+    pub outputs: Vec<PathBuf>,
+}
+
+/// The redacting sink.
+pub struct Redactor {
+    target: Target,
+    styles: Styles,
+    log: Option<BufWriter<File>>,
+    /// Progress lines for a dry run (stdout).
+    listing: Option<Box<dyn Write>>,
+    stats: RedactStats,
+}
+
+impl Redactor {
+    /// A redactor writing to `target`, with an optional evidence log.
+    pub fn new(target: Target, styles: Styles, log: Option<&Path>) -> io::Result<Redactor> {
+        let log = match log {
+            Some(p) => Some(BufWriter::new(
+                fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .map_err(|e| io::Error::new(e.kind(), format!("evidence log {}: {e}", p.display())))?,
+            )),
+            None => None,
+        };
+        let listing: Option<Box<dyn Write>> =
+            if matches!(target, Target::DryRun) { Some(Box::new(io::stdout())) } else { None };
+        Ok(Redactor { target, styles, log, listing, stats: RedactStats::default() })
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> &RedactStats {
+        &self.stats
+    }
+
+    /// Take the counts.
+    pub fn into_stats(self) -> RedactStats {
+        self.stats
+    }
+
+    fn out_path(&self, path: &Path) -> Option<PathBuf> {
+        let Target::OutDir { dir, roots, .. } = &self.target else { return None };
+        let rel = roots
+            .iter()
+            .filter_map(|r| {
+                if path == r {
+                    path.file_name().map(PathBuf::from)
+                } else {
+                    path.strip_prefix(r).ok().map(Path::to_path_buf)
+                }
+            })
+            .next()
+            .unwrap_or_else(|| path.to_path_buf());
+        // Never let `..` or an absolute path climb out of the output directory.
+        let clean: PathBuf = rel.components().filter(|c| matches!(c, std::path::Component::Normal(_))).collect();
+        Some(dir.join(clean))
+    }
+
+    fn redact_file(&mut self, o: &FileOutcome) -> Result<(), String> {
+        let path = &o.path;
+        let meta = fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+        if let Target::InPlace { .. } = self.target {
+            if meta.file_type().is_symlink() {
+                return Err("symbolic link: not rewritten in place".into());
+            }
+            if meta.permissions().readonly() {
+                return Err("read-only file: left untouched".into());
+            }
+        }
+        let original = fs::read(path).map_err(|e| e.to_string())?;
+        // The file must be the one that was scanned: offsets refer to it.
+        let unchanged = original.len() as u64 == o.size
+            && (o.modified.is_none() || fs::metadata(path).ok().and_then(|m| m.modified().ok()) == o.modified);
+        if !unchanged {
+            return Err("changed since it was scanned: left untouched".into());
+        }
+        let utf16 = match o.encoding {
+            "utf-16le" => Some(true),
+            "utf-16be" => Some(false),
+            _ => None,
+        };
+        let mut out = Vec::with_capacity(original.len());
+        let mut at = 0usize;
+        let mut entries = Vec::new();
+        for f in &o.findings {
+            let (s, e) = (f.start as usize, f.end as usize);
+            if s < at || e > original.len() || s > e {
+                return Err("findings out of order or beyond the end: left untouched".into());
+            }
+            out.extend_from_slice(&original[at..s]);
+            let style = self.styles.for_kind(&f.kind);
+            let written = decode(&original[s..e], utf16);
+            let rep = replacement(style, &f.kind, &written, f.fingerprint);
+            out.extend_from_slice(&encode(&rep, utf16));
+            at = e;
+            entries.push((f, style));
+        }
+        out.extend_from_slice(&original[at..]);
+        let dest = match &self.target {
+            Target::DryRun => {
+                if let Some(l) = self.listing.as_mut() {
+                    let _ = writeln!(
+                        l,
+                        "would redact {} finding(s) in {}",
+                        o.findings.len(),
+                        sanitize(&path.display().to_string())
+                    );
+                }
+                path.clone()
+            }
+            Target::InPlace { backup } => {
+                if let Some(suffix) = backup {
+                    let mut b = path.as_os_str().to_owned();
+                    b.push(suffix);
+                    write_atomic(Path::new(&b), &original, &meta.permissions()).map_err(|e| format!("backup: {e}"))?;
+                }
+                write_atomic(path, &out, &meta.permissions()).map_err(|e| e.to_string())?;
+                path.clone()
+            }
+            Target::OutDir { .. } => {
+                let dest = self.out_path(path).ok_or("no output path")?;
+                self.write_out(&dest, &out, &meta.permissions())?;
+                dest
+            }
+        };
+        let time = rfc3339(SystemTime::now());
+        for (f, style) in entries {
+            *self.stats.per_kind.entry(f.kind.to_string()).or_default() += 1;
+            if let Some(log) = self.log.as_mut() {
+                let rec = json!({
+                    "time": time, "path": path.display().to_string(), "output": dest.display().to_string(),
+                    "start": f.start, "end": f.end, "line": f.line, "kind": &*f.kind,
+                    "fingerprint": f.fingerprint_hex(), "style": style.name(),
+                    "dry_run": matches!(self.target, Target::DryRun),
+                });
+                serde_json::to_writer(&mut *log, &rec).map_err(|e| format!("evidence log: {e}"))?;
+                log.write_all(b"\n").map_err(|e| format!("evidence log: {e}"))?;
+            }
+        }
+        self.stats.files_redacted += 1;
+        if !matches!(self.target, Target::DryRun) {
+            self.stats.outputs.push(dest);
+        }
+        Ok(())
+    }
+
+    /// Write under the output directory, refusing to follow a symlink out of it.
+    fn write_out(&self, dest: &Path, bytes: &[u8], perms: &fs::Permissions) -> Result<(), String> {
+        let Target::OutDir { dir, .. } = &self.target else { return Err("not an output directory".into()) };
+        let parent = dest.parent().ok_or("no parent directory")?;
+        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        let real_parent = parent.canonicalize().map_err(|e| e.to_string())?;
+        let real_dir = dir.canonicalize().map_err(|e| e.to_string())?;
+        if !real_parent.starts_with(&real_dir) {
+            return Err("output path leads outside the output directory (symlink): refused".into());
+        }
+        if fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err("output path is a symbolic link: refused".into());
+        }
+        write_atomic(dest, bytes, perms).map_err(|e| e.to_string())
+    }
+
+    fn copy_unchanged(&mut self, o: &FileOutcome) -> Result<(), String> {
+        let Target::OutDir { only_changed: false, .. } = self.target else { return Ok(()) };
+        let bytes = fs::read(&o.path).map_err(|e| e.to_string())?;
+        let perms = fs::metadata(&o.path).map_err(|e| e.to_string())?.permissions();
+        let dest = self.out_path(&o.path).ok_or("no output path")?;
+        self.write_out(&dest, &bytes, &perms)?;
+        self.stats.files_copied += 1;
+        self.stats.outputs.push(dest);
+        Ok(())
+    }
+}
+
+impl Sink for Redactor {
+    fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
+        if let Some((reason, _)) = &o.skipped {
+            let why = match reason {
+                crate::outcome::SkipReason::Binary => "redaction not supported for this format".to_string(),
+                r => format!("not scanned ({})", r.code()),
+            };
+            self.stats.not_redacted.push((o.path.clone(), why));
+            return Ok(());
+        }
+        let res = if o.findings.is_empty() { self.copy_unchanged(o) } else { self.redact_file(o) };
+        if let Err(e) = res {
+            self.stats.failed.push((o.path.clone(), e));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Inventory) -> io::Result<()> {
+        if let Some(log) = self.log.as_mut() {
+            log.flush()?;
+            log.get_ref().sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+fn decode(bytes: &[u8], utf16: Option<bool>) -> String {
+    match utf16 {
+        None => String::from_utf8_lossy(bytes).into_owned(),
+        Some(le) => {
+            let units = bytes.chunks_exact(2).map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            });
+            char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+        }
+    }
+}
+
+fn encode(s: &str, utf16: Option<bool>) -> Vec<u8> {
+    match utf16 {
+        None => s.as_bytes().to_vec(),
+        Some(le) => s.encode_utf16().flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() }).collect(),
+    }
+}
+
+/// Replace `path` with `bytes` atomically: a temporary file in the same
+/// directory (`.piiscan-*.tmp`), written, fsynced, given `perms`, renamed
+/// over the target, then the directory fsynced. On any error the temporary
+/// file is removed and the target is untouched.
+pub fn write_atomic(path: &Path, bytes: &[u8], perms: &fs::Permissions) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".piiscan-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    fs::set_permissions(tmp.path(), perms.clone())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Redaction styles: what replaces a finding.
+//!
+//! No replacement contains `"`, `\`, `,`, `<`, `&` or a line break, so none
+//! breaks CSV quoting, a JSON string or XML; and none can be detected again
+//! (labels and tokens have no digits; `partial` keeps at most a card's last
+//! four digits or a postcode's outward code), so redaction is idempotent.
+
+use std::collections::BTreeMap;
+
+/// How a finding is replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `[EMAIL]`.
+    Label,
+    /// Same length, separators kept: `**** **** **** ****`.
+    Mask,
+    /// Keep what identifies no one alone: a card's last 4 digits, an email's
+    /// domain, a postcode's outward code; other kinds are masked.
+    Partial,
+    /// Keyed token, stable across files and runs with the same key:
+    /// `[EMAIL:hbkdpmfa]`; joins and counts still work without the value.
+    Hash,
+}
+
+impl Style {
+    /// Parse `label`, `mask`, `partial`, `hash`.
+    pub fn parse(s: &str) -> Option<Style> {
+        Some(match s {
+            "label" => Style::Label,
+            "mask" => Style::Mask,
+            "partial" => Style::Partial,
+            "hash" => Style::Hash,
+            _ => return None,
+        })
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Style::Label => "label",
+            Style::Mask => "mask",
+            Style::Partial => "partial",
+            Style::Hash => "hash",
+        }
+    }
+}
+
+/// Style per kind, with a default.
+#[derive(Debug, Clone)]
+pub struct Styles {
+    /// For kinds not listed.
+    pub default: Style,
+    /// Per kind.
+    pub per_kind: BTreeMap<String, Style>,
+}
+
+impl Styles {
+    /// The style for `kind`.
+    pub fn for_kind(&self, kind: &str) -> Style {
+        self.per_kind.get(kind).copied().unwrap_or(self.default)
+    }
+}
+
+/// Alphanumerics → `*`, everything else kept.
+fn mask(value: &str) -> String {
+    value.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
+}
+
+/// Masked except the last `keep` digits.
+fn keep_last_digits(value: &str, keep: usize) -> String {
+    let total = value.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                seen += 1;
+                if seen + keep > total {
+                    return c;
+                }
+            }
+            if c.is_alphanumeric() {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The keyed token of a fingerprint: 8 letters `a`-`p`, one per nibble of
+/// the high 32 bits (letters, not hex digits, so the token itself can never
+/// look like a number to a later scan).
+pub fn token(fingerprint: u64) -> String {
+    (0..8).map(|i| (b'a' + ((fingerprint >> (60 - 4 * i)) & 0xf) as u8) as char).collect()
+}
+
+/// The replacement text for `value` (the finding as written).
+pub fn replacement(style: Style, kind: &str, value: &str, fingerprint: u64) -> String {
+    match style {
+        Style::Label => format!("[{}]", kind.to_ascii_uppercase()),
+        Style::Hash => format!("[{}:{}]", kind.to_ascii_uppercase(), token(fingerprint)),
+        Style::Mask => mask(value),
+        Style::Partial => match kind {
+            // Four digits of a card identify no one, and are what receipts print.
+            "payment_card" => keep_last_digits(value, 4),
+            "email" => match value.rfind(['@', '%']) {
+                Some(at) => format!("{}{}", mask(&value[..at]), &value[at..]),
+                None => mask(value),
+            },
+            "uk_postcode" => {
+                let compact_len = value.chars().filter(|c| !c.is_whitespace()).count();
+                // The inward code is always the last three characters.
+                let mut seen = 0;
+                value
+                    .chars()
+                    .map(|c| {
+                        if !c.is_whitespace() {
+                            seen += 1;
+                            if seen > compact_len.saturating_sub(3) {
+                                return '*';
+                            }
+                        }
+                        c
+                    })
+                    .collect()
+            }
+            _ => mask(value),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn styles() {
+        assert_eq!(replacement(Style::Label, "email", "a@b.com", 0), "[EMAIL]");
+        assert_eq!(replacement(Style::Mask, "payment_card", "4111 1111 1111 1111", 0), "**** **** **** ****");
+        assert_eq!(replacement(Style::Partial, "payment_card", "4111-1111-1111-1234", 0), "****-****-****-1234");
+        assert_eq!(replacement(Style::Partial, "email", "jane.doe@gmail.com", 0), "****.***@gmail.com");
+        assert_eq!(replacement(Style::Partial, "uk_postcode", "SW1A 1AA", 0), "SW1A ***");
+        assert_eq!(replacement(Style::Partial, "uk_postcode", "m11ae", 0), "m1***");
+        assert_eq!(replacement(Style::Hash, "email", "x", 0x0123_4567_89ab_cdef), "[EMAIL:abcdefgh]");
+        for s in [Style::Label, Style::Mask, Style::Partial, Style::Hash] {
+            let r = replacement(s, "phone", "+44 (0)20 7946 0123", u64::MAX);
+            assert!(!r.bytes().any(|b| b.is_ascii_digit() || b"\",\\<&\n".contains(&b)), "{r}");
+        }
+    }
+}
