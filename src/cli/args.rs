@@ -188,7 +188,7 @@ pub enum StyleArg {
     Mask,
     /// Keep what identifies no one alone: card last 4, email domain, postcode outward code.
     Partial,
-    /// Keyed token, stable across files: `[EMAIL:hbkdpmfa]`.
+    /// Keyed token, stable across files: `[EMAIL:lpopmido]`.
     Hash,
 }
 
