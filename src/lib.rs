@@ -35,8 +35,8 @@
 //! let mut found = Vec::new();
 //! engine.scan(text, &FieldContext::None, &mut found, &mut |_| {});
 //! let kinds: Vec<&str> = found.iter().map(|f| &*engine.rules().rules[f.rule].kind).collect();
-//! assert_eq!(kinds, ["phone", "email"]);
-//! assert_eq!(&text[found[0].start..found[0].end], b"07700 900123");
+//! assert_eq!(kinds, ["name", "phone", "email"]);
+//! assert_eq!(&text[found[1].start..found[1].end], b"07700 900123");
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]

@@ -31,6 +31,7 @@
 //! higher score wins, then the longer span, then the earlier rule.
 
 pub mod context;
+pub mod names;
 pub mod validate;
 
 use std::sync::Arc;
@@ -103,6 +104,10 @@ pub struct Engine {
     max_len: usize,
     /// Word-at-a-time test for anchor bytes.
     swar: Swar,
+    /// Rule index of each pattern of the `ends` DFA.
+    pat_rule: Vec<usize>,
+    /// The name detector and its rule index, if names are wanted.
+    names: Option<(usize, Arc<names::NameDetector>)>,
 }
 
 /// Tests eight bytes at once for anchor bytes, so anchor-free text is
@@ -159,8 +164,10 @@ impl Engine {
     /// Build an engine over a rule set.
     pub fn new(rules: Arc<RuleSet>, opts: EngineOptions) -> Engine {
         // Only classes some rule is anchored on: with `--kinds email`, digits
-        // must not open windows.
-        let used = |a: Anchor| rules.rules.iter().any(|r| r.anchor == a);
+        // must not open windows. Detector rules (names) have no regex and
+        // take no part in the regex phases.
+        let regex_rules: Vec<usize> = (0..rules.rules.len()).filter(|&i| rules.rules[i].regex.is_some()).collect();
+        let used = |a: Anchor| regex_rules.iter().any(|&i| rules.rules[i].anchor == a);
         let mut class = [0u8; 256];
         if used(Anchor::Digit) {
             for b in b'0'..=b'9' {
@@ -176,7 +183,7 @@ impl Engine {
         }
         let mut per_bit = [0usize; 8];
         let mut has_unanchored = false;
-        for r in &rules.rules {
+        for r in regex_rules.iter().map(|&i| &rules.rules[i]) {
             if r.anchor == Anchor::None {
                 has_unanchored = true;
             } else {
@@ -189,7 +196,7 @@ impl Engine {
             let m = (0..3).filter(|k| mask & (1 << k) != 0).map(|k| per_bit[1 << k]).max().unwrap_or(0);
             *p = (m.saturating_sub(1), m);
         }
-        let pats: Vec<&str> = rules.rules.iter().map(|r| r.def.regex.as_str()).collect();
+        let pats: Vec<&str> = regex_rules.iter().map(|&i| rules.rules[i].def.regex.as_str()).collect();
         let ends = if has_unanchored || pats.is_empty() {
             None
         } else {
@@ -207,7 +214,8 @@ impl Engine {
         };
         let max_len = rules.rules.iter().map(|r| r.max_len).max().unwrap_or(0);
         let swar = Swar::new(&class);
-        Engine { rules, opts, class, pad, ends, max_len, swar }
+        let names = rules.rules.iter().enumerate().find_map(|(i, r)| r.detector.clone().map(|d| (i, d)));
+        Engine { rules, opts, class, pad, ends, max_len, swar, pat_rule: regex_rules, names }
     }
 
     /// The rule set.
@@ -226,8 +234,8 @@ impl Engine {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             dfa: self.ends.as_ref().map(DFA::create_cache),
-            caches: self.rules.rules.iter().map(|r| r.regex.create_cache()).collect(),
-            caps: self.rules.rules.iter().map(|r| r.regex.create_captures()).collect(),
+            caches: self.rules.rules.iter().map(|r| r.regex.as_ref().map(meta::Regex::create_cache)).collect(),
+            caps: self.rules.rules.iter().map(|r| r.regex.as_ref().map(meta::Regex::create_captures)).collect(),
         }
     }
 
@@ -248,6 +256,7 @@ impl Engine {
         out: &mut Vec<RawFinding>,
         progress: &mut dyn FnMut(usize),
     ) {
+        let base = out.len();
         let mut st = State::new(self.rules.rules.len(), scratch);
         let done = match (&self.ends, self.opts.prefilter) {
             (Some(dfa), true) => self.two_phase(dfa, hay, field, &mut st, out, progress).is_ok(),
@@ -258,6 +267,9 @@ impl Engine {
             out.truncate(out.len() - st.emitted);
             let mut st = State::new(self.rules.rules.len(), st.scratch);
             self.per_rule(hay, field, &mut st, out);
+        }
+        if let Some((ri, names)) = &self.names {
+            self.add_names(*ri, names, hay, field, base, out, progress);
         }
         progress(hay.len());
     }
@@ -283,7 +295,7 @@ impl Engine {
                     dfa.try_search_overlapping_fwd(&mut cache, &input, &mut ostate)?;
                     let Some(hm) = ostate.get_match() else { break };
                     let x = hm.offset();
-                    self.match_end(hm.pattern().as_usize(), x, hay, field, st);
+                    self.match_end(self.pat_rule[hm.pattern().as_usize()], x, hay, field, st);
                     if x >= st.next_check {
                         self.checkpoint(x, hay, field, st, out);
                         progress(st.finalized);
@@ -381,9 +393,48 @@ impl Engine {
         }
     }
 
+    /// Run the name detector and merge its findings into `out[base..]`:
+    /// a name overlapping another finding (a name inside an email address)
+    /// gives way to it.
+    #[allow(clippy::too_many_arguments)]
+    fn add_names(
+        &self,
+        ri: usize,
+        names: &names::NameDetector,
+        hay: &[u8],
+        field: &FieldContext,
+        base: usize,
+        out: &mut Vec<RawFinding>,
+        progress: &mut dyn FnMut(usize),
+    ) {
+        let mut found = Vec::new();
+        names.scan(hay, field, ri, self.opts.min_score, &mut found, progress);
+        if found.is_empty() {
+            return;
+        }
+        let others = out.split_off(base);
+        let mut cursor = Cursor::default();
+        let mut merged = Vec::with_capacity(others.len() + found.len());
+        let mut oi = others.into_iter().peekable();
+        for mut n in found {
+            while oi.peek().is_some_and(|o| o.end <= n.start) {
+                merged.extend(oi.next());
+            }
+            let overlaps = merged.last().is_some_and(|o: &RawFinding| o.end > n.start)
+                || oi.peek().is_some_and(|o| o.start < n.end);
+            if overlaps {
+                continue;
+            }
+            (n.line, n.column, n.char_column) = cursor.advance(hay, n.start);
+            merged.push(n);
+        }
+        merged.extend(oi);
+        out.extend(merged);
+    }
+
     /// Without the prefilter: each rule's own pass over the whole buffer.
     fn per_rule(&self, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Vec<RawFinding>) {
-        for ri in 0..self.rules.rules.len() {
+        for &ri in &self.pat_rule {
             self.run_window(ri, (0, hay.len()), hay, field, st);
         }
         self.finalize(usize::MAX, hay, st, out);
@@ -520,15 +571,16 @@ fn find(
     hay: &[u8],
     from: usize,
     to: usize,
-    cache: &mut meta::Cache,
-    caps: &mut Captures,
+    cache: &mut Option<meta::Cache>,
+    caps: &mut Option<Captures>,
 ) -> Option<Found> {
+    let (Some(re), Some(cache), Some(caps)) = (&rule.regex, cache.as_mut(), caps.as_mut()) else { return None };
     let input = Input::new(hay).range(from..to);
     if rule.report_groups.is_empty() {
-        let m = rule.regex.search_with(cache, &input)?;
+        let m = re.search_with(cache, &input)?;
         return Some((m.start(), m.end(), None));
     }
-    rule.regex.search_captures_with(cache, &input, caps);
+    re.search_captures_with(cache, &input, caps);
     let m = caps.get_match()?;
     let groups = rule.report_groups.iter().filter_map(|&g| caps.get_group(g).map(|sp| (sp.start, sp.end))).collect();
     Some((m.start(), m.end(), Some(groups)))
@@ -541,8 +593,8 @@ const CHECK_EVERY: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Scratch {
     dfa: Option<DfaCache>,
-    caches: Vec<meta::Cache>,
-    caps: Vec<Captures>,
+    caches: Vec<Option<meta::Cache>>,
+    caps: Vec<Option<Captures>>,
 }
 
 /// Per-scan state.

@@ -9,6 +9,7 @@ use regex_automata::util::syntax;
 
 use super::file::{PatternDef, PatternFile};
 use super::BUILTIN;
+use crate::detect::names::NameDetector;
 use crate::detect::validate::Validator;
 use crate::error::{Error, Result};
 
@@ -147,8 +148,10 @@ pub struct Rule {
     pub kind: Arc<str>,
     /// Description for listings.
     pub description: String,
-    /// The compiled regex.
-    pub regex: meta::Regex,
+    /// The compiled regex (`None` for a detector rule).
+    pub regex: Option<meta::Regex>,
+    /// The detector in code, for rules without a regex.
+    pub detector: Option<Arc<NameDetector>>,
     /// The anchor class.
     pub anchor: Anchor,
     /// Longest possible match in bytes (from the regex).
@@ -222,6 +225,9 @@ impl RuleSet {
                 if d.kind.is_none() {
                     d.kind.clone_from(&pf.kind);
                 }
+                if d.detector.is_some() {
+                    d.names_config.clone_from(&pf.names);
+                }
                 if let Some(pos) = defs.iter().position(|(o, _)| o.id == d.id) {
                     defs[pos] = (d, name.clone());
                 } else {
@@ -266,6 +272,38 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
     if !(0.0..=1.0).contains(&d.score) {
         return Err(err(format!("score {} is outside [0, 1]", d.score)));
     }
+    if let Some(det) = &d.detector {
+        if det != "names" {
+            return Err(err(format!("unknown detector `{det}` (known: names)")));
+        }
+        let cfg =
+            d.names_config.clone().ok_or_else(|| err("detector `names` needs a [names] table in its file".into()))?;
+        let detector = NameDetector::new(cfg).map_err(&err)?;
+        return Ok(Rule {
+            id: Arc::from(d.id.as_str()),
+            kind: Arc::from(kind.as_str()),
+            description: d.description.clone().unwrap_or_default(),
+            regex: None,
+            detector: Some(Arc::new(detector)),
+            anchor,
+            max_len: 0,
+            validator,
+            score: d.score,
+            cues: Cues::new(&[], &[]).map_err(&err)?,
+            context_before: 0,
+            context_after: 0,
+            context_boost: 0.0,
+            negative_penalty: 0.0,
+            context_required: false,
+            isolated: false,
+            report_groups: Vec::new(),
+            def: d,
+            origin,
+        });
+    }
+    if d.regex.is_empty() {
+        return Err(err("no `regex` (and no `detector`)".into()));
+    }
     let syn = syntax::Config::new().unicode(false).utf8(false);
     let regex = meta::Regex::builder()
         .syntax(syn)
@@ -306,7 +344,8 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
         id: Arc::from(d.id.as_str()),
         kind: Arc::from(kind.as_str()),
         description: d.description.clone().unwrap_or_default(),
-        regex,
+        regex: Some(regex),
+        detector: None,
         anchor,
         max_len,
         validator,

@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use crate::detect::names::NamesConfig;
+
 /// One pattern file: a default kind and a list of patterns.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +18,8 @@ pub struct PatternFile {
     /// The patterns.
     #[serde(default, rename = "pattern")]
     pub patterns: Vec<PatternDef>,
+    /// Data of the `names` detector, for patterns with `detector = "names"`.
+    pub names: Option<NamesConfig>,
 }
 
 /// One pattern as written in a file.
@@ -28,8 +32,16 @@ pub struct PatternDef {
     pub kind: Option<String>,
     /// What the pattern finds, for people.
     pub description: Option<String>,
-    /// The regular expression (bytes, Unicode off).
+    /// The regular expression (bytes, Unicode off). Required unless the
+    /// pattern names a `detector`.
+    #[serde(default)]
     pub regex: String,
+    /// A detector in code instead of a regex (`names`), driven by the
+    /// file's `[names]` table.
+    pub detector: Option<String>,
+    /// The file's `[names]` table, attached when the file is read.
+    #[serde(skip)]
+    pub names_config: Option<NamesConfig>,
     /// Byte class every match contains: `digit`, `at`, `colon` or `none`.
     #[serde(default = "default_anchor")]
     pub anchor: String,

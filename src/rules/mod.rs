@@ -44,4 +44,5 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("uk_postcode.toml", include_str!("../../patterns/uk_postcode.toml")),
     ("ip_address.toml", include_str!("../../patterns/ip_address.toml")),
     ("date_of_birth.toml", include_str!("../../patterns/date_of_birth.toml")),
+    ("name.toml", include_str!("../../patterns/name.toml")),
 ];
