@@ -30,6 +30,8 @@
 
 use std::collections::HashSet;
 
+use rustc_hash::FxHashMap;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
@@ -66,31 +68,67 @@ pub struct NamesConfig {
     pub stopwords: Vec<String>,
 }
 
-fn load_set(tsv: &str) -> HashSet<Box<str>> {
+fn words_of(tsv: &str) -> impl Iterator<Item = &str> {
     tsv.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| l.split('\t').next())
-        .map(|w| Box::from(w.trim()))
-        .collect()
+        .map(str::trim)
 }
 
 /// The compiled name detector.
 #[derive(Debug)]
 pub struct NameDetector {
     cfg: NamesConfig,
-    given: HashSet<Box<str>>,
-    surnames: HashSet<Box<str>>,
-    ambiguous: HashSet<Box<str>>,
+    /// Every lexicon word with its flags (one lookup per word of text).
+    lexicon: FxHashMap<Box<[u8]>, u8>,
     titles: HashSet<String>,
-    /// Single-word cues ("dear", "hi", "thanks"): never part of a name
-    /// ("Dear" is also a surname).
-    cue_words: HashSet<String>,
+    /// The last word of every cue ("is" of "my name is"): a cheap gate before
+    /// the cue search.
+    cue_ends: FxHashMap<Box<[u8]>, u8>,
     cues: AhoCorasick,
     not_after: HashSet<String>,
     not_before: HashSet<String>,
     not_names: HashSet<String>,
-    stopwords: HashSet<String>,
 }
+
+/// Byte classes for the tokenizer: word byte, upper, lower, mark (`'`/`-`), non-ASCII.
+const B_WORD: u8 = 1;
+const B_UPPER: u8 = 2;
+const B_LOWER: u8 = 4;
+const B_MARK: u8 = 8;
+const B_HIGH: u8 = 16;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_uppercase() {
+            B_WORD | B_UPPER
+        } else if b.is_ascii_lowercase() {
+            B_WORD | B_LOWER
+        } else if b >= 0x80 {
+            B_WORD | B_HIGH
+        } else if b == b'\'' || b == b'-' {
+            B_MARK
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+}
+
+static CLASS: [u8; 256] = byte_classes();
+
+/// Lexicon flags.
+const GIVEN: u8 = 1;
+const SURNAME: u8 = 2;
+const AMBIGUOUS: u8 = 4;
+const STOP: u8 = 8;
+const TITLE: u8 = 16;
+const CUE_WORD: u8 = 32;
+const PARTICLE: u8 = 64;
 
 /// Case of a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,11 +143,14 @@ enum Case {
 struct Word {
     start: usize,
     end: usize,
-    key: String,
     case: Case,
+    /// A title or single-word cue ("Miss", "Dear"): never part of a name.
+    title_or_cue: bool,
+    particle: bool,
     given: bool,
     surname: bool,
     ambiguous: bool,
+    stop: bool,
     initial: bool,
 }
 
@@ -131,65 +172,143 @@ impl NameDetector {
             .match_kind(MatchKind::Standard)
             .build(&cfg.cues)
             .map_err(|e| format!("names.cues: {e}"))?;
+        let mut lexicon: FxHashMap<Box<[u8]>, u8> = FxHashMap::default();
+        let mut flag = |words: &mut dyn Iterator<Item = &str>, f: u8, only_existing: bool| {
+            for w in words {
+                match lexicon.get_mut(w.as_bytes()) {
+                    Some(v) => *v |= f,
+                    None if !only_existing => {
+                        lexicon.insert(Box::from(w.as_bytes()), f);
+                    }
+                    None => {}
+                }
+            }
+        };
+        flag(&mut words_of(include_str!("../../patterns/names/given.tsv")), GIVEN, false);
+        flag(&mut words_of(include_str!("../../patterns/names/surnames.tsv")), SURNAME, false);
+        flag(&mut words_of(include_str!("../../patterns/names/ambiguous.tsv")), AMBIGUOUS, true);
+        flag(&mut cfg.stopwords.iter().map(String::as_str), STOP, true);
+        let titles: Vec<String> = cfg.titles.iter().map(|t| t.to_ascii_lowercase()).collect();
+        let cue_words: Vec<String> =
+            cfg.cues.iter().filter(|c| !c.contains([' ', '_'])).map(|c| c.to_ascii_lowercase()).collect();
+        flag(&mut titles.iter().map(String::as_str), TITLE, false);
+        flag(&mut cue_words.iter().map(String::as_str), CUE_WORD, false);
+        flag(&mut PARTICLES.iter().copied(), PARTICLE, false);
         Ok(NameDetector {
-            given: load_set(include_str!("../../patterns/names/given.tsv")),
-            surnames: load_set(include_str!("../../patterns/names/surnames.tsv")),
-            ambiguous: load_set(include_str!("../../patterns/names/ambiguous.tsv")),
+            lexicon,
             titles: lower(&cfg.titles),
-            cue_words: cfg.cues.iter().filter(|c| !c.contains([' ', '_'])).map(|c| c.to_ascii_lowercase()).collect(),
+            cue_ends: cfg
+                .cues
+                .iter()
+                .filter_map(|c| c.to_ascii_lowercase().rsplit([' ', '_']).next().map(|w| (Box::from(w.as_bytes()), 1)))
+                .collect(),
             not_after: lower(&cfg.not_after),
             not_before: lower(&cfg.not_before),
             not_names: lower(&cfg.not_names),
-            stopwords: lower(&cfg.stopwords),
             cues,
             cfg,
         })
     }
 
+    /// Classify one word. Fast path: no allocation unless the word is a
+    /// name (or a capitalised word, which may follow a title).
     fn classify(&self, hay: &[u8], start: usize, end: usize) -> Option<Word> {
         let raw = &hay[start..end];
-        let text = String::from_utf8_lossy(raw);
-        let folded =
-            if raw.is_ascii() { text.into_owned() } else { deunicode::deunicode(&text).replace('\u{2019}', "'") };
-        let key = folded.to_ascii_lowercase();
-        if key.len() < 2 || key.len() > 40 {
-            let initial = key.len() == 1 && raw[0].is_ascii_uppercase();
+        if raw.len() == 1 {
+            let initial = raw[0].is_ascii_uppercase();
             return initial.then_some(Word {
                 start,
                 end,
-                key,
                 case: Case::Upper,
+                title_or_cue: false,
+                particle: false,
                 given: false,
                 surname: false,
                 ambiguous: false,
+                stop: false,
                 initial: true,
             });
         }
-        let letters: Vec<u8> = folded.bytes().filter(u8::is_ascii_alphabetic).collect();
-        let case = if letters.iter().all(u8::is_ascii_lowercase) {
-            Case::Lower
-        } else if letters.iter().all(u8::is_ascii_uppercase) {
-            Case::Upper
-        } else if letters[0].is_ascii_uppercase() {
+        if raw.len() > 40 {
+            return None;
+        }
+        // One pass: lower-case into a stack buffer, and note case and marks.
+        let mut buf = [0u8; 40];
+        let mut rest = 0u8;
+        for (d, &c) in buf[1..].iter_mut().zip(&raw[1..]) {
+            let k = CLASS[c as usize];
+            rest |= k;
+            // B_UPPER << 4 == 0x20: the ASCII lower-case bit.
+            *d = c | ((k & B_UPPER) << 4);
+        }
+        buf[0] = raw[0].to_ascii_lowercase();
+        let first_upper = raw[0].is_ascii_uppercase();
+        let all = rest | CLASS[raw[0] as usize];
+        let (upper_rest, lower, marks, non_ascii) =
+            (rest & B_UPPER != 0, all & B_LOWER != 0, rest & B_MARK != 0, all & B_HIGH != 0);
+        let folded: Vec<u8>;
+        let key: &[u8] = if non_ascii {
+            folded = deunicode::deunicode(&String::from_utf8_lossy(raw))
+                .replace('\u{2019}', "'")
+                .to_ascii_lowercase()
+                .into_bytes();
+            &folded
+        } else {
+            &buf[..raw.len()]
+        };
+        let mut flags = self.lexicon.get(key).copied().unwrap_or(0);
+        if marks && flags & (GIVEN | SURNAME) == 0 {
+            // O'Brien as obrien; Smith-Jones when every part is a name.
+            let k: Vec<u8> = key.iter().copied().filter(|&b| b != b'\'').collect();
+            flags |= self.lexicon.get(k.as_slice()).copied().unwrap_or(0);
+            if flags & (GIVEN | SURNAME) == 0
+                && key.contains(&b'-')
+                && key.split(|&b| b == b'-').all(|p| self.lexicon.get(p).is_some_and(|f| f & (GIVEN | SURNAME) != 0))
+            {
+                flags |= SURNAME;
+            }
+        }
+        let case = if first_upper && !upper_rest {
             Case::Title
+        } else if first_upper && !lower {
+            Case::Upper
+        } else if first_upper
+            && (raw.windows(2).any(|w| matches!(w[0], b'\'' | b'-') && w[1].is_ascii_uppercase())
+                || raw.starts_with(b"Mc")
+                || raw.starts_with(b"Mac"))
+        {
+            // O'Brien, Smith-Jones, McDonald
+            Case::Title
+        } else if !first_upper && !upper_rest {
+            Case::Lower
         } else {
             Case::Mixed
         };
-        let lookup = |set: &HashSet<Box<str>>| {
-            set.contains(key.as_str())
-                || (key.contains('\'') && set.contains(key.replace('\'', "").as_str()))
-                || (key.contains('-') && key.split('-').all(|p| self.given.contains(p) || self.surnames.contains(p)))
-        };
+        if flags == 0 && case != Case::Title {
+            return None;
+        }
         Some(Word {
             start,
             end,
-            given: lookup(&self.given),
-            surname: lookup(&self.surnames),
-            ambiguous: self.ambiguous.contains(key.as_str()),
-            initial: false,
             case,
-            key,
+            title_or_cue: flags & (TITLE | CUE_WORD) != 0,
+            particle: flags & PARTICLE != 0,
+            given: flags & GIVEN != 0,
+            surname: flags & SURNAME != 0,
+            ambiguous: flags & AMBIGUOUS != 0,
+            stop: flags & STOP != 0,
+            initial: false,
         })
+    }
+
+    /// The lexicon key of a word (lower case, ASCII-folded).
+    fn key(hay: &[u8], w: &Word) -> String {
+        let raw = &hay[w.start..w.end];
+        if raw.is_ascii() {
+            String::from_utf8_lossy(raw).to_ascii_lowercase()
+        } else {
+            deunicode::deunicode(&String::from_utf8_lossy(raw)).replace('\u{2019}', "'").to_ascii_lowercase()
+        }
     }
 
     /// Find names in `hay`, appending raw findings for rule `rule`.
@@ -207,18 +326,20 @@ impl NameDetector {
         let mut run: Vec<Word> = Vec::new();
         let mut comma_at: Option<usize> = None;
         let mut next_report = 1 << 24;
-        let is_word = |b: u8| b.is_ascii_alphabetic() || b >= 0x80;
+        let is_word = |b: u8| CLASS[b as usize] & B_WORD != 0;
         while i < n {
             if !is_word(hay[i]) {
                 i += 1;
                 continue;
             }
             let start = i;
-            while i < n
-                && (is_word(hay[i])
-                    || (matches!(hay[i], b'\'' | b'-') && i + 1 < n && is_word(hay[i + 1]) && i > start))
-            {
-                i += 1;
+            while i < n {
+                let k = CLASS[hay[i] as usize];
+                if k & B_WORD != 0 || (k & B_MARK != 0 && i + 1 < n && is_word(hay[i + 1])) {
+                    i += 1;
+                } else {
+                    break;
+                }
             }
             let end = i;
             if end >= next_report {
@@ -226,12 +347,14 @@ impl NameDetector {
                 next_report = end + (1 << 24);
             }
             let Some(w) = self.classify(hay, start, end) else {
-                self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+                if !run.is_empty() {
+                    self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+                }
                 continue;
             };
             // A title or a cue word is never part of the name ("Miss" and
             // "Dear" are also in the Census lists).
-            if self.titles.contains(&w.key) || self.cue_words.contains(&w.key) {
+            if w.title_or_cue {
                 self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
                 continue;
             }
@@ -255,10 +378,8 @@ impl NameDetector {
             let after_title = run.is_empty() && self.title_before(hay, start);
             let keep = w.is_name()
                 || w.initial
-                || (!run.is_empty() && PARTICLES.contains(&w.key.as_str()))
-                || (w.case == Case::Title
-                    && (after_title || run.last().is_some_and(|l| l.initial))
-                    && !self.ambiguous.contains(w.key.as_str()));
+                || (!run.is_empty() && w.particle)
+                || (w.case == Case::Title && (after_title || run.last().is_some_and(|l| l.initial)) && !w.ambiguous);
             if keep && run.len() < 5 {
                 if by_comma {
                     comma_at = Some(run.len());
@@ -286,11 +407,13 @@ impl NameDetector {
         let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
         // "Mr", "MS", "Dr." — capitalised, and not the unit in "616ms".
         let glued = s > 0 && hay[s - 1].is_ascii_alphanumeric();
-        e > s
-            && e - s <= 9
-            && hay[s].is_ascii_uppercase()
-            && !glued
-            && self.titles.contains(&String::from_utf8_lossy(&hay[s..e]).to_ascii_lowercase())
+        e > s && e - s <= 9 && hay[s].is_ascii_uppercase() && !glued && {
+            let mut buf = [0u8; 9];
+            for (d, b) in buf.iter_mut().zip(&hay[s..e]) {
+                *d = b.to_ascii_lowercase();
+            }
+            std::str::from_utf8(&buf[..e - s]).is_ok_and(|t| self.titles.contains(t))
+        }
     }
 
     /// A cue word group ends right before `pos`, with only punctuation and
@@ -350,16 +473,68 @@ impl NameDetector {
         if run.is_empty() {
             return;
         }
-        let mut words = std::mem::take(run);
+        // The run's buffer is reused for the next run.
+        if let Some(f) = self.evaluate(hay, field, rule, min_score, run, comma) {
+            out.push(f);
+        }
+        run.clear();
+    }
+
+    /// Decide whether a run of words is a name.
+    fn evaluate(
+        &self,
+        hay: &[u8],
+        field: &FieldContext,
+        rule: usize,
+        min_score: f32,
+        run: &[Word],
+        comma: Option<usize>,
+    ) -> Option<RawFinding> {
+        let mut words: &[Word] = run;
         // Particles and trailing initials cannot end a name; particles cannot start one.
-        while words.last().is_some_and(|w| PARTICLES.contains(&w.key.as_str()) || w.initial) {
-            words.pop();
+        while let [rest @ .., last] = words {
+            if !(last.particle || last.initial) {
+                break;
+            }
+            words = rest;
         }
-        while words.first().is_some_and(|w| PARTICLES.contains(&w.key.as_str())) {
-            words.remove(0);
+        while let [first, rest @ ..] = words {
+            if !first.particle {
+                break;
+            }
+            words = rest;
         }
-        let (Some(first), Some(last)) = (words.first(), words.last()) else { return };
+        let (Some(first), Some(last)) = (words.first(), words.last()) else { return None };
         let (start, end) = (first.start, last.end);
+        // Cheap rejections first: most runs in prose are one common word
+        // ("will", "may") that no cue could make a name.
+        let title = self.title_before(hay, start);
+        if words.len() == 1 && !title {
+            if first.stop || !first.is_name() || first.case == Case::Mixed {
+                return None;
+            }
+            // A cue must end right before the word, or a speaker label follow
+            // it, or a column header name the field; checked cheaply first.
+            let prev_is_cue_end = {
+                let mut e = start;
+                while e > 0 && start - e < 8 && !hay[e - 1].is_ascii_alphanumeric() {
+                    e -= 1;
+                }
+                let s0 = hay[..e].iter().rposition(|b| !(b.is_ascii_alphabetic() || *b == b'\'')).map_or(0, |p| p + 1);
+                let mut buf = [0u8; 16];
+                e - s0 <= 16 && e > s0 && {
+                    for (d, b) in buf.iter_mut().zip(&hay[s0..e]) {
+                        *d = b.to_ascii_lowercase();
+                    }
+                    self.cue_ends.contains_key(&buf[..e - s0])
+                }
+            };
+            let label_possible = !matches!(field, FieldContext::None);
+            let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");
+            if !(prev_is_cue_end || label_possible || speaker_after) {
+                return None;
+            }
+        }
         // Glued to an email address or URL.
         if (start > 0 && matches!(hay[start - 1], b'@' | b'.' | b'/' | b'_' | b'\\'))
             || (end < hay.len()
@@ -367,23 +542,23 @@ impl NameDetector {
                     || hay[end] == b'_'
                     || (matches!(hay[end], b'.' | b'/') && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric))))
         {
-            return;
+            return None;
         }
         let (next, amp) = Self::word_after(hay, end);
         if amp || self.not_after.contains(&next) {
-            return;
+            return None;
         }
-        let joined: String = words.iter().map(|w| w.key.as_str()).collect::<Vec<_>>().join(" ");
+        let keys: Vec<String> = words.iter().map(|w| Self::key(hay, w)).collect();
+        let joined = keys.join(" ");
         if self.not_names.contains(&joined) {
-            return;
+            return None;
         }
-        let title = self.title_before(hay, start);
         if !title {
             // A place word right before: "North Kelly".
             let e = hay[..start].iter().rposition(|b| *b != b' ').map_or(0, |p| p + 1);
             let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
             if e > s && self.not_before.contains(&String::from_utf8_lossy(&hay[s..e]).to_ascii_lowercase()) {
-                return;
+                return None;
             }
         }
         let label = self.label_cue(hay, field, start);
@@ -393,18 +568,18 @@ impl NameDetector {
                     next.starts_with(c.as_str()) || (c.starts_with('(') && next == c.trim_matches(['(', ')']))
                 });
         let cue = title || label || text_cue;
-        let real: Vec<&Word> = words.iter().filter(|w| !w.initial && !PARTICLES.contains(&w.key.as_str())).collect();
+        let real: Vec<&Word> = words.iter().filter(|w| !w.initial && !w.particle).collect();
         let all_case = |c: Case| real.iter().all(|w| w.case == c);
         let any_ambiguous = real.iter().any(|w| w.ambiguous);
         let surname_first = comma.is_some() && words.len() == 2 && words[0].surname && words[1].given;
         let score = if real.len() >= 2 || (real.len() == 1 && words.len() >= 2) {
             let shape_ok = surname_first || ((first.given || first.initial) && (last.surname || last.given));
             if !(shape_ok || title && real.iter().all(|w| w.case == Case::Title)) {
-                return;
+                return None;
             }
             let shape_case =
                 all_case(Case::Title) || (surname_first && (all_case(Case::Upper) || real[0].case == Case::Upper));
-            let all_ambiguous = real.iter().all(|w| w.ambiguous || self.stopwords.contains(&w.key));
+            let all_ambiguous = real.iter().all(|w| w.ambiguous || w.stop);
             // One ambiguous word beside an unambiguous one ("Jay Griffiths")
             // is still a name, with less confidence.
             let base = match (shape_case, any_ambiguous, all_ambiguous) {
@@ -420,12 +595,12 @@ impl NameDetector {
         } else if real.len() == 1 && cue {
             let w = real[0];
             if w.case == Case::Mixed {
-                return;
+                return None;
             }
             if title {
                 // "Mr Clark", "Dr Okonkwo": any name word, or an unknown capitalised word.
                 if !(w.is_name() || w.case == Case::Title) {
-                    return;
+                    return None;
                 }
                 self.cfg.score_cued_single
             } else {
@@ -433,8 +608,8 @@ impl NameDetector {
                 // a column header ("last_name") vouches for surnames, prose cues
                 // ("Dear", "Customer:") only for given names.
                 let fits = if label { w.is_name() } else { w.given };
-                if !fits || self.stopwords.contains(&w.key) {
-                    return;
+                if !fits || w.stop {
+                    return None;
                 }
                 if w.ambiguous {
                     // "Dear Will," is a name; "(Agent): Grace period ends" is not:
@@ -442,7 +617,7 @@ impl NameDetector {
                     let followed_by_word =
                         hay.get(end) == Some(&b' ') && hay.get(end + 1).is_some_and(u8::is_ascii_alphabetic);
                     if followed_by_word {
-                        return;
+                        return None;
                     }
                     self.cfg.score_weak + self.cfg.context_boost
                 } else {
@@ -450,12 +625,12 @@ impl NameDetector {
                 }
             }
         } else {
-            return;
+            return None;
         };
         if score < min_score || (comma.is_some() && !surname_first) {
-            return;
+            return None;
         }
-        let normalized = if surname_first { format!("{} {}", words[1].key, words[0].key) } else { joined };
-        out.push(RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized });
+        let normalized = if surname_first { format!("{} {}", keys[1], keys[0]) } else { joined };
+        Some(RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized })
     }
 }
