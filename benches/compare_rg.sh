@@ -8,7 +8,8 @@
 # Needs: ripgrep, GNU time (/usr/bin/time), python3 >= 3.11 (tomllib).
 # Generates the ~1 GiB tree with benches/gen_tree.py when TREE is missing.
 # Prints medians: wall seconds, MB/s, MB/s per core, peak RSS, the
-# piiscan/rg throughput ratio, and piiscan's 2-thread/1-thread speed-up.
+# piiscan/rg throughput ratio (with all kinds, and without names, which rg
+# has no equivalent for), the cost of names, and the 2-thread speed-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TREE=${1:-bench-data/tree}
@@ -23,7 +24,9 @@ import glob, re, sys, tomllib
 out = []
 for f in sorted(glob.glob("patterns/*.toml")):
     for p in tomllib.load(open(f, "rb")).get("pattern", []):
-        r = p["regex"]
+        r = p.get("regex")
+        if not r:
+            continue  # detector patterns (names) have no regex for rg to run
         if "(?x)" in r:
             r = "".join(re.sub(r"\s+#.*$", "", l) for l in r.split("\n"))
             r = re.sub(r"\s+", "", r.replace("(?x)", ""))
@@ -43,6 +46,7 @@ for j in 1 2; do
   for r in $(seq "$RUNS"); do
     measure rg "$j" rg -c --no-unicode --no-messages -j "$j" -f "$PATS" "$TREE" >> "$RES" || true
     measure piiscan "$j" "$BIN" scan --format jsonl -q -j "$j" "$TREE" >> "$RES" || true
+    measure piiscan-no-names "$j" "$BIN" scan --format jsonl -q -j "$j" --exclude-kinds name "$TREE" >> "$RES" || true
   done
 done
 python3 - "$RES" "$BYTES" <<'PY'
@@ -50,7 +54,7 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 mb = int(sys.argv[2]) / 1e6
 med = {}
-for tool in ("rg", "piiscan"):
+for tool in ("rg", "piiscan", "piiscan-no-names"):
     for j in ("1", "2"):
         ts = [float(r[2]) for r in rows if r[0] == tool and r[1] == j]
         rss = [int(r[3]) for r in rows if r[0] == tool and r[1] == j]
@@ -62,8 +66,11 @@ print("|---|---:|---:|---:|---:|---:|")
 for (tool, j), (t, rss) in sorted(med.items()):
     print(f"| {tool} | {j} | {t:.2f} | {mb / t:.0f} | {mb / t / int(j):.0f} | {rss:.0f} |")
 for j in ("1", "2"):
-    if ("rg", j) in med and ("piiscan", j) in med:
-        print(f"piiscan/rg throughput ratio, {j} thread(s): {med['rg', j][0] / med['piiscan', j][0]:.2f}")
+    for tool in ("piiscan", "piiscan-no-names"):
+        if ("rg", j) in med and (tool, j) in med:
+            print(f"{tool}/rg throughput ratio, {j} thread(s): {med['rg', j][0] / med[tool, j][0]:.2f}")
+if ("piiscan", "1") in med and ("piiscan-no-names", "1") in med:
+    print(f"cost of names, 1 thread: +{100 * (med['piiscan', '1'][0] / med['piiscan-no-names', '1'][0] - 1):.0f}% time")
 if ("piiscan", "1") in med and ("piiscan", "2") in med:
     print(f"piiscan 2-thread speed-up: {med['piiscan', '1'][0] / med['piiscan', '2'][0]:.2f}x")
 PY

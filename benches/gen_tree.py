@@ -68,23 +68,28 @@ def log_lines(n, t0):
     return "\n".join(lines) + "\n"
 
 
-def document(size):
+def fill(size, piece):
+    """Concatenate pieces from `piece()` until `size` characters."""
     parts, n = [], 0
     while n < size:
-        s = R.choice(LETTERS) if R.random() < 0.08 else R.choice(PROSE) + "\n\n"
+        s = piece()
         parts.append(s)
         n += len(s)
     return "".join(parts)
+
+
+def document(size):
+    return fill(size, lambda: R.choice(LETTERS) if R.random() < 0.08 else R.choice(PROSE) + "\n\n")
+
+
+def sku_rows():
+    return "sku,description,price,stock\n" + "".join(
+        f"SKU{R.randint(10000, 99999)},{R.choice(WORDS)} {R.choice(WORDS)},{R.randint(1, 999)}.{R.randint(0, 99):02d},{R.randint(0, 5000)}\n"
+        for _ in range(200))
 
 
 def export(size):
-    parts, n = [], 0
-    while n < size:
-        s = R.choice(EXPORTS) if R.random() < 0.5 else "sku,description,price,stock\n" + "".join(
-            f"SKU{R.randint(10000, 99999)},{R.choice(WORDS)} {R.choice(WORDS)},{R.randint(1, 999)}.{R.randint(0, 99):02d},{R.randint(0, 5000)}\n" for _ in range(200))
-        parts.append(s)
-        n += len(s)
-    return "".join(parts)
+    return fill(size, lambda: R.choice(EXPORTS) if R.random() < 0.5 else sku_rows())
 
 
 def logs(size):
@@ -98,12 +103,7 @@ def logs(size):
 
 
 def chats(size):
-    parts, n = [], 0
-    while n < size:
-        s = R.choice(CHATS) if R.random() < 0.5 else R.choice(PROSE) + "\n"
-        parts.append(s)
-        n += len(s)
-    return "".join(parts)
+    return fill(size, lambda: R.choice(CHATS) if R.random() < 0.5 else R.choice(PROSE) + "\n")
 
 
 KINDS = [  # (share of bytes, store, extension, maker, size range)

@@ -159,13 +159,19 @@ fn config_file_found_upwards_and_unknown_keys_rejected() {
     assert!(err(&o).contains("shred"), "{}", err(&o));
 }
 
-fn validate_sarif(doc: &serde_json::Value) {
+/// The official SARIF 2.1.0 schema, compiled.
+fn sarif_schema() -> (boon::Schemas, boon::SchemaIndex) {
     let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
     let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.add_resource("file:///sarif-schema-2.1.0.json", schema).unwrap();
     let idx = compiler.compile("file:///sarif-schema-2.1.0.json", &mut schemas).unwrap();
+    (schemas, idx)
+}
+
+fn validate_sarif(doc: &serde_json::Value) {
+    let (schemas, idx) = sarif_schema();
     if let Err(e) = schemas.validate(doc, idx) {
         panic!("SARIF does not validate: {e:#}");
     }
@@ -184,12 +190,7 @@ fn sarif_validates_against_the_official_schema() {
     // A document that breaks the schema is caught (the check can fail).
     let mut bad = doc.clone();
     bad["runs"][0]["results"][0]["level"] = serde_json::json!("catastrophic");
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("file:///s.json", schema).unwrap();
-    let idx = compiler.compile("file:///s.json", &mut schemas).unwrap();
+    let (schemas, idx) = sarif_schema();
     assert!(schemas.validate(&bad, idx).is_err());
 }
 
