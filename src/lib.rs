@@ -5,24 +5,41 @@
 //!
 //! ## The pipeline, as built
 //! ```text
-//! cli ─► config ─► walk ─► read ─► detect ─► sinks
-//!                  paths   bytes   findings   reports (text, jsonl, json, csv), inventory
+//! cli ─► config ─► walk | git ─► read ─► detect ─► allow ─► sinks
+//!                  paths         bytes   findings  test data,  reports (text, jsonl, json, csv, sarif),
+//!                                                  suppression inventory, baseline writer, redactor
 //! ```
-//! - [`cli`] turns flags into plain configuration; clap types stop there.
+//! - [`cli`] turns flags (and `.piiscan.toml`) into plain configuration;
+//!   clap types stop there.
 //! - [`walk`] lists files with `ignore` (gitignore, `.piiscanignore`, globs,
-//!   symlink-loop detection), sorted by path.
+//!   symlink-loop detection), sorted by path; [`git`] lists staged blobs or
+//!   files changed since a revision instead.
 //! - [`read`] loads bytes (reused buffer, or a memory map for large files
 //!   whose pages are released behind the scan), sniffs binary files and
 //!   transcodes UTF-16 with a map back to file offsets.
-//! - [`detect`] runs the [`rules`] (data in `patterns/*.toml`, compiled once)
-//!   inside anchor windows, validates ([`detect::validate`]), scores with
-//!   context, resolves overlaps. Bytes in, byte offsets out.
-//! - [`scan`] runs files in parallel and hands [`outcome::FileOutcome`]s to
-//!   [`report::Sink`]s in path order, whatever the thread count; the
-//!   [`inventory`] is aggregated from the same outcomes.
+//! - [`detect`] runs the [`rules`] (data in `patterns/*.toml`, compiled once):
+//!   an anchor skip, one overlapping lazy-DFA pass that reports where each
+//!   pattern's matches end, each pattern only in its own windows, validation
+//!   ([`detect::validate`]), context scoring, overlap resolution; and the
+//!   name detector ([`detect::names`]), lexicons plus context. Bytes in, byte
+//!   offsets out.
+//! - [`scan`] runs files in parallel (a rayon pool, per-thread caches) and
+//!   hands [`outcome::FileOutcome`]s to [`report::Sink`]s in path order,
+//!   whatever the thread count, after [`allow`] has marked known-fake data
+//!   and dropped suppressed findings. The [`inventory`] is aggregated from the
+//!   same outcomes.
+//! - [`redact`] is a sink too: it rewrites exactly the reported spans,
+//!   atomically, and keeps an evidence log.
 //!
 //! Findings carry masked values and keyed [`fingerprint`]s; raw values reach
 //! output only when asked for.
+//!
+//! Departures from the architecture sketch: a sink receives one call per
+//! file rather than per finding (findings of a file are produced and sorted
+//! together); the engine is two-phase through one overlapping DFA rather
+//! than per-kind prefilters; names use a word tokenizer with hash lookups
+//! rather than an Aho-Corasick automaton over the lexicons (apostrophes,
+//! hyphens and diacritics need no spelled-out variants).
 //!
 //! ## Example
 //! ```

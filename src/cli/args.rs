@@ -204,7 +204,7 @@ pub struct RedactArgs {
     /// Rewrite the originals (atomically: temporary file, fsync, rename).
     #[arg(long, help_heading = "Redaction")]
     pub in_place: bool,
-    /// With --in-place, keep each original beside it as FILE<SUFFIX>.
+    /// With --in-place, keep each original beside it as `FILE` + `SUFFIX`.
     #[arg(long, value_name = "SUFFIX", requires = "in_place", help_heading = "Redaction")]
     pub backup: Option<String>,
     /// List what would change; write nothing.

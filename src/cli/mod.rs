@@ -1,4 +1,4 @@
-//! The command line: clap types stay here; [`config`] turns them into the
+//! The command line: clap types stay here; `config` turns them into the
 //! library's plain configuration.
 
 mod args;
