@@ -4,14 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// piiscan finds personal data (names aside: emails, phone numbers, dates of
-/// birth, card numbers, National Insurance and NHS numbers, bank details,
-/// IBANs, postcodes, IP addresses) in files, and reports where it is.
+/// piiscan finds personal data in files: names, emails, phone numbers, dates
+/// of birth, card numbers, National Insurance and NHS numbers, bank details,
+/// IBANs, postcodes, IP addresses. It reports where they are, with an
+/// inventory per data store, and can redact them.
 ///
-/// It works offline and never changes a file. Reports show masked values.
+/// It works offline. `scan` never changes a file; `redact` writes copies, or
+/// rewrites files atomically only with --in-place. Reports show masked values.
 ///
-/// Exit codes: 0 nothing found, 1 personal data found, 2 error (bad usage,
-/// or nothing could be read).
+/// Exit codes: 0 nothing found (or only known-fake test data), 1 personal
+/// data found, 2 error (bad usage, or nothing could be read, or a file could
+/// not be redacted).
 #[derive(Debug, Parser)]
 #[command(name = "piiscan", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
