@@ -82,8 +82,8 @@ pub struct NameDetector {
     /// Every lexicon word with its flags (one lookup per word of text).
     lexicon: FxHashMap<Box<[u8]>, u8>,
     titles: HashSet<String>,
-    /// The last word of every cue ("is" of "my name is"): a cheap gate before
-    /// the cue search.
+    /// The last word of every cue ("is" of "my name is") and every title: a
+    /// cheap gate before the cue search, and before looking up lower-case words.
     cue_ends: FxHashMap<Box<[u8]>, u8>,
     cues: AhoCorasick,
     not_after: HashSet<String>,
@@ -200,6 +200,7 @@ impl NameDetector {
             cue_ends: cfg
                 .cues
                 .iter()
+                .chain(&cfg.titles)
                 .filter_map(|c| c.to_ascii_lowercase().rsplit([' ', '_']).next().map(|w| (Box::from(w.as_bytes()), 1)))
                 .collect(),
             not_after: lower(&cfg.not_after),
@@ -326,6 +327,10 @@ impl NameDetector {
         let mut run: Vec<Word> = Vec::new();
         let mut comma_at: Option<usize> = None;
         let mut next_report = 1 << 24;
+        // A column header can vouch for any word; otherwise a lower-case word
+        // only matters inside a run or right after a cue or title.
+        let labels = !matches!(field, FieldContext::None);
+        let mut prev: (usize, usize) = (0, 0);
         let is_word = |b: u8| CLASS[b as usize] & B_WORD != 0;
         while i < n {
             if !is_word(hay[i]) {
@@ -345,6 +350,11 @@ impl NameDetector {
             if end >= next_report {
                 progress(end);
                 next_report = end + (1 << 24);
+            }
+            let lower_first = hay[start].is_ascii_lowercase();
+            let prev_word = std::mem::replace(&mut prev, (start, end));
+            if lower_first && run.is_empty() && !labels && !self.ends_cue(hay, prev_word, start) {
+                continue;
             }
             let Some(w) = self.classify(hay, start, end) else {
                 if !run.is_empty() {
@@ -393,6 +403,20 @@ impl NameDetector {
             }
         }
         self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+    }
+
+    /// The previous word `[ps, pe)` ends a cue or is a title, with only
+    /// punctuation and spaces between it and `start`.
+    fn ends_cue(&self, hay: &[u8], (ps, pe): (usize, usize), start: usize) -> bool {
+        let len = pe - ps;
+        if !(2..=16).contains(&len) || hay[pe..start].iter().any(u8::is_ascii_alphanumeric) {
+            return false;
+        }
+        let mut buf = [0u8; 16];
+        for (d, b) in buf.iter_mut().zip(&hay[ps..pe]) {
+            *d = b.to_ascii_lowercase();
+        }
+        self.cue_ends.contains_key(&buf[..len])
     }
 
     /// The word right before `pos` (skipping one space and a `.`) is a title.
