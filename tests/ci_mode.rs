@@ -2,28 +2,16 @@
 //! baseline suppression, config files, SARIF validated against the official
 //! schema, exit codes, and a demo git repository (`--staged`, `--since`).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{jsonl, stderr as err, stdout as out};
 use piiscan::allow::AllowList;
 
 fn piiscan_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(args)
-        .current_dir(dir)
-        .env("PIISCAN_KEY", "ci-test-key")
-        .output()
-        .expect("run piiscan")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    out(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    common::run_in(Some(dir), args)
 }
 
 #[test]

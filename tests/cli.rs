@@ -1,27 +1,12 @@
 //! The command line against bad and hostile input: every problem is a
 //! per-file message, counted, and the run goes on. Nothing panics.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn piiscan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(args)
-        .env("PIISCAN_KEY", "cli-test-key")
-        .output()
-        .expect("run piiscan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
-}
+use common::{jsonl, piiscan, stderr, stdout};
 
 const PII: &str = "Contact jane.doe@example.co.uk or 07700 900123.\n";
 

@@ -2,16 +2,13 @@
 //! fixture format, UTF-16 included), structure kept, idempotence, styles,
 //! atomic in-place rewrites that survive SIGKILL, refusals, evidence log.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn piiscan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_piiscan")).args(args).env("PIISCAN_KEY", "redact-test").output().expect("run")
-}
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{piiscan, stderr as err};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -298,7 +295,7 @@ fn sigkill_during_in_place_leaves_each_file_original_or_complete() {
         copy_tree(&pristine, &work);
         let mut child = Command::new(env!("CARGO_BIN_EXE_piiscan"))
             .args(["redact", "--in-place", "-j1", "-q", work.to_str().unwrap()])
-            .env("PIISCAN_KEY", "redact-test")
+            .env("PIISCAN_KEY", "integration-test-key")
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));

@@ -1,0 +1,36 @@
+//! Helpers shared by the integration tests: run the binary, read its output.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Run `piiscan` with `args` in `dir` (the current directory when `None`),
+/// with a fixed fingerprint key so that runs are comparable.
+pub fn run_in(dir: Option<&Path>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_piiscan"));
+    c.args(args).env("PIISCAN_KEY", "integration-test-key");
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    c.output().expect("run piiscan")
+}
+
+/// Run `piiscan` with `args`.
+pub fn piiscan(args: &[&str]) -> Output {
+    run_in(None, args)
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Standard output as JSON Lines.
+pub fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
+}
