@@ -90,7 +90,7 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
         }
         "email" => {
             let Some((local, domain)) = normalized.split_once('@') else {
-                return stars(value);
+                return mask_alnum(value);
             };
             let (host, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
             let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
@@ -116,7 +116,7 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
             let (cc, nsn) = digits.split_at(cc_len.min(digits.len()));
             let n = nsn.len();
             if n < 6 {
-                return stars(value);
+                return mask_alnum(value);
             }
             let masked = format!("{}{}{}", &nsn[..2], "*".repeat(n - 5), &nsn[n - 3..]);
             let (a, b) = masked.split_at(4);
@@ -126,8 +126,9 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
     }
 }
 
-/// Every alphanumeric replaced by `*`.
-fn stars(v: &str) -> String {
+/// Every alphanumeric replaced by `*`, everything else kept (the `mask`
+/// redaction style, and the display mask of values with no better form).
+pub fn mask_alnum(v: &str) -> String {
     v.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
 }
 

@@ -135,21 +135,20 @@ impl Transcoded {
     }
 }
 
+/// The UTF-16 code units of `bytes` (little- or big-endian); an odd
+/// trailing byte is ignored.
+pub fn utf16_units(bytes: &[u8], le: bool) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .chunks_exact(2)
+        .map(move |c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+}
+
 /// Transcode UTF-16 (after the BOM) to UTF-8 with an offset map.
 /// Unpaired surrogates become U+FFFD, an odd trailing byte is ignored.
 pub fn transcode_utf16(bytes: &[u8], enc: TextEncoding) -> Transcoded {
     let le = enc == TextEncoding::Utf16Le;
     let body = &bytes[2.min(bytes.len())..];
-    let units =
-        body.chunks_exact(2).map(
-            |c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            },
-        );
+    let units = utf16_units(body, le);
     let mut out =
         Transcoded { text: Vec::with_capacity(body.len() / 2 + 16), map: Vec::with_capacity(body.len() / 2 + 16) };
     let mut off: u64 = 2;

@@ -193,6 +193,13 @@ impl Scanner {
         Ok(inv)
     }
 
+    /// The same scanner over a given list of files instead of a walk (e.g.
+    /// to rescan what redaction wrote, with the same rules, key and allow-list).
+    pub fn with_files(mut self, files: Vec<FileEntry>) -> Scanner {
+        self.cfg.files = Some(files);
+        self
+    }
+
     /// Per-thread working state for [`Scanner::scan_file`].
     pub fn worker(&self) -> Worker {
         Worker { reader: FileReader::new(self.cfg.mmap), scratch: self.engine.scratch() }

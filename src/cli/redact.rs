@@ -100,7 +100,7 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     }
     let mut code = if stats.failed.is_empty() { EXIT_CLEAN } else { EXIT_ERROR };
     if a.verify && !a.dry_run {
-        let residual = verify(&a, stats.outputs)?;
+        let residual = verify(scanner, stats.outputs)?;
         if residual > 0 && code == EXIT_CLEAN {
             code = EXIT_FOUND;
         }
@@ -108,16 +108,14 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// Rescan what was written; report and count what remains at or above the
-/// minimum score.
-fn verify(a: &RedactArgs, outputs: Vec<PathBuf>) -> anyhow::Result<u64> {
-    let (mut built, _) = config::build(&a.sel, &ScanExtras::default())?;
+/// Rescan what was written with the same scanner (rules, key, allow-list);
+/// report and count what remains at or above the minimum score.
+fn verify(scanner: Scanner, outputs: Vec<PathBuf>) -> anyhow::Result<u64> {
     let files: Vec<FileEntry> = outputs
         .into_iter()
         .map(|p| FileEntry { path: p, store: "output".into(), explicit: false, blob: None })
         .collect();
-    built.scan.files = Some(files);
-    let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
+    let scanner = scanner.with_files(files);
     let mut warnings = Warnings(io::stderr());
     let inv = scanner.run(&mut warnings, &Progress::default(), &mut |_| {})?;
     let residual = inv.total_findings();

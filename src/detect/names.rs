@@ -408,15 +408,19 @@ impl NameDetector {
     /// The previous word `[ps, pe)` ends a cue or is a title, with only
     /// punctuation and spaces between it and `start`.
     fn ends_cue(&self, hay: &[u8], (ps, pe): (usize, usize), start: usize) -> bool {
-        let len = pe - ps;
-        if !(2..=16).contains(&len) || hay[pe..start].iter().any(u8::is_ascii_alphanumeric) {
+        pe - ps >= 2 && !hay[pe..start].iter().any(u8::is_ascii_alphanumeric) && self.is_cue_end(&hay[ps..pe])
+    }
+
+    /// Whether `word` (any case, at most 16 bytes) ends a cue or is a title.
+    fn is_cue_end(&self, word: &[u8]) -> bool {
+        let mut buf = [0u8; 16];
+        if word.is_empty() || word.len() > buf.len() {
             return false;
         }
-        let mut buf = [0u8; 16];
-        for (d, b) in buf.iter_mut().zip(&hay[ps..pe]) {
+        for (d, b) in buf.iter_mut().zip(word) {
             *d = b.to_ascii_lowercase();
         }
-        self.cue_ends.contains_key(&buf[..len])
+        self.cue_ends.contains_key(&buf[..word.len()])
     }
 
     /// The word right before `pos` (skipping one space and a `.`) is a title.
@@ -545,13 +549,7 @@ impl NameDetector {
                     e -= 1;
                 }
                 let s0 = hay[..e].iter().rposition(|b| !(b.is_ascii_alphabetic() || *b == b'\'')).map_or(0, |p| p + 1);
-                let mut buf = [0u8; 16];
-                e - s0 <= 16 && e > s0 && {
-                    for (d, b) in buf.iter_mut().zip(&hay[s0..e]) {
-                        *d = b.to_ascii_lowercase();
-                    }
-                    self.cue_ends.contains_key(&buf[..e - s0])
-                }
+                self.is_cue_end(&hay[s0..e])
             };
             let label_possible = !matches!(field, FieldContext::None);
             let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");

@@ -280,13 +280,7 @@ fn decode(bytes: &[u8], utf16: Option<bool>) -> String {
     match utf16 {
         None => String::from_utf8_lossy(bytes).into_owned(),
         Some(le) => {
-            let units = bytes.chunks_exact(2).map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            });
+            let units = crate::read::utf16_units(bytes, le);
             char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
         }
     }

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::fingerprint::mask_alnum as mask;
+
 /// How a finding is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -59,11 +61,6 @@ impl Styles {
     pub fn for_kind(&self, kind: &str) -> Style {
         self.per_kind.get(kind).copied().unwrap_or(self.default)
     }
-}
-
-/// Alphanumerics → `*`, everything else kept.
-fn mask(value: &str) -> String {
-    value.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
 }
 
 /// Masked except the last `keep` digits.
