@@ -104,17 +104,40 @@ impl Scanner {
     /// return the inventory (already given to `sink.finish`).
     pub fn run(&self, sink: &mut dyn Sink, progress: &Progress, tick: &mut dyn FnMut(&Progress)) -> Result<Inventory> {
         let started = Instant::now();
+        let mut inv = Inventory::default();
+        self.run_with(
+            |entry, worker| self.scan_file(entry, worker),
+            |o: FileOutcome| o,
+            &mut |o: FileOutcome| {
+                inv.add(&o);
+                sink.file(&o)?;
+                Ok(())
+            },
+            progress,
+            tick,
+        )?;
+        inv.finish(started.elapsed());
+        sink.finish(&inv)?;
+        Ok(inv)
+    }
+
+    /// The parallel, ordered core of every command that reads the files of a
+    /// scan: `process` runs on the workers (one call per file), `consume` on
+    /// the calling thread, in path order whatever the thread count. Walk
+    /// problems come first, turned into results by `problem`.
+    pub fn run_with<T: Progressed>(
+        &self,
+        process: impl Fn(&FileEntry, &mut Worker) -> T + Sync,
+        problem: impl Fn(FileOutcome) -> T,
+        consume: &mut dyn FnMut(T) -> Result<()>,
+        progress: &Progress,
+        tick: &mut dyn FnMut(&Progress),
+    ) -> Result<()> {
         let (files, problems) = match &self.cfg.files {
             Some(f) => (f.clone(), Vec::new()),
             None => walk::walk(&self.cfg.roots, &self.cfg.walk)?,
         };
         progress.total.store(files.len(), Ordering::Relaxed);
-        let mut inv = Inventory::default();
-        let emit = |o: &FileOutcome, sink: &mut dyn Sink, inv: &mut Inventory| -> Result<()> {
-            inv.add(o);
-            sink.file(o)?;
-            Ok(())
-        };
         // Walk problems first: they have no content to order by.
         for p in &problems {
             let o = FileOutcome {
@@ -127,23 +150,24 @@ impl Scanner {
                 findings: Vec::new(),
                 suppressed: 0,
             };
-            emit(&o, sink, &mut inv)?;
+            consume(problem(o))?;
         }
         let threads = self.cfg.threads.max(1);
         let next = AtomicUsize::new(0);
         let emitted = (Mutex::new(0usize), Condvar::new());
-        let (tx, rx) = mpsc::channel::<(usize, FileOutcome)>();
+        let (tx, rx) = mpsc::channel::<(usize, T)>();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .map_err(|e| crate::error::Error::Config(format!("thread pool: {e}")))?;
         let mut result: Result<()> = Ok(());
+        let process = &process;
         pool.in_place_scope(|s| {
             for _ in 0..threads {
                 let tx = tx.clone();
                 let (files, next, emitted) = (&files, &next, &emitted);
                 s.spawn(move |_| {
-                    let mut worker = Worker { reader: FileReader::new(self.cfg.mmap), scratch: self.engine.scratch() };
+                    let mut worker = self.worker();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= files.len() {
@@ -156,7 +180,7 @@ impl Scanner {
                                 done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
                             }
                         }
-                        let o = self.scan_file(&files[i], &mut worker);
+                        let o = process(&files[i], &mut worker);
                         if tx.send((i, o)).is_err() {
                             break;
                         }
@@ -164,17 +188,17 @@ impl Scanner {
                 });
             }
             drop(tx);
-            let mut pending: BTreeMap<usize, FileOutcome> = BTreeMap::new();
+            let mut pending: BTreeMap<usize, T> = BTreeMap::new();
             let mut want = 0usize;
             let mut failed = false;
             for (i, o) in rx.iter() {
                 pending.insert(i, o);
                 while let Some(o) = pending.remove(&want) {
                     progress.files.fetch_add(1, Ordering::Relaxed);
-                    progress.bytes.fetch_add(o.size as usize, Ordering::Relaxed);
-                    progress.findings.fetch_add(o.findings.len(), Ordering::Relaxed);
+                    progress.bytes.fetch_add(o.bytes() as usize, Ordering::Relaxed);
+                    progress.findings.fetch_add(o.hits(), Ordering::Relaxed);
                     if !failed {
-                        if let Err(e) = emit(&o, sink, &mut inv) {
+                        if let Err(e) = consume(o) {
                             result = Err(e);
                             failed = true;
                         }
@@ -187,10 +211,7 @@ impl Scanner {
                 tick(progress);
             }
         });
-        result?;
-        inv.finish(started.elapsed());
-        sink.finish(&inv)?;
-        Ok(inv)
+        result
     }
 
     /// The same scanner over a given list of files instead of a walk (e.g.
@@ -207,6 +228,33 @@ impl Scanner {
 
     /// Scan one file. Never panics on content; I/O problems become a skip.
     pub fn scan_file(&self, entry: &FileEntry, worker: &mut Worker) -> FileOutcome {
+        let path = entry.path.display().to_string();
+        let mut raw: Vec<RawFinding> = Vec::new();
+        let (mut out, kept) = self.with_text(entry, worker, |text, scratch, release| {
+            self.engine.scan_with(scratch, text.bytes, &text.field, &mut raw, release);
+            let mut out = Vec::new();
+            let mut suppressed = 0;
+            self.keep(&mut out, &mut suppressed, &path, std::mem::take(&mut raw), text);
+            (out, suppressed)
+        });
+        if let Some((findings, suppressed)) = kept {
+            out.findings = findings;
+            out.suppressed = suppressed;
+        }
+        out
+    }
+
+    /// Load a file's text and hand it to `f` (with the worker's search
+    /// scratch and a callback that releases mapped pages the scan has
+    /// passed). Returns the outcome so far (size, encoding, or why it was
+    /// skipped, in which case `f` is not called) and what `f` returned.
+    /// Never panics on content; I/O problems become a skip.
+    pub fn with_text<R>(
+        &self,
+        entry: &FileEntry,
+        worker: &mut Worker,
+        f: impl FnOnce(&Text<'_>, &mut Scratch, &mut dyn FnMut(usize)) -> R,
+    ) -> (FileOutcome, Option<R>) {
         let Worker { reader, scratch } = worker;
         let mut out = FileOutcome {
             path: entry.path.clone(),
@@ -220,7 +268,7 @@ impl Scanner {
         };
         let skip = |mut out: FileOutcome, r: SkipReason, d: String| {
             out.skipped = Some((r, d));
-            out
+            (out, None)
         };
         let mut loaded: Option<Loaded> = None;
         // Content given directly (the git index with --staged) needs no read.
@@ -265,51 +313,52 @@ impl Scanner {
                 FieldContext::None
             }
         };
-        let mut raw: Vec<RawFinding> = Vec::new();
-        let path = entry.path.display().to_string();
-        match enc {
+        let r = match enc {
             TextEncoding::Bytes => {
                 let mut release = |pos: usize| {
                     if let Some(Loaded::Mapped(m)) = &loaded {
                         read::release(m, 0, pos.saturating_sub(1 << 20));
                     }
                 };
-                self.engine.scan_with(scratch, bytes, &field_of(bytes), &mut raw, &mut release);
-                self.keep(&mut out, &path, raw, bytes, |r| (r.start as u64, r.end as u64));
+                let text = Text { bytes, field: field_of(bytes), map: None };
+                f(&text, scratch, &mut release)
             }
             TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
                 let t = read::transcode_utf16(bytes, enc);
-                self.engine.scan_with(scratch, &t.text, &field_of(&t.text), &mut raw, &mut |_| {});
-                self.keep(&mut out, &path, raw, &t.text, |r| t.to_file(r.start, r.end));
+                let text = Text { bytes: &t.text, field: field_of(&t.text), map: Some(&t) };
+                f(&text, scratch, &mut |_| {})
             }
-        }
-        out
+        };
+        (out, Some(r))
     }
 
     /// Turn raw findings into reported ones, dropping those suppressed by an
     /// inline `piiscan:allow` or by the baseline (counted in `suppressed`).
-    fn keep(
-        &self,
-        out: &mut FileOutcome,
-        path: &str,
-        raw: Vec<RawFinding>,
-        text: &[u8],
-        to_file: impl Fn(&RawFinding) -> (u64, u64),
-    ) {
-        out.findings.reserve(raw.len());
+    fn keep(&self, out: &mut Vec<Finding>, suppressed: &mut u64, path: &str, raw: Vec<RawFinding>, text: &Text<'_>) {
+        out.reserve(raw.len());
         for r in raw {
-            if crate::allow::inline_allowed(text, r.start, r.end) {
-                out.suppressed += 1;
+            if crate::allow::inline_allowed(text.bytes, r.start, r.end) {
+                *suppressed += 1;
                 continue;
             }
-            let (s, e) = to_file(&r);
-            let f = self.finding(&r, text, s, e);
+            let (s, e) = text.to_file(r.start, r.end);
+            let f = self.finding(&r, text.bytes, s, e);
             if self.baseline.as_ref().is_some_and(|b| b.contains(&(path.to_string(), f.fingerprint_hex()))) {
-                out.suppressed += 1;
+                *suppressed += 1;
                 continue;
             }
-            out.findings.push(f);
+            out.push(f);
         }
+    }
+
+    /// The detection engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The fingerprint key.
+    pub fn key(&self) -> &Key {
+        &self.key
     }
 
     fn finding(&self, r: &RawFinding, text: &[u8], start: u64, end: u64) -> Finding {
@@ -331,6 +380,46 @@ impl Scanner {
             fingerprint: self.key.fingerprint(&rule.kind, &r.normalized),
             value,
         }
+    }
+}
+
+/// A file's content as the engine sees it: UTF-8-ish bytes (UTF-16 files
+/// transcoded), the field structure sniffed from it, and the way back to
+/// byte offsets in the file as stored.
+#[derive(Debug)]
+pub struct Text<'a> {
+    /// The bytes scanned.
+    pub bytes: &'a [u8],
+    /// Column headers, for delimited files.
+    pub field: FieldContext,
+    map: Option<&'a read::Transcoded>,
+}
+
+impl Text<'_> {
+    /// File offsets of the text span `start..end`.
+    pub fn to_file(&self, start: usize, end: usize) -> (u64, u64) {
+        match self.map {
+            Some(t) => t.to_file(start, end),
+            None => (start as u64, end as u64),
+        }
+    }
+}
+
+/// What [`Scanner::run_with`] needs to know of a per-file result to count
+/// progress.
+pub trait Progressed: Send {
+    /// Bytes read.
+    fn bytes(&self) -> u64;
+    /// Findings or matches.
+    fn hits(&self) -> usize;
+}
+
+impl Progressed for FileOutcome {
+    fn bytes(&self) -> u64 {
+        self.size
+    }
+    fn hits(&self) -> usize {
+        self.findings.len()
     }
 }
 
