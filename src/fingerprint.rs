@@ -67,6 +67,27 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The full HMAC-SHA256 of a normalised identifier for subject requests,
+    /// domain-separated from fingerprints: HMAC(key, "piiscan-subject/1" ||
+    /// 0x00 || domain || 0x00 || value).
+    pub fn digest(&self, domain: &str, value: &str) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(b"piiscan-subject/1\0");
+        mac.update(domain.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// A public identifier of the key (16 hex digits), so that digests made
+    /// with one key are not silently compared with another's.
+    pub fn id(&self) -> String {
+        let d = self.digest("key-id", "");
+        d[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 #[cfg(unix)]
 fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
     use std::io::Write;

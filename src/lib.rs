@@ -72,6 +72,7 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod subject;
 pub mod walk;
 
 pub use error::{Error, Result};

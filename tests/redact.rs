@@ -8,23 +8,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{piiscan, stderr as err};
+use common::{copy_tree, piiscan, stderr as err};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 /// A copy of the fixtures without the generator and the gold file.
@@ -32,6 +19,7 @@ fn fixture_copy() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     copy_tree(&fixtures(), d.path());
     std::fs::remove_file(d.path().join("generate.py")).unwrap();
+    std::fs::remove_file(d.path().join("generate_subjects.py")).unwrap();
     std::fs::remove_file(d.path().join("gold.jsonl")).unwrap();
     d
 }

@@ -33,6 +33,9 @@ pub enum Command {
     /// Write copies with personal data replaced (or, with --in-place,
     /// rewrite files atomically), keep an evidence log, and verify.
     Redact(RedactArgs),
+    /// Data subject requests: find everything about one person (or a batch
+    /// of requests) in one pass, export it, or erase just that person.
+    Subject(SubjectArgs),
     /// List the detection patterns (built-in and from --patterns files).
     Patterns(PatternsArgs),
     /// Print the JSON Schema of a `--format jsonl` finding.
@@ -201,6 +204,14 @@ pub struct RedactArgs {
     /// Files, folders, and detection settings.
     #[command(flatten)]
     pub sel: SelectArgs,
+    /// Where and how to redact.
+    #[command(flatten)]
+    pub red: RedactOpts,
+}
+
+/// Where and how to redact: shared by `redact` and `subject erase`.
+#[derive(Debug, Args)]
+pub struct RedactOpts {
     /// Write redacted copies under DIR, mirroring the tree.
     #[arg(long, value_name = "DIR", required_unless_present_any = ["in_place", "dry_run"], conflicts_with = "in_place", help_heading = "Redaction")]
     pub out: Option<PathBuf>,
@@ -222,10 +233,135 @@ pub struct RedactArgs {
     /// With --out, write only files that change (unchanged files are copied by default).
     #[arg(long, requires = "out", help_heading = "Redaction")]
     pub only_changed: bool,
-    /// Rescan the output; exit 1 if anything at or above the minimum score remains.
+    /// Rescan the output; exit 1 if anything remains (for `subject erase`:
+    /// any match of the subjects).
     #[arg(long, help_heading = "Redaction")]
     pub verify: bool,
     /// Evidence log (JSON Lines): file, location, kind, fingerprint, style, time. Never values.
     #[arg(long, value_name = "FILE", help_heading = "Redaction")]
     pub log: Option<PathBuf>,
+}
+
+/// `piiscan subject`.
+#[derive(Debug, Args)]
+pub struct SubjectArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SubjectCommand,
+}
+
+/// `piiscan subject` sub-commands.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum SubjectCommand {
+    /// Find every place the subjects appear. Emails, phones and ids are
+    /// matches on their own; a name, postcode or date of birth is a match
+    /// only with another of the person's identifiers in the same record
+    /// (CSV row, JSON object, message, call), else `possible`; a namesake
+    /// (same name, different date of birth or email) is `excluded`.
+    /// Exit code 1 when a match is found, 0 when none.
+    Find(SubjectFindArgs),
+    /// Redact the subjects' matched occurrences only; everyone else's data
+    /// is left byte for byte. `possible` occurrences are left for review.
+    Erase(SubjectEraseArgs),
+    /// Turn a request file into keyed digests (HMAC-SHA256), so that
+    /// searches can run without the requester's details in plain text.
+    Hash(SubjectHashArgs),
+}
+
+/// Who to look for.
+#[derive(Debug, Args)]
+pub struct WhoArgs {
+    /// A full name, e.g. "Jane Doe" or "Doe, Jane" (repeatable).
+    #[arg(long, value_name = "NAME", help_heading = "Subject")]
+    pub name: Vec<String>,
+    /// An email address (repeatable).
+    #[arg(long, value_name = "EMAIL", help_heading = "Subject")]
+    pub email: Vec<String>,
+    /// A phone number in any written form (repeatable).
+    #[arg(long, value_name = "PHONE", help_heading = "Subject")]
+    pub phone: Vec<String>,
+    /// A date of birth, YYYY-MM-DD (repeatable).
+    #[arg(long, value_name = "DATE", help_heading = "Subject")]
+    pub dob: Vec<String>,
+    /// A postcode (repeatable).
+    #[arg(long, value_name = "POSTCODE", help_heading = "Subject")]
+    pub postcode: Vec<String>,
+    /// An account number, customer reference, NINO... (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Subject")]
+    pub id: Vec<String>,
+    /// The reference reported for a subject given with the flags above.
+    #[arg(long, value_name = "REF", default_value = "subject", help_heading = "Subject")]
+    pub subject_id: String,
+    /// Many requests: a JSON list of {"id", "names", "emails", "phones",
+    /// "dobs", "postcodes", "ids"}.
+    #[arg(long, value_name = "FILE", conflicts_with = "hashed", help_heading = "Subject")]
+    pub subjects: Option<PathBuf>,
+    /// Requests hashed with `piiscan subject hash` (same key needed).
+    #[arg(long, value_name = "FILE", help_heading = "Subject")]
+    pub hashed: Option<PathBuf>,
+}
+
+/// Formats of `subject find`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SubjectFormat {
+    /// Grouped by subject, data store, file and record, with masked values.
+    Text,
+    /// One JSON object per occurrence.
+    Jsonl,
+}
+
+/// `piiscan subject find`.
+#[derive(Debug, Args)]
+pub struct SubjectFindArgs {
+    /// Files and folders.
+    #[command(flatten)]
+    pub sel: SelectArgs,
+    /// Who.
+    #[command(flatten)]
+    pub who: WhoArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SubjectFormat::Text, help_heading = "Output")]
+    pub format: SubjectFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// Write a portability pack per subject under DIR: the matching records
+    /// (CSV rows with headers, JSON objects, messages, transcript segments
+    /// with times) and a manifest of where each came from. It holds the
+    /// person's data in the clear: keep it where the request file is kept.
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub export: Option<PathBuf>,
+    /// Show raw values in the report (masked by default).
+    #[arg(long, help_heading = "Output")]
+    pub show_values: bool,
+}
+
+/// `piiscan subject erase`.
+#[derive(Debug, Args)]
+pub struct SubjectEraseArgs {
+    /// Files and folders.
+    #[command(flatten)]
+    pub sel: SelectArgs,
+    /// Who.
+    #[command(flatten)]
+    pub who: WhoArgs,
+    /// Where and how to redact.
+    #[command(flatten)]
+    pub red: RedactOpts,
+}
+
+/// `piiscan subject hash`.
+#[derive(Debug, Args)]
+pub struct SubjectHashArgs {
+    /// Who (a request file, or the flags).
+    #[command(flatten)]
+    pub who: WhoArgs,
+    /// Secret key (else PIISCAN_KEY, else the per-user key file). Searches
+    /// with the hashed file need the same key.
+    #[arg(long, value_name = "SECRET", env = "PIISCAN_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+    /// Write the hashed requests to FILE (mode 0600) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

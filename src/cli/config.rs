@@ -183,6 +183,18 @@ pub struct ScanExtras<'a> {
     pub since: Option<&'a str>,
 }
 
+/// The key from `--key`/`PIISCAN_KEY`, else the per-user key file.
+pub fn resolve_key(given: Option<&str>) -> anyhow::Result<Key> {
+    Ok(match given {
+        Some(k) if !k.is_empty() => Key::from_secret(k),
+        _ => {
+            let path =
+                Key::default_path().context("no config directory for the key file; pass --key or set PIISCAN_KEY")?;
+            Key::load_or_create(&path)?
+        }
+    })
+}
+
 /// Validate arguments (merged over the config file) and build everything a scan needs.
 pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfig)> {
     let cfg_path = if a.no_config { None } else { find_config(a.config.as_deref())? };
@@ -233,14 +245,7 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
     }
     rules.retain_kinds(|k| (kinds.is_empty() || kinds.iter().any(|x| x == k)) && !exclude.iter().any(|x| x == k));
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let key = match &a.key {
-        Some(k) if !k.is_empty() => Key::from_secret(k),
-        _ => {
-            let path =
-                Key::default_path().context("no config directory for the key file; pass --key or set PIISCAN_KEY")?;
-            Key::load_or_create(&path)?
-        }
-    };
+    let key = resolve_key(a.key.as_deref())?;
     let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !a.no_prefilter, min_score });
     let mut globs = a.globs.clone();
     globs.extend(file.exclude.iter().map(|g| format!("!{g}")));

@@ -4,6 +4,7 @@
 mod args;
 mod config;
 mod redact;
+mod subject;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(a) => scan(a),
         Command::Redact(a) => redact::run(a),
+        Command::Subject(a) => subject::run(a),
         Command::Patterns(p) => {
             let rules = config::load_rules(&p.patterns)?;
             let mut out = io::stdout().lock();

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use super::args::{RedactArgs, StyleArg};
+use super::args::{RedactArgs, RedactOpts, StyleArg};
 use super::config::{self, ScanExtras};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::redact::{Redactor, Style, Styles, Target};
+use crate::redact::{RedactStats, Redactor, Style, Styles, Target};
 use crate::report::{sanitize, Sink, Tee, Warnings};
 use crate::scan::{Progress, Scanner};
 use crate::walk::FileEntry;
@@ -26,7 +26,34 @@ fn style_of(s: StyleArg) -> Style {
 /// Run `piiscan redact`.
 pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     let (built, file_cfg) = config::build(&a.sel, &ScanExtras::default())?;
-    let known = built.engine.rules().kinds();
+    let known: Vec<String> = built.engine.rules().kinds().iter().map(|k| k.to_string()).collect();
+    let mut redactor = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?;
+    let mut warnings = Warnings(io::stderr());
+    let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
+    {
+        let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut redactor]);
+        scanner.run(&mut sinks, &Progress::default(), &mut |_| {})?;
+    }
+    let stats = redactor.into_stats();
+    let mut code = summarise(&stats, &a.red, a.sel.quiet);
+    if a.red.verify && !a.red.dry_run {
+        let residual = verify(scanner, stats.outputs)?;
+        if residual > 0 && code == EXIT_CLEAN {
+            code = EXIT_FOUND;
+        }
+    }
+    Ok(code)
+}
+
+/// The redactor for these options: styles (config file, then flags; `known`
+/// kinds only), target (output directory outside every input path, in
+/// place, or dry run), evidence log.
+pub(super) fn redactor(
+    r: &RedactOpts,
+    inputs: &[PathBuf],
+    file_cfg: &config::FileConfig,
+    known: &[String],
+) -> anyhow::Result<Redactor> {
     let mut per_kind: BTreeMap<String, Style> = BTreeMap::new();
     let mut default = Style::Label;
     for (kind, style) in &file_cfg.redact.styles {
@@ -37,12 +64,12 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
             per_kind.insert(kind.clone(), st);
         }
     }
-    if let Some(d) = a.default_style {
+    if let Some(d) = r.default_style {
         default = style_of(d);
     }
-    for spec in &a.styles {
+    for spec in &r.styles {
         let (kind, style) = spec.split_once('=').with_context(|| format!("--style `{spec}`: expected KIND=STYLE"))?;
-        if !known.iter().any(|k| &**k == kind) {
+        if !known.iter().any(|k| k == kind) {
             bail!("--style `{spec}`: unknown kind `{kind}`");
         }
         let st = Style::parse(style)
@@ -51,15 +78,15 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     }
     let styles = Styles { default, per_kind };
 
-    let target = if a.dry_run {
+    let target = if r.dry_run {
         Target::DryRun
-    } else if a.in_place {
-        Target::InPlace { backup: a.backup.clone() }
+    } else if r.in_place {
+        Target::InPlace { backup: r.backup.clone() }
     } else {
-        let dir = a.out.clone().context("--out DIR or --in-place is required")?;
+        let dir = r.out.clone().context("--out DIR or --in-place is required")?;
         std::fs::create_dir_all(&dir).with_context(|| format!("output directory {}", dir.display()))?;
         let real_out = dir.canonicalize()?;
-        for root in &a.sel.paths {
+        for root in inputs {
             let real_root = root.canonicalize().with_context(|| root.display().to_string())?;
             if real_out.starts_with(&real_root) {
                 bail!(
@@ -69,26 +96,22 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
                 );
             }
         }
-        Target::OutDir { dir, roots: a.sel.paths.clone(), only_changed: a.only_changed }
+        Target::OutDir { dir, roots: inputs.to_vec(), only_changed: r.only_changed }
     };
+    Ok(Redactor::new(target, styles, r.log.as_deref())?)
+}
 
-    let mut redactor = Redactor::new(target, styles, a.log.as_deref())?;
-    let mut warnings = Warnings(io::stderr());
-    let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
-    {
-        let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut redactor]);
-        scanner.run(&mut sinks, &Progress::default(), &mut |_| {})?;
-    }
-    let stats = redactor.into_stats();
+/// Print what was (or would be) redacted and what was not; the exit code.
+pub(super) fn summarise(stats: &RedactStats, r: &RedactOpts, quiet: bool) -> u8 {
     let kinds: Vec<String> = stats.per_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    let verb = if a.dry_run { "would redact" } else { "redacted" };
+    let verb = if r.dry_run { "would redact" } else { "redacted" };
     for (p, why) in &stats.not_redacted {
         eprintln!("piiscan: warning: {}: not redacted: {why}", sanitize(&p.display().to_string()));
     }
     for (p, why) in &stats.failed {
         eprintln!("piiscan: error: {}: {why}; the original is untouched", sanitize(&p.display().to_string()));
     }
-    if !a.sel.quiet {
+    if !quiet {
         eprintln!(
             "piiscan: {verb} {} file(s): {}; copied unchanged: {}; not redacted: {}; failed: {}",
             stats.files_redacted,
@@ -98,14 +121,11 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
             stats.failed.len()
         );
     }
-    let mut code = if stats.failed.is_empty() { EXIT_CLEAN } else { EXIT_ERROR };
-    if a.verify && !a.dry_run {
-        let residual = verify(scanner, stats.outputs)?;
-        if residual > 0 && code == EXIT_CLEAN {
-            code = EXIT_FOUND;
-        }
+    if stats.failed.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
     }
-    Ok(code)
 }
 
 /// Rescan what was written with the same scanner (rules, key, allow-list);

@@ -247,6 +247,13 @@ impl Engine {
         self.scan_with(&mut self.scratch(), hay, field, out, progress);
     }
 
+    /// Whether rule `rule`'s context words (or column header) speak for
+    /// (`.0`) or against (`.1`) the span `s..e`: e.g. whether a date sits
+    /// where a date of birth is expected.
+    pub fn context(&self, rule: usize, hay: &[u8], field: &FieldContext, s: usize, e: usize) -> (bool, bool) {
+        context_of(&self.rules.rules[rule], hay, field, s, e)
+    }
+
     /// [`Engine::scan`] with caller-owned scratch space.
     pub fn scan_with(
         &self,
@@ -491,16 +498,7 @@ impl Engine {
         if rule.isolated && !isolated(hay, s, e) {
             return;
         }
-        let cues = |e: usize| {
-            let cs = s.saturating_sub(rule.context_before);
-            let ce = (e + rule.context_after).min(hay.len());
-            // A column header names the field outright.
-            match field.label(hay, s).map(|l| rule.cues.in_text(l)) {
-                Some((true, _)) => (true, false),
-                Some((false, true)) => (false, true),
-                _ => rule.cues.closest(hay, cs, s, e, ce),
-            }
-        };
+        let cues = |e: usize| context_of(rule, hay, field, s, e);
         // Required context is cheaper to check than most validators, and
         // usually absent (dates in logs): check it first.
         let early = if rule.context_required {
@@ -563,6 +561,20 @@ impl Engine {
                 normalized: acc.normalized.clone(),
             });
         }
+    }
+}
+
+/// (positive, negative) context of the span `s..e` for `rule`: the column
+/// header when the field structure names one, else the closest cue word in
+/// the rule's window.
+fn context_of(rule: &Rule, hay: &[u8], field: &FieldContext, s: usize, e: usize) -> (bool, bool) {
+    let cs = s.saturating_sub(rule.context_before);
+    let ce = (e + rule.context_after).min(hay.len());
+    // A column header names the field outright.
+    match field.label(hay, s).map(|l| rule.cues.in_text(l)) {
+        Some((true, _)) => (true, false),
+        Some((false, true)) => (false, true),
+        _ => rule.cues.closest(hay, cs, s, e, ce),
     }
 }
 

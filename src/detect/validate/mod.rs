@@ -9,13 +9,13 @@
 
 mod bank;
 mod card;
-mod date;
+pub mod date;
 mod email;
 mod iban;
 mod ip;
 mod nhs;
 mod nino;
-mod phone;
+pub mod phone;
 mod postcode;
 
 pub use date::{current_year, parse_date};

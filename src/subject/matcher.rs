@@ -1,0 +1,615 @@
+//! Matching one file's text against every subject at once.
+//!
+//! Candidates come from three places, each looked up by keyed digest in one
+//! hash map, so the cost per file does not depend on how many subjects are
+//! searched for:
+//! - the scan engine's validated emails, phones (as E.164), postcodes and
+//!   dates (here *any* valid date, not only those with birth context);
+//! - names: every word is looked up as a surname word; around a hit, the
+//!   windows of up to [`names::MAX_WORDS`] joinable words are looked up as
+//!   name variants (longest first);
+//! - identifiers: windows of up to six letter/digit groups joined by single
+//!   separators (`ACC-123456`, `QQ 12 34 56 C`), with a digit, looked up
+//!   without their separators.
+//!
+//! Then evidence decides the strength of each occurrence, per record (see
+//! [`super::records`]): an email, phone or id is a match on its own; a name,
+//! postcode or date of birth is a match only beside a strong identifier of
+//! the same subject, or another weak one of a different kind, in the same
+//! record (or within [`records::WINDOW`] bytes in line-based files);
+//! otherwise it is `possible`. A record that holds the subject's name but
+//! also a date of birth (in birth context) that is not theirs, or an email
+//! that looks like theirs (a surname word in the local part) but is not, is a
+//! namesake: `excluded`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::names::{self, Word};
+use super::records::{self, Cue, Layout, Record};
+use super::request::{domain, norm_email, norm_postcode, unhex, HashedRequest};
+use crate::detect::{Engine, RawFinding, Scratch};
+use crate::error::{Error, Result};
+use crate::fingerprint::{mask, Key};
+use crate::scan::Text;
+
+/// How sure a match is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Strength {
+    /// The subject's: a strong identifier, or corroborated.
+    Match,
+    /// Could be the subject's: a weak identifier alone.
+    Possible,
+    /// A namesake: the record says it is somebody else.
+    Excluded,
+}
+
+impl Strength {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strength::Match => "match",
+            Strength::Possible => "possible",
+            Strength::Excluded => "excluded",
+        }
+    }
+}
+
+/// Identifier kinds that identify a person on their own.
+fn strong(kind: &str) -> bool {
+    matches!(kind, domain::EMAIL | domain::PHONE | domain::ID)
+}
+
+/// Every subject's digests in one map.
+#[derive(Debug)]
+pub struct Index {
+    /// Subject ids, in request order.
+    pub ids: Vec<String>,
+    map: HashMap<[u8; 32], Vec<u32>>,
+    has_dob: Vec<bool>,
+    has_email: Vec<bool>,
+    any_names: bool,
+    any_ids: bool,
+}
+
+impl Index {
+    /// Build the index of hashed requests.
+    pub fn new(reqs: &[HashedRequest]) -> Result<Index> {
+        let mut map: HashMap<[u8; 32], Vec<u32>> = HashMap::new();
+        let mut ix = Index {
+            ids: Vec::new(),
+            map: HashMap::new(),
+            has_dob: Vec::new(),
+            has_email: Vec::new(),
+            any_names: false,
+            any_ids: false,
+        };
+        for (i, r) in reqs.iter().enumerate() {
+            ix.ids.push(r.id.clone());
+            let has = |d: &str| r.digests.get(d).is_some_and(|s| !s.is_empty());
+            ix.has_dob.push(has(domain::DOB));
+            ix.has_email.push(has(domain::EMAIL));
+            ix.any_names |= has(domain::NAME);
+            ix.any_ids |= has(domain::ID);
+            for set in r.digests.values() {
+                for h in set {
+                    let d = unhex(h).ok_or_else(|| Error::Config(format!("subject `{}`: bad digest", r.id)))?;
+                    let v = map.entry(d).or_default();
+                    if v.last() != Some(&(i as u32)) {
+                        v.push(i as u32);
+                    }
+                }
+            }
+        }
+        ix.map = map;
+        Ok(ix)
+    }
+
+    fn get(&self, key: &Key, dom: &str, value: &str) -> &[u32] {
+        self.map.get(&key.digest(dom, value)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Rules for subject matching: the scan's emails, phones, postcodes and
+/// dates, with dates kept whatever their context (the subject's date of
+/// birth is evidence wherever it is written) and no score threshold.
+pub fn subject_rules(mut rules: crate::rules::RuleSet) -> crate::rules::RuleSet {
+    rules.retain_kinds(|k| matches!(k, domain::EMAIL | domain::PHONE | domain::POSTCODE | domain::DOB));
+    for r in &mut rules.rules {
+        if &*r.kind == domain::DOB {
+            r.context_required = false;
+        }
+    }
+    rules
+}
+
+/// One place a subject appears.
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    /// Index of the subject in the [`Index`].
+    pub subject: u32,
+    /// Identifier kind (`name`, `email`, `phone`, `date_of_birth`,
+    /// `uk_postcode`, `id`).
+    pub kind: &'static str,
+    /// Start byte in the file as stored.
+    pub start: u64,
+    /// End byte (exclusive).
+    pub end: u64,
+    /// Start and end in the scanned text.
+    pub text_span: (usize, usize),
+    /// 1-based line.
+    pub line: u64,
+    /// Confidence.
+    pub score: f32,
+    /// Strength after evidence.
+    pub strength: Strength,
+    /// Record index in the file (records without structure: `None`).
+    pub record: Option<usize>,
+    /// Where: row/column, JSON pointer, message, cue time, line.
+    pub location: Value,
+    /// The value masked for display.
+    pub masked: String,
+    /// The raw value (only when asked for).
+    pub value: Option<String>,
+    /// Keyed fingerprint of the normalised value (as in scan findings).
+    pub fingerprint: u64,
+}
+
+/// A matched record, ready for a portability export.
+#[derive(Debug, Clone)]
+pub struct ExportRecord {
+    /// Subject index.
+    pub subject: u32,
+    /// Where the record is.
+    pub location: Value,
+    /// Byte range in the file.
+    pub start: u64,
+    /// End byte.
+    pub end: u64,
+    /// Identifier kinds matched in it.
+    pub kinds: BTreeSet<&'static str>,
+    /// The record's content (CSV row as header→value, JSON object,
+    /// transcript segments with times, or text).
+    pub content: Value,
+}
+
+/// Everything found in one file.
+#[derive(Debug, Default)]
+pub struct FileMatches {
+    /// Occurrences, by start then subject.
+    pub occurrences: Vec<Occurrence>,
+    /// Records with matches (only when an export was asked for).
+    pub records: Vec<ExportRecord>,
+}
+
+/// A candidate before evidence.
+struct Hit {
+    kind: &'static str,
+    start: usize,
+    end: usize,
+    subjects: Vec<u32>,
+    normalized: String,
+}
+
+/// The matcher: index, key, and what to produce.
+#[derive(Debug)]
+pub struct Matcher {
+    /// The subjects.
+    pub index: Index,
+    key: Key,
+    keep_values: bool,
+    export: bool,
+}
+
+impl Matcher {
+    /// A matcher for `index` with the key its digests were made with.
+    pub fn new(index: Index, key: Key, keep_values: bool, export: bool) -> Matcher {
+        Matcher { index, key, keep_values, export }
+    }
+
+    /// Find every subject in one file's text.
+    pub fn match_text(&self, engine: &Engine, scratch: &mut Scratch, path: &Path, text: &Text<'_>) -> FileMatches {
+        let bytes = text.bytes;
+        let mut raw: Vec<RawFinding> = Vec::new();
+        engine.scan_with(scratch, bytes, &text.field, &mut raw, &mut |_| {});
+        let layout = Layout::of(path, bytes);
+        let recs = records::segment(&layout, bytes);
+        let record_of = |pos: usize| -> Option<usize> {
+            let i = recs.partition_point(|r| r.end <= pos);
+            (i < recs.len() && recs[i].start <= pos).then_some(i)
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        // Per record: birth-context dates and name-like foreign emails, as
+        // the subjects they rule out.
+        let mut conflicts: HashMap<Option<usize>, BTreeSet<u32>> = HashMap::new();
+        let mut birth_dates: HashMap<Option<usize>, (BTreeSet<u32>, bool)> = HashMap::new();
+        let mut email_spans: Vec<(usize, usize)> = Vec::new();
+        let ix = &self.index;
+        for r in &raw {
+            let rule = &engine.rules().rules[r.rule];
+            let kind: &'static str = match &*rule.kind {
+                domain::EMAIL => domain::EMAIL,
+                domain::PHONE => domain::PHONE,
+                domain::DOB => domain::DOB,
+                domain::POSTCODE => domain::POSTCODE,
+                _ => continue,
+            };
+            let value = match kind {
+                domain::EMAIL => {
+                    email_spans.push((r.start, r.end));
+                    match norm_email(&r.normalized) {
+                        Some(e) => e,
+                        None => continue,
+                    }
+                }
+                domain::POSTCODE => norm_postcode(&r.normalized),
+                _ => r.normalized.clone(),
+            };
+            let subjects = ix.get(&self.key, kind, &value).to_vec();
+            if kind == domain::DOB && engine.context(r.rule, bytes, &text.field, r.start, r.end).0 {
+                // A date in birth context: whose birth date it is (if anyone's here).
+                let e = birth_dates.entry(record_of(r.start)).or_default();
+                e.0.extend(subjects.iter().copied());
+                e.1 = true;
+            }
+            if kind == domain::EMAIL && subjects.is_empty() {
+                let local = value.split('@').next().unwrap_or("");
+                for w in names::words(local) {
+                    for &s in ix.get(&self.key, domain::NAME_TOKEN, &w) {
+                        if ix.has_email[s as usize] {
+                            conflicts.entry(record_of(r.start)).or_default().insert(s);
+                        }
+                    }
+                }
+            }
+            if !subjects.is_empty() {
+                hits.push(Hit { kind, start: r.start, end: r.end, subjects, normalized: value });
+            }
+        }
+        // A birth date that is nobody's here rules out subjects with a known one.
+        for (rec, (owners, _)) in &birth_dates {
+            for s in 0..ix.ids.len() as u32 {
+                if ix.has_dob[s as usize] && !owners.contains(&s) {
+                    conflicts.entry(*rec).or_default().insert(s);
+                }
+            }
+        }
+        if ix.any_names {
+            self.names(bytes, &email_spans, &mut hits);
+        }
+        if ix.any_ids {
+            self.ids(bytes, &mut hits);
+        }
+        hits.sort_by_key(|h| (h.start, h.end));
+        self.evidence(text, &layout, &recs, &record_of, hits, &conflicts)
+    }
+
+    /// Name variants around surname words.
+    fn names(&self, bytes: &[u8], email_spans: &[(usize, usize)], hits: &mut Vec<Hit>) {
+        let words = names::text_words(bytes);
+        let mut covered_to = 0usize;
+        for i in 0..words.len() {
+            if words[i].start < covered_to {
+                continue;
+            }
+            let triggers = self.index.get(&self.key, domain::NAME_TOKEN, &words[i].norm);
+            if triggers.is_empty() {
+                continue;
+            }
+            if let Some(h) = self.name_window(bytes, &words, i, triggers, email_spans) {
+                covered_to = h.end;
+                hits.push(h);
+            }
+        }
+    }
+
+    fn name_window(
+        &self,
+        bytes: &[u8],
+        words: &[Word],
+        i: usize,
+        triggers: &[u32],
+        email_spans: &[(usize, usize)],
+    ) -> Option<Hit> {
+        // How far the run of joinable words reaches on each side of `i`.
+        let mut lo = i;
+        while lo > 0 && i - lo + 1 < names::MAX_WORDS && names::joinable(bytes, &words[lo - 1], &words[lo]) {
+            lo -= 1;
+        }
+        let mut hi = i;
+        while hi + 1 < words.len()
+            && hi - i + 1 < names::MAX_WORDS
+            && names::joinable(bytes, &words[hi], &words[hi + 1])
+        {
+            hi += 1;
+        }
+        for len in (2..=names::MAX_WORDS.min(hi - lo + 1)).rev() {
+            for a in lo..=i {
+                let b = a + len - 1;
+                if b < i || b > hi {
+                    continue;
+                }
+                let (s, e) = (words[a].start, words[b].end);
+                if glued(bytes, s, e) || email_spans.iter().any(|&(es, ee)| es < e && s < ee) {
+                    continue;
+                }
+                let joined: Vec<&str> = words[a..=b].iter().map(|w| w.norm.as_str()).collect();
+                let joined = joined.join(" ");
+                let subjects: Vec<u32> = self
+                    .index
+                    .get(&self.key, domain::NAME, &joined)
+                    .iter()
+                    .copied()
+                    .filter(|s| triggers.contains(s))
+                    .collect();
+                if !subjects.is_empty() {
+                    return Some(Hit { kind: domain::NAME, start: s, end: e, subjects, normalized: joined });
+                }
+            }
+        }
+        None
+    }
+
+    /// Identifier windows: letter/digit groups joined by single separators.
+    fn ids(&self, bytes: &[u8], hits: &mut Vec<Hit>) {
+        const MAX_GROUPS: usize = 6;
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_alphanumeric() {
+                let s = i;
+                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                groups.push((s, i));
+            } else {
+                i += 1;
+            }
+        }
+        let sep = |a: (usize, usize), b: (usize, usize)| {
+            b.0 == a.1 + 1 && matches!(bytes[a.1], b' ' | b'-' | b'_' | b'/' | b'.')
+        };
+        let mut covered_to = 0usize;
+        for g in 0..groups.len() {
+            if groups[g].0 < covered_to {
+                continue;
+            }
+            let mut best: Option<Hit> = None;
+            let mut value = String::new();
+            for k in g..groups.len().min(g + MAX_GROUPS) {
+                if k > g && !sep(groups[k - 1], groups[k]) {
+                    break;
+                }
+                value.extend(bytes[groups[k].0..groups[k].1].iter().map(|b| b.to_ascii_uppercase() as char));
+                if value.len() < 4 || value.len() > 40 || !value.bytes().any(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                let (s, e) = (groups[g].0, groups[k].1);
+                if glued(bytes, s, e) {
+                    continue;
+                }
+                let subjects = self.index.get(&self.key, domain::ID, &value);
+                if !subjects.is_empty() {
+                    best = Some(Hit {
+                        kind: domain::ID,
+                        start: s,
+                        end: e,
+                        subjects: subjects.to_vec(),
+                        normalized: value.clone(),
+                    });
+                }
+            }
+            if let Some(h) = best {
+                covered_to = h.end;
+                hits.push(h);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn evidence(
+        &self,
+        text: &Text<'_>,
+        layout: &Layout,
+        recs: &[Record],
+        record_of: &dyn Fn(usize) -> Option<usize>,
+        hits: Vec<Hit>,
+        conflicts: &HashMap<Option<usize>, BTreeSet<u32>>,
+    ) -> FileMatches {
+        let bytes = text.bytes;
+        // Per (record, subject): a strong identifier present; weak kinds present.
+        let mut strong_in: BTreeSet<(Option<usize>, u32)> = BTreeSet::new();
+        let mut weak_in: HashMap<(Option<usize>, u32), BTreeSet<&'static str>> = HashMap::new();
+        let mut strong_at: HashMap<u32, Vec<usize>> = HashMap::new();
+        for h in &hits {
+            let rec = record_of(h.start);
+            for &s in &h.subjects {
+                if strong(h.kind) {
+                    strong_in.insert((rec, s));
+                    strong_at.entry(s).or_default().push(h.start);
+                } else {
+                    weak_in.entry((rec, s)).or_default().insert(h.kind);
+                }
+            }
+        }
+        let cues = if *layout == Layout::Transcript { records::cues(bytes) } else { Vec::new() };
+        let headers = match layout {
+            Layout::Csv { delim } => records::csv_headers(bytes, *delim),
+            _ => None,
+        };
+        let mut out = FileMatches::default();
+        let mut line = 1u64;
+        let mut line_pos = 0usize;
+        for h in &hits {
+            line += memchr::memchr_iter(b'\n', &bytes[line_pos..h.start]).count() as u64;
+            line_pos = h.start;
+            let rec = record_of(h.start);
+            let (fs, fe) = text.to_file(h.start, h.end);
+            let raw = String::from_utf8_lossy(&bytes[h.start..h.end]);
+            for &s in &h.subjects {
+                let strength = if strong(h.kind) || strong_in.contains(&(rec, s)) {
+                    Strength::Match
+                } else if conflicts.get(&rec).is_some_and(|c| c.contains(&s)) {
+                    Strength::Excluded
+                } else if weak_in.get(&(rec, s)).is_some_and(|k| k.len() >= 2)
+                    || (layout.uses_window()
+                        && strong_at.get(&s).is_some_and(|v| v.iter().any(|&p| p.abs_diff(h.start) <= records::WINDOW)))
+                {
+                    Strength::Match
+                } else {
+                    Strength::Possible
+                };
+                let score = match (strength, strong(h.kind)) {
+                    (Strength::Match, true) => 1.0,
+                    (Strength::Match, false) => 0.9,
+                    (Strength::Possible, _) => 0.5,
+                    (Strength::Excluded, _) => 0.1,
+                };
+                let location = location(bytes, layout, recs, rec, h.start, line, &cues, headers.as_deref());
+                out.occurrences.push(Occurrence {
+                    subject: s,
+                    kind: h.kind,
+                    start: fs,
+                    end: fe,
+                    text_span: (h.start, h.end),
+                    line,
+                    score,
+                    strength,
+                    record: rec,
+                    location,
+                    masked: mask(h.kind, &raw, &h.normalized),
+                    value: self.keep_values.then(|| raw.to_string()),
+                    fingerprint: self.key.fingerprint(h.kind, &h.normalized),
+                });
+            }
+        }
+        if self.export {
+            out.records = export_records(text, layout, recs, &cues, headers.as_deref(), &out.occurrences);
+        }
+        out
+    }
+}
+
+/// Whether `s..e` is glued to more of the same token by a hyphen, slash or
+/// underscore (`ACC-123456-01`, `Doe-Smith` when looking for `Doe`).
+fn glued(bytes: &[u8], s: usize, e: usize) -> bool {
+    let joiner = |b: u8| matches!(b, b'-' | b'_' | b'/');
+    let before = s >= 2 && joiner(bytes[s - 1]) && bytes[s - 2].is_ascii_alphanumeric();
+    let after = e + 1 < bytes.len() && joiner(bytes[e]) && bytes[e + 1].is_ascii_alphanumeric();
+    before || after
+}
+
+#[allow(clippy::too_many_arguments)]
+fn location(
+    bytes: &[u8],
+    layout: &Layout,
+    recs: &[Record],
+    rec: Option<usize>,
+    pos: usize,
+    line: u64,
+    cues: &[Cue],
+    headers: Option<&[String]>,
+) -> Value {
+    let column = match (layout, rec) {
+        (Layout::Csv { delim }, Some(r)) => {
+            let c = records::csv_column(bytes, recs[r].start, pos, *delim);
+            Some(headers.and_then(|h| h.get(c).cloned()).unwrap_or_else(|| (c + 1).to_string()))
+        }
+        _ => None,
+    };
+    let mut v = match rec {
+        Some(r) => records::loc_json(&recs[r].loc, column.as_deref()),
+        None => json!({}),
+    };
+    v["line"] = json!(line);
+    if let Some(c) = cues.iter().find(|c| c.start <= pos && pos < c.end.max(c.start + 1)) {
+        v["time"] = json!({ "start": c.t0, "end": c.t1 });
+        if let Some(sp) = &c.speaker {
+            v["speaker"] = json!(sp);
+        }
+    }
+    v
+}
+
+/// The records holding matches, per subject, with their content.
+fn export_records(
+    text: &Text<'_>,
+    layout: &Layout,
+    recs: &[Record],
+    cues: &[Cue],
+    headers: Option<&[String]>,
+    occ: &[Occurrence],
+) -> Vec<ExportRecord> {
+    let bytes = text.bytes;
+    let mut by: std::collections::BTreeMap<(u32, Option<usize>), Vec<&Occurrence>> = Default::default();
+    for o in occ.iter().filter(|o| o.strength == Strength::Match) {
+        by.entry((o.subject, o.record)).or_default().push(o);
+    }
+    by.into_iter()
+        .map(|((subject, rec), os)| {
+            let (s, e) = match rec {
+                Some(r) => (recs[r].start, recs[r].end),
+                None => (os[0].text_span.0, os[os.len() - 1].text_span.1),
+            };
+            let body = &bytes[s..e];
+            let content = match layout {
+                Layout::Csv { delim } => csv_content(body, *delim, headers),
+                Layout::Json | Layout::JsonLines => serde_json::from_slice::<Value>(body)
+                    .unwrap_or_else(|_| json!({ "text": String::from_utf8_lossy(body) })),
+                Layout::Transcript if !cues.is_empty() => {
+                    let segs: Vec<Value> = cues
+                        .iter()
+                        .filter(|c| os.iter().any(|o| o.text_span.0 < c.end && c.start < o.text_span.1))
+                        .map(|c| {
+                            json!({ "start": c.t0, "end": c.t1, "speaker": c.speaker,
+                                    "text": String::from_utf8_lossy(&bytes[c.start..c.end]) })
+                        })
+                        .collect();
+                    json!({ "segments": segs })
+                }
+                _ => json!({ "text": String::from_utf8_lossy(body) }),
+            };
+            let mut location = os[0].location.clone();
+            if let Some(o) = location.as_object_mut() {
+                o.remove("column");
+                o.remove("time");
+                o.remove("speaker");
+            }
+            let (fs, fe) = text.to_file(s, e);
+            ExportRecord { subject, location, start: fs, end: fe, kinds: os.iter().map(|o| o.kind).collect(), content }
+        })
+        .collect()
+}
+
+fn csv_content(row: &[u8], delim: u8, headers: Option<&[String]>) -> Value {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(row);
+    let mut rec = csv::StringRecord::new();
+    if !matches!(rdr.read_record(&mut rec), Ok(true)) {
+        return json!({ "text": String::from_utf8_lossy(row) });
+    }
+    match headers {
+        Some(h) => {
+            let mut m = serde_json::Map::new();
+            for (i, v) in rec.iter().enumerate() {
+                let k = h.get(i).cloned().unwrap_or_else(|| format!("column_{}", i + 1));
+                m.insert(k, json!(v));
+            }
+            Value::Object(m)
+        }
+        None => json!({ "fields": rec.iter().collect::<Vec<_>>() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glue() {
+        assert!(glued(b"ACC-123456-01", 0, 10));
+        assert!(!glued(b"ACC-123456 x", 0, 10));
+        assert!(glued(b"Jane Doe-Smith", 5, 8));
+    }
+}
