@@ -30,6 +30,13 @@
 //!   same outcomes.
 //! - [`redact`] is a sink too: it rewrites exactly the reported spans,
 //!   atomically, and keeps an evidence log.
+//! - [`subject`] answers data subject requests on the same machinery:
+//!   [`scan::Scanner::run_with`] reads the files (same walk, limits, encodings,
+//!   order), the engine supplies validated emails, phones, postcodes and dates,
+//!   and a matcher compares every candidate, name window and identifier
+//!   window with all requests at once by keyed digest, then weighs evidence
+//!   per record (row, object, message, call). Erasure feeds the matched
+//!   spans to the [`redact`] sink.
 //!
 //! Findings carry masked values and keyed [`fingerprint`]s; raw values reach
 //! output only when asked for.

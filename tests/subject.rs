@@ -294,7 +294,7 @@ fn export_pack_and_text_report() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let report = common::stdout(&o);
     assert!(
-        report.contains("subject S01:") && report.contains("  store ") && report.contains("record {\"row\":"),
+        report.contains("subject S01:") && report.contains("  store ") && report.contains("record: row "),
         "{report}"
     );
     // Masked: no raw email of any subject in the report.

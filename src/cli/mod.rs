@@ -38,11 +38,24 @@ pub fn run() -> ExitCode {
     };
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`piiscan ... | head`): stop quietly, as
+        // command-line tools do.
+        Err(e) if broken_pipe(&e) => ExitCode::from(EXIT_CLEAN),
         Err(e) => {
             eprintln!("piiscan: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let io = c.downcast_ref::<io::Error>().or_else(|| match c.downcast_ref::<crate::Error>() {
+            Some(crate::Error::Output(io)) => Some(io),
+            _ => None,
+        });
+        io.is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {

@@ -111,23 +111,33 @@ fn find(a: SubjectFindArgs) -> anyhow::Result<u8> {
     };
     let mut warnings = Warnings(io::stderr());
     let mut inv = Inventory::default();
-    let mut all: Vec<(Arc<str>, String, subject::Occurrence)> = Vec::new();
+    // Only the text report needs every occurrence at the end; JSON Lines
+    // stream, and the export keeps the possible ones for its manifest.
+    let mut all: Vec<Found> = Vec::new();
+    let mut counts = vec![[0usize; 3]; ids.len()];
     let mut exports: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
+    let mut possible: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
     subject::run(&scanner, &matcher, &mut |r: FileResult| {
         warn_skipped(&r, &mut warnings, &mut inv)?;
         let path: Arc<str> = r.outcome.path.display().to_string().into();
         for o in &r.matches.occurrences {
+            counts[o.subject as usize][o.strength as usize] += 1;
             if a.format == SubjectFormat::Jsonl {
                 let mut v = json!({
                     "subject": ids[o.subject as usize], "path": &*path, "kind": o.kind, "start": o.start, "end": o.end,
-                    "score": (f64::from(o.score) * 100.0).round() / 100.0, "strength": o.strength.name(), "location": o.location, "line": o.line,
-                    "masked": o.masked,
+                    "score": (f64::from(o.score) * 100.0).round() / 100.0, "strength": o.strength.name(),
+                    "location": o.location, "line": o.line, "masked": o.masked,
                 });
                 if let Some(val) = &o.value {
                     v["value"] = json!(val);
                 }
                 serde_json::to_writer(&mut out, &v).map_err(io::Error::from)?;
                 out.write_all(b"\n")?;
+            }
+            if a.export.is_some() && o.strength == Strength::Possible {
+                possible.entry(o.subject).or_default().push(
+                    json!({ "path": &*path, "kind": o.kind, "start": o.start, "end": o.end, "location": o.location }),
+                );
             }
         }
         for rec in &r.matches.records {
@@ -136,19 +146,20 @@ fn find(a: SubjectFindArgs) -> anyhow::Result<u8> {
                 "kinds": rec.kinds, "record": rec.content,
             }));
         }
-        let store = r.outcome.store.clone();
-        all.extend(r.matches.occurrences.into_iter().map(|o| (path.clone(), store.clone(), o)));
+        if a.format == SubjectFormat::Text {
+            let store = r.outcome.store.clone();
+            all.extend(r.matches.occurrences.into_iter().map(|o| (path.clone(), store.clone(), o)));
+        }
         Ok(())
     })?;
     if a.format == SubjectFormat::Text {
-        text_report(&mut out, &ids, &all, a.show_values)?;
+        text_report(&mut out, &ids, &all, &counts, a.show_values)?;
     }
     out.flush()?;
     drop(out);
     if let Some(dir) = &a.export {
-        write_exports(dir, &ids, &exports, &all)?;
+        write_exports(dir, &ids, &exports, &possible, &counts)?;
     }
-    let mut matched = false;
     if !a.sel.quiet {
         let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
         eprintln!(
@@ -156,30 +167,33 @@ fn find(a: SubjectFindArgs) -> anyhow::Result<u8> {
             inv.total.files_scanned,
             if sk.is_empty() { "none".into() } else { sk.join(", ") }
         );
-    }
-    for (i, id) in ids.iter().enumerate() {
-        let count = |s: Strength| all.iter().filter(|(_, _, o)| o.subject as usize == i && o.strength == s).count();
-        let m = count(Strength::Match);
-        matched |= m > 0;
-        if !a.sel.quiet {
+        for (id, c) in ids.iter().zip(&counts) {
             eprintln!(
-                "piiscan: {}: {m} match(es), {} possible, {} excluded (namesakes)",
+                "piiscan: {}: {} match(es), {} possible, {} excluded (namesakes)",
                 sanitize(id),
-                count(Strength::Possible),
-                count(Strength::Excluded)
+                c[Strength::Match as usize],
+                c[Strength::Possible as usize],
+                c[Strength::Excluded as usize]
             );
         }
     }
+    let matched = counts.iter().any(|c| c[Strength::Match as usize] > 0);
     Ok(if matched { EXIT_FOUND } else { EXIT_CLEAN })
 }
 
 type Found = (Arc<str>, String, subject::Occurrence);
 
 /// Grouped by subject → data store → file → record.
-fn text_report(out: &mut dyn Write, ids: &[String], all: &[Found], show_values: bool) -> io::Result<()> {
+fn text_report(
+    out: &mut dyn Write,
+    ids: &[String],
+    all: &[Found],
+    counts: &[[usize; 3]],
+    show_values: bool,
+) -> io::Result<()> {
     for (i, id) in ids.iter().enumerate() {
         let mine: Vec<&Found> = all.iter().filter(|(_, _, o)| o.subject as usize == i).collect();
-        let n = |s: Strength| mine.iter().filter(|(_, _, o)| o.strength == s).count();
+        let n = |s: Strength| counts[i][s as usize];
         writeln!(
             out,
             "subject {}: {} match(es), {} possible, {} excluded",
@@ -198,21 +212,9 @@ fn text_report(out: &mut dyn Write, ids: &[String], all: &[Found], show_values: 
                 writeln!(out, "    {}", sanitize(path))?;
                 let mut last_rec = None;
                 for o in occ {
-                    let mut loc = o.location.clone();
-                    if let Some(m) = loc.as_object_mut() {
-                        m.remove("line");
-                        m.remove("column");
-                    }
-                    let rec = (o.record, loc.to_string());
-                    if last_rec.as_ref() != Some(&rec) {
-                        let where_ = if loc.as_object().is_some_and(|m| !m.is_empty()) {
-                            loc.to_string()
-                        } else {
-                            String::new()
-                        };
-                        let where_ = if where_.is_empty() { "(whole document)".to_string() } else { where_ };
-                        writeln!(out, "      record {where_}")?;
-                        last_rec = Some(rec);
+                    if last_rec != Some((o.record, &o.record_label)) {
+                        writeln!(out, "      record: {}", sanitize(&o.record_label))?;
+                        last_rec = Some((o.record, &o.record_label));
                     }
                     let shown = match (&o.value, show_values) {
                         (Some(v), true) => sanitize(v),
@@ -242,30 +244,31 @@ fn refuse_inside(dir: &Path, inputs: &[PathBuf], what: &str) -> anyhow::Result<(
 /// One folder per subject: `records.json` (the matching records) and
 /// `manifest.json` (where each came from, and the possible occurrences left
 /// for a person to review). Folders 0700, files 0600.
-fn write_exports(dir: &Path, ids: &[String], exports: &BTreeMap<u32, Vec<Value>>, all: &[Found]) -> anyhow::Result<()> {
+fn write_exports(
+    dir: &Path,
+    ids: &[String],
+    exports: &BTreeMap<u32, Vec<Value>>,
+    possible: &BTreeMap<u32, Vec<Value>>,
+    counts: &[[usize; 3]],
+) -> anyhow::Result<()> {
     let now = rfc3339(std::time::SystemTime::now());
     for (i, id) in ids.iter().enumerate() {
         let safe: String =
             id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
         let sub = dir.join(if safe.is_empty() { "subject".to_string() } else { safe });
         create_private_dir(&sub)?;
-        let records = exports.get(&(i as u32)).cloned().unwrap_or_default();
+        let records = exports.get(&(i as u32)).map_or(&[][..], Vec::as_slice);
         let manifest_records: Vec<Value> = records
             .iter()
             .map(|r| json!({ "path": r["path"], "location": r["location"], "start": r["start"], "end": r["end"], "kinds": r["kinds"] }))
             .collect();
-        let possible: Vec<Value> = all
-            .iter()
-            .filter(|(_, _, o)| o.subject as usize == i && o.strength == Strength::Possible)
-            .map(|(p, _, o)| json!({ "path": &**p, "kind": o.kind, "start": o.start, "end": o.end, "location": o.location }))
-            .collect();
-        let excluded =
-            all.iter().filter(|(_, _, o)| o.subject as usize == i && o.strength == Strength::Excluded).count();
         let manifest = json!({
             "subject": id, "generated": now, "tool": format!("piiscan {}", env!("CARGO_PKG_VERSION")),
-            "records": manifest_records, "possible_for_review": possible, "excluded_namesakes": excluded,
+            "records": manifest_records,
+            "possible_for_review": possible.get(&(i as u32)).map_or(&[][..], Vec::as_slice),
+            "excluded_namesakes": counts[i][Strength::Excluded as usize],
         });
-        write_private(&sub.join("records.json"), &serde_json::to_vec_pretty(&records)?)?;
+        write_private(&sub.join("records.json"), &serde_json::to_vec_pretty(records)?)?;
         write_private(&sub.join("manifest.json"), &serde_json::to_vec_pretty(&manifest)?)?;
     }
     Ok(())

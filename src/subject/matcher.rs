@@ -25,6 +25,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+use rustc_hash::FxHashSet;
 use serde_json::{json, Value};
 
 use super::names::{self, Word};
@@ -149,6 +150,8 @@ pub struct Occurrence {
     pub record: Option<usize>,
     /// Where: row/column, JSON pointer, message, cue time, line.
     pub location: Value,
+    /// The record, for people: `row 12`, `/customers/3`, `whole document`.
+    pub record_label: String,
     /// The value masked for display.
     pub masked: String,
     /// The raw value (only when asked for).
@@ -184,6 +187,19 @@ pub struct FileMatches {
     pub records: Vec<ExportRecord>,
 }
 
+/// Words `lo..hi` of a text, held in a ring buffer.
+struct Ring<'a> {
+    ring: &'a [Word],
+    lo: usize,
+    hi: usize,
+}
+
+impl Ring<'_> {
+    fn at(&self, k: usize) -> &Word {
+        &self.ring[k % self.ring.len()]
+    }
+}
+
 /// A candidate before evidence.
 struct Hit {
     kind: &'static str,
@@ -191,6 +207,8 @@ struct Hit {
     end: usize,
     subjects: Vec<u32>,
     normalized: String,
+    /// A date written where a birth date is expected (context word, column).
+    birth: bool,
 }
 
 /// The matcher: index, key, and what to produce.
@@ -221,10 +239,10 @@ impl Matcher {
             (i < recs.len() && recs[i].start <= pos).then_some(i)
         };
         let mut hits: Vec<Hit> = Vec::new();
-        // Per record: birth-context dates and name-like foreign emails, as
-        // the subjects they rule out.
+        // Per record: name-like foreign emails, as the subjects they rule
+        // out; and the subjects whose birth date a birth-context date is.
         let mut conflicts: HashMap<Option<usize>, BTreeSet<u32>> = HashMap::new();
-        let mut birth_dates: HashMap<Option<usize>, (BTreeSet<u32>, bool)> = HashMap::new();
+        let mut birth_dates: HashMap<Option<usize>, BTreeSet<u32>> = HashMap::new();
         let mut email_spans: Vec<(usize, usize)> = Vec::new();
         let ix = &self.index;
         for r in &raw {
@@ -248,11 +266,10 @@ impl Matcher {
                 _ => r.normalized.clone(),
             };
             let subjects = ix.get(&self.key, kind, &value).to_vec();
-            if kind == domain::DOB && engine.context(r.rule, bytes, &text.field, r.start, r.end).0 {
+            let birth = kind == domain::DOB && engine.context(r.rule, bytes, &text.field, r.start, r.end).0;
+            if birth {
                 // A date in birth context: whose birth date it is (if anyone's here).
-                let e = birth_dates.entry(record_of(r.start)).or_default();
-                e.0.extend(subjects.iter().copied());
-                e.1 = true;
+                birth_dates.entry(record_of(r.start)).or_default().extend(subjects.iter().copied());
             }
             if kind == domain::EMAIL && subjects.is_empty() {
                 let local = value.split('@').next().unwrap_or("");
@@ -265,15 +282,7 @@ impl Matcher {
                 }
             }
             if !subjects.is_empty() {
-                hits.push(Hit { kind, start: r.start, end: r.end, subjects, normalized: value });
-            }
-        }
-        // A birth date that is nobody's here rules out subjects with a known one.
-        for (rec, (owners, _)) in &birth_dates {
-            for s in 0..ix.ids.len() as u32 {
-                if ix.has_dob[s as usize] && !owners.contains(&s) {
-                    conflicts.entry(*rec).or_default().insert(s);
-                }
+                hits.push(Hit { kind, start: r.start, end: r.end, subjects, normalized: value, birth });
             }
         }
         if ix.any_names {
@@ -283,45 +292,76 @@ impl Matcher {
             self.ids(bytes, &mut hits);
         }
         hits.sort_by_key(|h| (h.start, h.end));
-        self.evidence(text, &layout, &recs, &record_of, hits, &conflicts)
+        let conflict = |rec: Option<usize>, s: u32| {
+            conflicts.get(&rec).is_some_and(|c| c.contains(&s))
+                // A birth date in the record that is not theirs.
+                || (ix.has_dob[s as usize] && birth_dates.get(&rec).is_some_and(|owners| !owners.contains(&s)))
+        };
+        self.evidence(text, &layout, &recs, &record_of, hits, &conflict)
     }
 
-    /// Name variants around surname words.
+    /// Name variants around surname words. Words stream through a ring of
+    /// `2 * MAX_WORDS` slots: word `i` is examined once the words up to
+    /// `i + MAX_WORDS - 1` have been read, so memory does not grow with the
+    /// file.
     fn names(&self, bytes: &[u8], email_spans: &[(usize, usize)], hits: &mut Vec<Hit>) {
-        let words = names::text_words(bytes);
+        const RING: usize = 2 * names::MAX_WORDS;
+        let mut ring: Vec<Word> = vec![Word::default(); RING];
+        let mut it = names::WordIter::new(bytes);
+        let mut read = 0usize; // words read so far
+        let mut done = false;
+        // Words repeat (field names, common words): remember which are no
+        // subject's surname word, to skip their digest next time.
+        let mut not_trigger: FxHashSet<String> = FxHashSet::default();
         let mut covered_to = 0usize;
-        for i in 0..words.len() {
-            if words[i].start < covered_to {
-                continue;
+        let mut i = 0usize;
+        loop {
+            while !done && read < i + names::MAX_WORDS {
+                if it.next_into(&mut ring[read % RING]) {
+                    read += 1;
+                } else {
+                    done = true;
+                }
             }
-            let triggers = self.index.get(&self.key, domain::NAME_TOKEN, &words[i].norm);
-            if triggers.is_empty() {
-                continue;
+            if i >= read {
+                break;
             }
-            if let Some(h) = self.name_window(bytes, &words, i, triggers, email_spans) {
-                covered_to = h.end;
-                hits.push(h);
+            let w = &ring[i % RING];
+            if w.start >= covered_to && !not_trigger.contains(w.norm.as_str()) {
+                let triggers = self.index.get(&self.key, domain::NAME_TOKEN, &w.norm);
+                if triggers.is_empty() {
+                    if not_trigger.len() < 1 << 16 {
+                        not_trigger.insert(w.norm.clone());
+                    }
+                } else {
+                    let view = Ring { ring: &ring, lo: (i + 1).saturating_sub(names::MAX_WORDS), hi: read };
+                    if let Some(h) = self.name_window(bytes, &view, i, triggers, email_spans) {
+                        covered_to = h.end;
+                        hits.push(h);
+                    }
+                }
             }
+            i += 1;
         }
     }
 
     fn name_window(
         &self,
         bytes: &[u8],
-        words: &[Word],
+        words: &Ring<'_>,
         i: usize,
         triggers: &[u32],
         email_spans: &[(usize, usize)],
     ) -> Option<Hit> {
         // How far the run of joinable words reaches on each side of `i`.
         let mut lo = i;
-        while lo > 0 && i - lo + 1 < names::MAX_WORDS && names::joinable(bytes, &words[lo - 1], &words[lo]) {
+        while lo > words.lo && i - lo + 1 < names::MAX_WORDS && names::joinable(bytes, words.at(lo - 1), words.at(lo)) {
             lo -= 1;
         }
         let mut hi = i;
-        while hi + 1 < words.len()
+        while hi + 1 < words.hi
             && hi - i + 1 < names::MAX_WORDS
-            && names::joinable(bytes, &words[hi], &words[hi + 1])
+            && names::joinable(bytes, words.at(hi), words.at(hi + 1))
         {
             hi += 1;
         }
@@ -331,11 +371,11 @@ impl Matcher {
                 if b < i || b > hi {
                     continue;
                 }
-                let (s, e) = (words[a].start, words[b].end);
-                if glued(bytes, s, e) || email_spans.iter().any(|&(es, ee)| es < e && s < ee) {
+                let (s, e) = (words.at(a).start, words.at(b).end);
+                if glued(bytes, s, e) || overlaps_any(email_spans, s, e) {
                     continue;
                 }
-                let joined: Vec<&str> = words[a..=b].iter().map(|w| w.norm.as_str()).collect();
+                let joined: Vec<&str> = (a..=b).map(|k| words.at(k).norm.as_str()).collect();
                 let joined = joined.join(" ");
                 let subjects: Vec<u32> = self
                     .index
@@ -345,7 +385,14 @@ impl Matcher {
                     .filter(|s| triggers.contains(s))
                     .collect();
                 if !subjects.is_empty() {
-                    return Some(Hit { kind: domain::NAME, start: s, end: e, subjects, normalized: joined });
+                    return Some(Hit {
+                        kind: domain::NAME,
+                        start: s,
+                        end: e,
+                        subjects,
+                        normalized: joined,
+                        birth: false,
+                    });
                 }
             }
         }
@@ -398,6 +445,7 @@ impl Matcher {
                         end: e,
                         subjects: subjects.to_vec(),
                         normalized: value.clone(),
+                        birth: false,
                     });
                 }
             }
@@ -416,7 +464,7 @@ impl Matcher {
         recs: &[Record],
         record_of: &dyn Fn(usize) -> Option<usize>,
         hits: Vec<Hit>,
-        conflicts: &HashMap<Option<usize>, BTreeSet<u32>>,
+        conflict: &dyn Fn(Option<usize>, u32) -> bool,
     ) -> FileMatches {
         let bytes = text.bytes;
         // Per (record, subject): a strong identifier present; weak kinds present.
@@ -451,13 +499,17 @@ impl Matcher {
             for &s in &h.subjects {
                 let strength = if strong(h.kind) || strong_in.contains(&(rec, s)) {
                     Strength::Match
-                } else if conflicts.get(&rec).is_some_and(|c| c.contains(&s)) {
+                } else if conflict(rec, s) {
                     Strength::Excluded
                 } else if weak_in.get(&(rec, s)).is_some_and(|k| k.len() >= 2)
                     || (layout.uses_window()
                         && strong_at.get(&s).is_some_and(|v| v.iter().any(|&p| p.abs_diff(h.start) <= records::WINDOW)))
                 {
                     Strength::Match
+                } else if h.kind == domain::DOB && !h.birth {
+                    // A bare date equal to a birth date, with nothing else of
+                    // the person beside it, is not evidence of anything.
+                    continue;
                 } else {
                     Strength::Possible
                 };
@@ -479,6 +531,8 @@ impl Matcher {
                     strength,
                     record: rec,
                     location,
+                    record_label: rec
+                        .map_or_else(|| "outside any record".to_string(), |r| records::label(&recs[r].loc)),
                     masked: mask(h.kind, &raw, &h.normalized),
                     value: self.keep_values.then(|| raw.to_string()),
                     fingerprint: self.key.fingerprint(h.kind, &h.normalized),
@@ -490,6 +544,12 @@ impl Matcher {
         }
         out
     }
+}
+
+/// Whether `s..e` overlaps one of `spans` (sorted by start, not nested).
+fn overlaps_any(spans: &[(usize, usize)], s: usize, e: usize) -> bool {
+    let i = spans.partition_point(|&(_, ee)| ee <= s);
+    spans.get(i).is_some_and(|&(es, _)| es < e)
 }
 
 /// Whether `s..e` is glued to more of the same token by a hyphen, slash or

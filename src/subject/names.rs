@@ -147,53 +147,75 @@ pub fn variants(p: &NameParts) -> (BTreeSet<String>, BTreeSet<String>) {
     (out, triggers)
 }
 
-/// A word of a text, with its byte span.
-#[derive(Debug, Clone)]
+/// A word of a text: its byte span and normalised form ([`norm_word`]).
+#[derive(Debug, Clone, Default)]
 pub struct Word {
     /// Start byte.
     pub start: usize,
     /// End byte (exclusive).
     pub end: usize,
-    /// Normalised form ([`norm_word`]).
+    /// Normalised form.
     pub norm: String,
 }
 
-/// The words of a text (bytes; invalid UTF-8 breaks words), in order.
-/// Letters, and apostrophes inside a word, make words.
-pub fn text_words(text: &[u8]) -> Vec<Word> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut start: Option<usize> = None;
-    let mut buf = String::new();
-    while i < text.len() {
-        let b = text[i];
-        let (ch, len) = if b < 0x80 { (b as char, 1) } else { decode_at(text, i) };
-        let letter = ch.is_alphabetic();
-        let apostrophe = (ch == '\'' || ch == '\u{2019}') && start.is_some() && next_is_letter(text, i + len);
-        if letter || apostrophe {
-            if start.is_none() {
-                start = Some(i);
-                buf.clear();
-            }
-            if letter {
-                buf.push(ch);
-            }
-        } else if let Some(s) = start.take() {
-            push_word(&mut out, s, i, &buf);
-        }
-        i += len;
-    }
-    if let Some(s) = start {
-        push_word(&mut out, s, text.len(), &buf);
-    }
-    out
+/// The words of a text (bytes; invalid UTF-8 breaks words), in order:
+/// letters, and apostrophes inside a word. Streaming, so that memory does
+/// not grow with the file: [`WordIter::next_into`] refills a caller's word.
+#[derive(Debug)]
+pub struct WordIter<'a> {
+    text: &'a [u8],
+    i: usize,
+    buf: String,
 }
 
-fn push_word(out: &mut Vec<Word>, start: usize, end: usize, raw: &str) {
-    let norm = if raw.is_ascii() { raw.to_ascii_lowercase() } else { norm_word(raw) };
-    if !norm.is_empty() {
-        out.push(Word { start, end, norm });
+impl<'a> WordIter<'a> {
+    /// Words of `text`.
+    pub fn new(text: &'a [u8]) -> WordIter<'a> {
+        WordIter { text, i: 0, buf: String::new() }
     }
+
+    /// The next word, written into `w`; `false` at the end.
+    pub fn next_into(&mut self, w: &mut Word) -> bool {
+        let text = self.text;
+        let mut start: Option<usize> = None;
+        while self.i < text.len() {
+            let i = self.i;
+            let b = text[i];
+            let (ch, len) = if b < 0x80 { (b as char, 1) } else { decode_at(text, i) };
+            let letter = ch.is_alphabetic();
+            let apostrophe = (ch == '\'' || ch == '\u{2019}') && start.is_some() && next_is_letter(text, i + len);
+            if letter || apostrophe {
+                if start.is_none() {
+                    start = Some(i);
+                    self.buf.clear();
+                }
+                if letter {
+                    self.buf.push(ch);
+                }
+            } else if let Some(s) = start.take() {
+                if fill(w, s, i, &self.buf) {
+                    return true;
+                }
+            }
+            self.i += len;
+        }
+        match start {
+            Some(s) => fill(w, s, text.len(), &self.buf),
+            None => false,
+        }
+    }
+}
+
+fn fill(w: &mut Word, start: usize, end: usize, raw: &str) -> bool {
+    w.start = start;
+    w.end = end;
+    w.norm.clear();
+    if raw.is_ascii() {
+        w.norm.extend(raw.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        w.norm.push_str(&norm_word(raw));
+    }
+    !w.norm.is_empty()
 }
 
 fn next_is_letter(text: &[u8], i: usize) -> bool {
@@ -255,9 +277,15 @@ mod tests {
     #[test]
     fn words_of_text() {
         let t = "Dear MS O'BRIEN, re: Zoë-Ann.".as_bytes();
-        let w: Vec<String> = text_words(t).into_iter().map(|w| w.norm).collect();
-        assert_eq!(w, ["dear", "ms", "obrien", "re", "zoe", "ann"]);
-        let w = text_words(b"a\xffb 'x' it's");
-        assert_eq!(w.iter().map(|w| w.norm.as_str()).collect::<Vec<_>>(), ["a", "b", "x", "its"]);
+        let all = |t: &[u8]| {
+            let (mut it, mut w, mut out) = (WordIter::new(t), Word::default(), Vec::new());
+            while it.next_into(&mut w) {
+                out.push(w.norm.clone());
+            }
+            out
+        };
+        assert_eq!(all(t), ["dear", "ms", "obrien", "re", "zoe", "ann"]);
+        assert_eq!(all(b"a\xffb 'x' it's"), ["a", "b", "x", "its"]);
+        assert_eq!(all("\u{e9}t\u{e9}".as_bytes()), ["ete"]);
     }
 }

@@ -392,6 +392,19 @@ fn timestamp(b: &[u8]) -> Option<f64> {
     (parts.len() >= 2).then_some(secs)
 }
 
+/// A short label for a record in reports: `row 12`, `/customers/3`,
+/// `message 2`, `line 14`, `paragraph at line 5`, `whole document`.
+pub fn label(loc: &Loc) -> String {
+    match loc {
+        Loc::Row(r) => format!("row {r}"),
+        Loc::Line(l) => format!("line {l}"),
+        Loc::Pointer(p) => p.clone(),
+        Loc::Message(m) => format!("message {m}"),
+        Loc::Document => "whole document".into(),
+        Loc::Paragraph(l) => format!("paragraph at line {l}"),
+    }
+}
+
 /// The location of a record as JSON (with a CSV column name when known).
 pub fn loc_json(loc: &Loc, column: Option<&str>) -> Value {
     match loc {
