@@ -44,4 +44,19 @@ pub struct Finding {
     /// Keyed fingerprint: the first 8 bytes of HMAC-SHA256 over kind and
     /// normalised value. Shown as 16 hex digits ([`Finding::fingerprint_hex`]).
     pub fingerprint: u64,
+    /// Where in the file's structure: `{"row": 12, "column": "dob"}`,
+    /// `{"pointer": "/customers/3/email"}`, `{"member": "a.zip!/b.csv"}`,
+    /// `{"sheet": "Sheet1", "cell": "B3"}`, `{"time": {"start", "end"}}`...
+    /// `None` for plain text.
+    pub location: Option<serde_json::Value>,
+    /// Whether `start`/`end`/`line`/`column` are positions in the file as
+    /// stored. `false` inside containers and encoded parts (archive
+    /// members, office documents, base64 mail parts, PDF text): they are
+    /// then positions in the extracted text named by `location`, and the
+    /// file cannot be redacted in place.
+    pub file_offsets: bool,
+    /// A value read out over several transcript cues: each piece's file
+    /// span (`start` is the first piece's start, `end` the last's end).
+    /// Empty for a value in one piece.
+    pub pieces: Vec<(u64, u64)>,
 }

@@ -16,8 +16,13 @@ pub struct StoreStats {
     pub files_scanned: u64,
     /// Files with at least one finding.
     pub files_with_pii: u64,
-    /// Files skipped (any reason).
+    /// Files skipped or failed (any reason).
     pub files_skipped: u64,
+    /// Audio, video and image files: not content-scanned, but they may hold
+    /// personal data (call recordings, CCTV, scanned forms).
+    pub media_files: u64,
+    /// Their total size in bytes.
+    pub media_bytes: u64,
     /// Bytes scanned.
     pub bytes: u64,
     /// Findings per kind.
@@ -47,8 +52,16 @@ pub struct Inventory {
     pub stores: BTreeMap<String, StoreStats>,
     /// Totals over all stores.
     pub total: StoreStats,
-    /// Files skipped per reason code.
+    /// Files scanned per format (`text`, `csv`, `json`, `docx`, `zip`...).
+    pub formats: BTreeMap<String, u64>,
+    /// Files skipped per reason code (by rule: binary, media, too large...).
     pub skipped: BTreeMap<String, u64>,
+    /// Files that failed per reason code (errors: unreadable, malformed,
+    /// over an archive limit...).
+    pub failed: BTreeMap<String, u64>,
+    /// Members or parts of scanned containers that could not be read, per
+    /// reason code (an encrypted member of a zip...).
+    pub members_unread: BTreeMap<String, u64>,
     /// Wall-clock seconds.
     pub elapsed_secs: f64,
     /// Scanned megabytes (10^6 bytes) per second.
@@ -62,9 +75,21 @@ impl Inventory {
         for s in [store, &mut self.total] {
             s.add(o);
         }
-        if let Some((r, _)) = &o.skipped {
-            *self.skipped.entry(r.code().to_string()).or_default() += 1;
+        match &o.skipped {
+            Some((r, _)) if r.failed() => *self.failed.entry(r.code().to_string()).or_default() += 1,
+            Some((r, _)) => *self.skipped.entry(r.code().to_string()).or_default() += 1,
+            None => *self.formats.entry(o.format.to_string()).or_default() += 1,
         }
+        for p in &o.problems {
+            *self.members_unread.entry(p.reason.code().to_string()).or_default() += 1;
+        }
+    }
+
+    /// Files (and members) not read, except those left out on purpose
+    /// (`--modified-before`): what `--fail-on-skipped` fails on.
+    pub fn not_read(&self) -> u64 {
+        let skipped: u64 = self.skipped.iter().filter(|(r, _)| *r != "newer_than_cutoff").map(|(_, n)| n).sum();
+        skipped + self.failed.values().sum::<u64>() + self.members_unread.values().sum::<u64>()
     }
 
     /// Fill derived fields once all files are in.
@@ -89,8 +114,12 @@ impl Inventory {
 
 impl StoreStats {
     fn add(&mut self, o: &FileOutcome) {
-        if o.skipped.is_some() {
+        if let Some((r, _)) = &o.skipped {
             self.files_skipped += 1;
+            if *r == crate::outcome::SkipReason::Media {
+                self.media_files += 1;
+                self.media_bytes += o.size;
+            }
             return;
         }
         self.files_scanned += 1;

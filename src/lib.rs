@@ -69,6 +69,7 @@ pub mod allow;
 pub mod cli;
 pub mod detect;
 pub mod error;
+pub mod extract;
 pub mod finding;
 pub mod fingerprint;
 pub mod git;

@@ -5,15 +5,30 @@ use std::time::SystemTime;
 
 use crate::finding::Finding;
 
-/// Why a file was not scanned. Every file ends in exactly one bucket.
+/// Why a file was not scanned. Every file ends in exactly one bucket:
+/// scanned (by format), skipped (by reason) or failed (by error); see
+/// [`SkipReason::failed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SkipReason {
-    /// NUL bytes in the first 8 KiB (and not named on the command line).
+    /// NUL bytes in the first 8 KiB, in no format piiscan reads (and not
+    /// named on the command line).
     Binary,
+    /// Audio, video or an image: may hold personal data (call recordings,
+    /// CCTV, scans) but is not content-scanned; listed in the inventory.
+    Media,
+    /// A PDF without a text layer (scanned pages): not scanned.
+    ImageOnly,
     /// Larger than `--max-filesize`.
     TooLarge,
     /// Modified after the `--modified-before`/`--older-than` cut-off.
     NewerThanCutoff,
+    /// Encrypted (a password-protected archive or document).
+    Encrypted,
+    /// Malformed or truncated content the extractor could not read.
+    Malformed,
+    /// An archive over a safety limit (nesting depth, expanded size,
+    /// compression ratio: a possible zip bomb).
+    LimitExceeded,
     /// A symbolic link loop (with `--follow`).
     SymlinkLoop,
     /// Permission denied or another read error.
@@ -29,8 +44,13 @@ impl SkipReason {
     pub fn code(self) -> &'static str {
         match self {
             SkipReason::Binary => "binary",
+            SkipReason::Media => "media",
+            SkipReason::ImageOnly => "image_only",
             SkipReason::TooLarge => "too_large",
             SkipReason::NewerThanCutoff => "newer_than_cutoff",
+            SkipReason::Encrypted => "encrypted",
+            SkipReason::Malformed => "malformed",
+            SkipReason::LimitExceeded => "limit_exceeded",
             SkipReason::SymlinkLoop => "symlink_loop",
             SkipReason::Unreadable => "unreadable",
             SkipReason::Vanished => "vanished",
@@ -38,9 +58,22 @@ impl SkipReason {
         }
     }
 
+    /// `failed` (an error while reading) rather than `skipped` (by rule).
+    pub fn failed(self) -> bool {
+        matches!(
+            self,
+            SkipReason::Malformed
+                | SkipReason::LimitExceeded
+                | SkipReason::SymlinkLoop
+                | SkipReason::Unreadable
+                | SkipReason::Vanished
+                | SkipReason::WalkError
+        )
+    }
+
     /// Whether the user should see a warning (as opposed to a count only).
     pub fn warns(self) -> bool {
-        !matches!(self, SkipReason::Binary | SkipReason::NewerThanCutoff)
+        !matches!(self, SkipReason::Binary | SkipReason::NewerThanCutoff | SkipReason::Media)
     }
 }
 
@@ -57,10 +90,16 @@ pub struct FileOutcome {
     pub modified: Option<SystemTime>,
     /// `None` if scanned, else why not.
     pub skipped: Option<(SkipReason, String)>,
-    /// Encoding scanned as (`utf-8`, `utf-16le`...).
+    /// Encoding scanned as (`utf-8`, `utf-16le`, `windows-1252`...).
     pub encoding: &'static str,
+    /// The format it was read as (`text`, `csv`, `json`, `docx`, `zip`...),
+    /// or, for a skipped file, what it was recognised as (`media`...).
+    pub format: &'static str,
     /// Findings, sorted by offset.
     pub findings: Vec<Finding>,
     /// Findings not reported: inline `piiscan:allow` or in the baseline.
     pub suppressed: u64,
+    /// Members or parts of a scanned container that could not be read
+    /// (an encrypted member, a damaged part), with the reason.
+    pub problems: Vec<crate::extract::Problem>,
 }

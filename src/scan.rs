@@ -16,6 +16,7 @@ use std::time::{Instant, SystemTime};
 use crate::allow::{AllowList, Baseline};
 use crate::detect::{Engine, FieldContext, RawFinding, Scratch};
 use crate::error::Result;
+use crate::extract::{self, Cx, Limits, Origin, Segment};
 use crate::finding::Finding;
 use crate::fingerprint::{mask, Key};
 use crate::inventory::Inventory;
@@ -54,6 +55,7 @@ pub struct ScanConfig {
 /// A scanner: engine, key, configuration, and what not to report.
 #[derive(Debug)]
 pub struct Scanner {
+    limits: Limits,
     engine: Engine,
     key: Key,
     cfg: ScanConfig,
@@ -85,7 +87,13 @@ pub struct Progress {
 impl Scanner {
     /// A scanner.
     pub fn new(engine: Engine, key: Key, cfg: ScanConfig) -> Scanner {
-        Scanner { engine, key, cfg, allow: AllowList::builtin(), baseline: None }
+        Scanner { limits: Limits::default(), engine, key, cfg, allow: AllowList::builtin(), baseline: None }
+    }
+
+    /// Change the archive safety limits.
+    pub fn with_limits(mut self, limits: Limits) -> Scanner {
+        self.limits = limits;
+        self
     }
 
     /// Replace the known-fake allow-list.
@@ -147,8 +155,10 @@ impl Scanner {
                 modified: None,
                 skipped: Some((p.reason, p.detail.clone())),
                 encoding: "",
+                format: "",
                 findings: Vec::new(),
                 suppressed: 0,
+                problems: Vec::new(),
             };
             consume(problem(o))?;
         }
@@ -227,21 +237,110 @@ impl Scanner {
     }
 
     /// Scan one file. Never panics on content; I/O problems become a skip.
+    ///
+    /// The file goes through its format's extractor ([`crate::extract`]);
+    /// each segment is scanned by the engine, its findings mapped back to
+    /// file offsets (or, inside containers, located by member, part or
+    /// cell). Extra segments (decoded escapes, joined cues) only add what the
+    /// main scan missed; overlaps are resolved in favour of what was found
+    /// first on the stored bytes.
     pub fn scan_file(&self, entry: &FileEntry, worker: &mut Worker) -> FileOutcome {
         let path = entry.path.display().to_string();
-        let mut raw: Vec<RawFinding> = Vec::new();
-        let (mut out, kept) = self.with_text(entry, worker, |text, scratch, release| {
-            self.engine.scan_with(scratch, text.bytes, &text.field, &mut raw, release);
-            let mut out = Vec::new();
-            let mut suppressed = 0;
-            self.keep(&mut out, &mut suppressed, &path, std::mem::take(&mut raw), text);
-            (out, suppressed)
+        let name = entry.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (mut out, res) = self.with_bytes(entry, worker, |bytes, scratch, release| {
+            let mut cx = Cx::new(self.limits, entry.explicit);
+            let mut acc = Collected::default();
+            let mut lines = LineIndex::new(bytes);
+            let fmt = extract::extract(&name, bytes, &mut cx, &mut |seg| {
+                self.scan_segment(&seg, scratch, &path, &mut lines, &mut acc, release);
+            });
+            (fmt, cx, acc)
         });
-        if let Some((findings, suppressed)) = kept {
-            out.findings = findings;
-            out.suppressed = suppressed;
+        let Some((fmt, cx, acc)) = res else { return out };
+        out.problems = cx.problems;
+        match fmt {
+            Ok(f) => {
+                out.format = f;
+                out.encoding = if cx.encoding.is_empty() { "binary" } else { cx.encoding };
+                out.suppressed = acc.suppressed;
+                out.findings = acc.finish();
+            }
+            Err((reason, detail)) => {
+                out.format = match reason {
+                    SkipReason::Media => "media",
+                    _ => "",
+                };
+                out.skipped = Some((reason, detail));
+            }
         }
         out
+    }
+
+    /// Scan one segment into `acc`.
+    fn scan_segment(
+        &self,
+        seg: &Segment<'_>,
+        scratch: &mut Scratch,
+        path: &str,
+        lines: &mut LineIndex<'_>,
+        acc: &mut Collected,
+        release: &mut dyn FnMut(usize),
+    ) {
+        let mut raw: Vec<RawFinding> = Vec::new();
+        let mut no_release = |_: usize| {};
+        let rel: &mut dyn FnMut(usize) = if seg.origin == Origin::File { release } else { &mut no_release };
+        self.engine.scan_with(scratch, &seg.text, &seg.field, &mut raw, rel);
+        for r in raw {
+            if crate::allow::inline_allowed(&seg.text, r.start, r.end) {
+                acc.suppressed += 1;
+                continue;
+            }
+            // Joined pieces: only what crosses a joint is new.
+            let cuts: Vec<usize> = seg.breaks.iter().copied().filter(|&b| b > r.start && b < r.end).collect();
+            if !seg.breaks.is_empty() && cuts.is_empty() {
+                continue;
+            }
+            let map = |o: usize| -> u64 {
+                match &seg.origin {
+                    Origin::File | Origin::Inside => o as u64,
+                    Origin::Map(m) => m.get(o).copied().unwrap_or(0),
+                }
+            };
+            // A mapped span ends where the byte after it came from, which
+            // covers a whole escape, entity or UTF-16 unit.
+            let mut f = self.finding(&r, &seg.text, map(r.start), map(r.end).max(map(r.start) + 1));
+            if let Origin::Map(m) = &seg.origin {
+                if !cuts.is_empty() {
+                    let mut pieces = Vec::new();
+                    let mut s = r.start;
+                    for &c in &cuts {
+                        pieces.push((map(s), m[c - 1] + 1));
+                        s = c + 1;
+                    }
+                    pieces.push((map(s), f.end));
+                    f.pieces = pieces;
+                }
+            }
+            f.file_offsets = seg.origin != Origin::Inside;
+            f.location = extract::merge(seg.location.as_ref(), seg.locator.at(&seg.text, r.start));
+            if seg.extra && f.file_offsets {
+                let (line, column) = lines.line_col(f.start as usize);
+                f.line = line;
+                f.column = column;
+                f.char_column = column;
+            } else if seg.line_offset > 0 {
+                f.line += seg.line_offset;
+            }
+            if self.baseline.as_ref().is_some_and(|b| b.contains(&(path.to_string(), f.fingerprint_hex()))) {
+                acc.suppressed += 1;
+                continue;
+            }
+            if seg.extra {
+                acc.extra.push(f);
+            } else {
+                acc.main.push(f);
+            }
+        }
     }
 
     /// Load a file's text and hand it to `f` (with the worker's search
@@ -255,6 +354,54 @@ impl Scanner {
         worker: &mut Worker,
         f: impl FnOnce(&Text<'_>, &mut Scratch, &mut dyn FnMut(usize)) -> R,
     ) -> (FileOutcome, Option<R>) {
+        let ext = entry.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let (mut out, r) = self.with_bytes(entry, worker, |bytes, scratch, release| {
+            let enc = read::sniff_encoding(bytes);
+            if enc == TextEncoding::Bytes && !entry.explicit && read::looks_binary(bytes) {
+                return Err(enc);
+            }
+            let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
+            let field_of = |text: &[u8]| {
+                if csvish {
+                    FieldContext::sniff_csv(text, ext.as_deref() == Some("tsv"))
+                } else {
+                    FieldContext::None
+                }
+            };
+            Ok(match enc {
+                TextEncoding::Bytes => {
+                    let text = Text { bytes, field: field_of(bytes), map: None };
+                    (enc, f(&text, scratch, release))
+                }
+                TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
+                    let t = read::transcode_utf16(bytes, enc);
+                    let text = Text { bytes: &t.text, field: field_of(&t.text), map: Some(&t) };
+                    (enc, f(&text, scratch, &mut |_| {}))
+                }
+            })
+        });
+        match r {
+            Some(Ok((enc, v))) => {
+                out.encoding = enc.name();
+                (out, Some(v))
+            }
+            Some(Err(enc)) => {
+                out.encoding = enc.name();
+                out.skipped = Some((SkipReason::Binary, String::new()));
+                (out, None)
+            }
+            None => (out, None),
+        }
+    }
+
+    /// Load a file's bytes (read or mapped, within the size limits) and
+    /// hand them to `f`, as [`Scanner::with_text`] does with text.
+    pub fn with_bytes<R>(
+        &self,
+        entry: &FileEntry,
+        worker: &mut Worker,
+        f: impl FnOnce(&[u8], &mut Scratch, &mut dyn FnMut(usize)) -> R,
+    ) -> (FileOutcome, Option<R>) {
         let Worker { reader, scratch } = worker;
         let mut out = FileOutcome {
             path: entry.path.clone(),
@@ -263,8 +410,10 @@ impl Scanner {
             modified: None,
             skipped: None,
             encoding: "",
+            format: "",
             findings: Vec::new(),
             suppressed: 0,
+            problems: Vec::new(),
         };
         let skip = |mut out: FileOutcome, r: SkipReason, d: String| {
             out.skipped = Some((r, d));
@@ -299,56 +448,13 @@ impl Scanner {
             (None, None) => &[],
         };
         out.size = bytes.len() as u64;
-        let enc = read::sniff_encoding(bytes);
-        out.encoding = enc.name();
-        if enc == TextEncoding::Bytes && !entry.explicit && read::looks_binary(bytes) {
-            return skip(out, SkipReason::Binary, String::new());
-        }
-        let ext = entry.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
-        let field_of = |text: &[u8]| {
-            if csvish {
-                FieldContext::sniff_csv(text, ext.as_deref() == Some("tsv"))
-            } else {
-                FieldContext::None
+        let mut release = |pos: usize| {
+            if let Some(Loaded::Mapped(m)) = &loaded {
+                read::release(m, 0, pos.saturating_sub(1 << 20));
             }
         };
-        let r = match enc {
-            TextEncoding::Bytes => {
-                let mut release = |pos: usize| {
-                    if let Some(Loaded::Mapped(m)) = &loaded {
-                        read::release(m, 0, pos.saturating_sub(1 << 20));
-                    }
-                };
-                let text = Text { bytes, field: field_of(bytes), map: None };
-                f(&text, scratch, &mut release)
-            }
-            TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
-                let t = read::transcode_utf16(bytes, enc);
-                let text = Text { bytes: &t.text, field: field_of(&t.text), map: Some(&t) };
-                f(&text, scratch, &mut |_| {})
-            }
-        };
+        let r = f(bytes, scratch, &mut release);
         (out, Some(r))
-    }
-
-    /// Turn raw findings into reported ones, dropping those suppressed by an
-    /// inline `piiscan:allow` or by the baseline (counted in `suppressed`).
-    fn keep(&self, out: &mut Vec<Finding>, suppressed: &mut u64, path: &str, raw: Vec<RawFinding>, text: &Text<'_>) {
-        out.reserve(raw.len());
-        for r in raw {
-            if crate::allow::inline_allowed(text.bytes, r.start, r.end) {
-                *suppressed += 1;
-                continue;
-            }
-            let (s, e) = text.to_file(r.start, r.end);
-            let f = self.finding(&r, text.bytes, s, e);
-            if self.baseline.as_ref().is_some_and(|b| b.contains(&(path.to_string(), f.fingerprint_hex()))) {
-                *suppressed += 1;
-                continue;
-            }
-            out.push(f);
-        }
     }
 
     /// The detection engine.
@@ -379,7 +485,86 @@ impl Scanner {
             masked,
             fingerprint: self.key.fingerprint(&rule.kind, &r.normalized),
             value,
+            location: None,
+            file_offsets: true,
+            pieces: Vec::new(),
         }
+    }
+}
+
+/// Findings of one file, as segments are scanned.
+#[derive(Debug, Default)]
+struct Collected {
+    /// From main segments (the stored bytes, or a container's texts).
+    main: Vec<Finding>,
+    /// From extra segments: kept only where they add something.
+    extra: Vec<Finding>,
+    suppressed: u64,
+}
+
+impl Collected {
+    /// Main findings, plus extras that overlap nothing found: sorted by
+    /// position (file offsets first), without overlaps among file spans.
+    fn finish(self) -> Vec<Finding> {
+        let Collected { main, extra, .. } = self;
+        let (mut file, mut inside): (Vec<Finding>, Vec<Finding>) = main.into_iter().partition(|f| f.file_offsets);
+        let spans = |f: &Finding| -> Vec<(u64, u64)> {
+            if f.pieces.is_empty() {
+                vec![(f.start, f.end)]
+            } else {
+                f.pieces.clone()
+            }
+        };
+        file.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        let mut kept: Vec<Finding> = Vec::with_capacity(file.len());
+        for f in file {
+            if kept.last().is_some_and(|l| l.pieces.is_empty() && l.end > f.start) {
+                continue;
+            }
+            kept.push(f);
+        }
+        let mut taken: Vec<(u64, u64)> = kept.iter().flat_map(spans).collect();
+        taken.sort_unstable();
+        let (ex_file, ex_inside): (Vec<Finding>, Vec<Finding>) = extra.into_iter().partition(|f| f.file_offsets);
+        for f in ex_file {
+            let clash = spans(&f).iter().any(|&(s, e)| {
+                let i = taken.partition_point(|&(_, te)| te <= s);
+                taken.get(i).is_some_and(|&(ts, _)| ts < e)
+            });
+            if !clash {
+                for sp in spans(&f) {
+                    let i = taken.partition_point(|&t| t < sp);
+                    taken.insert(i, sp);
+                }
+                kept.push(f);
+            }
+        }
+        kept.sort_by_key(|f| (f.start, f.end));
+        inside.extend(ex_inside);
+        kept.extend(inside);
+        kept
+    }
+}
+
+/// Line and column of file offsets, for findings of extra segments (the
+/// engine counts lines in the segment it scans).
+struct LineIndex<'a> {
+    bytes: &'a [u8],
+    newlines: Option<Vec<usize>>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(bytes: &'a [u8]) -> LineIndex<'a> {
+        LineIndex { bytes, newlines: None }
+    }
+
+    /// 1-based (line, byte column) of `pos`.
+    fn line_col(&mut self, pos: usize) -> (u64, u64) {
+        let bytes = self.bytes;
+        let nl = self.newlines.get_or_insert_with(|| memchr::memchr_iter(b'\n', bytes).collect());
+        let i = nl.partition_point(|&n| n < pos);
+        let col = if i == 0 { pos + 1 } else { pos - nl[i - 1] };
+        (i as u64 + 1, col as u64)
     }
 }
 

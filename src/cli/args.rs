@@ -166,6 +166,12 @@ pub struct ScanArgs {
     /// documentation IPs, test cards) fail the run too.
     #[arg(long, help_heading = "CI")]
     pub strict: bool,
+    /// Fail (exit 2) when any file, or any member of an archive, could not
+    /// be read: binary or unsupported, media, encrypted, malformed, too
+    /// large, over an archive limit, unreadable (files left out with
+    /// --modified-before/--older-than do not count).
+    #[arg(long, help_heading = "CI")]
+    pub fail_on_skipped: bool,
     /// Exit code when personal data is found.
     #[arg(long, value_name = "N", default_value_t = 1, help_heading = "CI")]
     pub exit_code: u8,

@@ -153,21 +153,33 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
     drop(reporter);
     drop(baseline_out);
     if !matches!(a.format, Format::Text) && !a.sel.quiet {
-        let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let line = |m: &std::collections::BTreeMap<String, u64>| {
+            if m.is_empty() {
+                "none".to_string()
+            } else {
+                m.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ")
+            }
+        };
         eprintln!(
-            "piiscan: {} findings in {} of {} files scanned; skipped: {}; {:.1} MB/s",
+            "piiscan: {} findings in {} of {} files scanned ({}); skipped: {}; failed: {}; {:.1} MB/s",
             inv.total_findings(),
             inv.total.files_with_pii,
             inv.total.files_scanned,
-            if sk.is_empty() { "none".into() } else { sk.join(", ") },
+            line(&inv.formats),
+            line(&inv.skipped),
+            line(&inv.failed),
             inv.mb_per_sec
         );
     }
-    if inv.total.files_scanned == 0
-        && inv.total.files_skipped > 0
-        && inv.skipped.keys().all(|r| r != "binary" && r != "newer_than_cutoff" && r != "too_large")
-    {
+    if inv.total.files_scanned == 0 && !inv.failed.is_empty() && inv.skipped.is_empty() {
         eprintln!("piiscan: error: nothing could be read");
+        return Ok(EXIT_ERROR);
+    }
+    if a.fail_on_skipped && inv.not_read() > 0 {
+        eprintln!(
+            "piiscan: error: {} file(s) or member(s) could not be read (--fail-on-skipped); see the warnings above",
+            inv.not_read()
+        );
         return Ok(EXIT_ERROR);
     }
     // Known-fake test data is reported but does not fail the run unless --strict.

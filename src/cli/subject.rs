@@ -367,6 +367,9 @@ fn erasure_outcome(r: FileResult) -> FileOutcome {
             value: String::new(),
             masked: o.masked,
             fingerprint: o.fingerprint,
+            location: None,
+            file_offsets: true,
+            pieces: Vec::new(),
         });
     }
     out.findings = findings;

@@ -160,8 +160,20 @@ impl Redactor {
         let mut out = Vec::with_capacity(original.len());
         let mut at = 0usize;
         let mut entries = Vec::new();
+        // Every span to replace: a value read over several cues is replaced
+        // piece by piece, the timings between them kept.
+        let mut spans: Vec<(usize, usize, &crate::finding::Finding)> = Vec::new();
         for f in &o.findings {
-            let (s, e) = (f.start as usize, f.end as usize);
+            if f.pieces.is_empty() {
+                spans.push((f.start as usize, f.end as usize, f));
+            } else {
+                spans.extend(f.pieces.iter().map(|&(s, e)| (s as usize, e as usize, f)));
+            }
+            let style = self.styles.for_kind(&f.kind);
+            entries.push((f, style));
+        }
+        spans.sort_by_key(|&(s, e, _)| (s, e));
+        for (s, e, f) in spans {
             if s < at || e > original.len() || s > e {
                 return Err("findings out of order or beyond the end: left untouched".into());
             }
@@ -171,7 +183,6 @@ impl Redactor {
             let rep = replacement(style, &f.kind, &written, f.fingerprint);
             out.extend_from_slice(&encode(&rep, utf16));
             at = e;
-            entries.push((f, style));
         }
         out.extend_from_slice(&original[at..]);
         let dest = match &self.target {
@@ -207,7 +218,7 @@ impl Redactor {
             if let Some(log) = self.log.as_mut() {
                 let rec = json!({
                     "time": time, "path": path.display().to_string(), "output": dest.display().to_string(),
-                    "start": f.start, "end": f.end, "line": f.line, "kind": &*f.kind,
+                    "start": f.start, "end": f.end, "pieces": &f.pieces, "line": f.line, "kind": &*f.kind,
                     "fingerprint": f.fingerprint_hex(), "style": style.name(),
                     "dry_run": matches!(self.target, Target::DryRun),
                 });
@@ -254,9 +265,21 @@ impl Sink for Redactor {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         if let Some((reason, _)) = &o.skipped {
             let why = match reason {
-                crate::outcome::SkipReason::Binary => "redaction not supported for this format".to_string(),
+                crate::outcome::SkipReason::Binary | crate::outcome::SkipReason::Media => {
+                    "redaction not supported for this format".to_string()
+                }
                 r => format!("not scanned ({})", r.code()),
             };
+            self.stats.not_redacted.push((o.path.clone(), why));
+            return Ok(());
+        }
+        if !o.problems.is_empty() {
+            let why = format!("{} member(s) could not be read, so it cannot be shown to be clean", o.problems.len());
+            self.stats.not_redacted.push((o.path.clone(), why));
+            return Ok(());
+        }
+        if o.findings.iter().any(|f| !f.file_offsets) {
+            let why = format!("redaction not supported for this format ({}): personal data is inside it", o.format);
             self.stats.not_redacted.push((o.path.clone(), why));
             return Ok(());
         }

@@ -26,12 +26,20 @@ impl<W: Write> JsonReport<W> {
 
 impl<W: Write> Sink for JsonReport<W> {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
-        let status = match &o.skipped {
-            None => {
-                json!({"status": "scanned", "encoding": o.encoding, "findings": o.findings.len(), "suppressed": o.suppressed})
+        let mut status = match &o.skipped {
+            None => json!({"status": "scanned", "format": o.format, "encoding": o.encoding,
+                           "findings": o.findings.len(), "suppressed": o.suppressed}),
+            Some((r, d)) => {
+                json!({"status": if r.failed() { "failed" } else { "skipped" }, "reason": r.code(), "detail": d})
             }
-            Some((r, d)) => json!({"status": "skipped", "reason": r.code(), "detail": d}),
         };
+        if !o.problems.is_empty() {
+            status["unread_members"] = o
+                .problems
+                .iter()
+                .map(|p| json!({"member": p.member, "reason": p.reason.code(), "detail": p.detail}))
+                .collect();
+        }
         let mut file = json!({"path": o.path.display().to_string(), "store": o.store, "size": o.size});
         if let (Value::Object(a), Value::Object(b)) = (&mut file, status) {
             a.extend(b);

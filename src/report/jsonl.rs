@@ -23,6 +23,12 @@ pub(super) struct FindingRow<'a> {
     pub fingerprint: String,
     pub rule: &'a str,
     pub test_data: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub in_extracted_text: bool,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub pieces: &'a [(u64, u64)],
 }
 
 impl<'a> FindingRow<'a> {
@@ -39,6 +45,9 @@ impl<'a> FindingRow<'a> {
             fingerprint: f.fingerprint_hex(),
             rule: &f.rule,
             test_data: f.test_data,
+            location: f.location.as_ref(),
+            in_extracted_text: !f.file_offsets,
+            pieces: &f.pieces,
         }
     }
 }

@@ -79,6 +79,17 @@ pub struct Warnings<W: Write>(pub W);
 
 impl<W: Write> Sink for Warnings<W> {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
+        for p in &o.problems {
+            let sep = if p.detail.is_empty() { "" } else { ": " };
+            writeln!(
+                self.0,
+                "piiscan: warning: {}!/{}: not read ({}){sep}{}",
+                sanitize(&o.path.display().to_string()),
+                sanitize(&p.member),
+                p.reason.code(),
+                sanitize(&p.detail)
+            )?;
+        }
         if let Some((r, d)) = &o.skipped {
             if r.warns() {
                 let sep = if d.is_empty() { "" } else { ": " };

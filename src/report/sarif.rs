@@ -51,23 +51,33 @@ impl<W: Write> Sink for SarifReport<W> {
         let uri = uri_reference(&o.path.display().to_string());
         for f in &o.findings {
             let index = self.rules.rules.iter().position(|r| r.id == f.rule).unwrap_or(0);
+            // Inside a container the region is the file as a whole; the
+            // member, part or cell is said in the message and properties.
+            let region = if f.file_offsets {
+                json!({"startLine": f.line, "startColumn": f.char_column, "byteOffset": f.start, "byteLength": f.end - f.start})
+            } else {
+                json!({"startLine": 1})
+            };
+            let inside = match (&f.location, f.file_offsets) {
+                (Some(l), false) => format!(" in {l}"),
+                _ => String::new(),
+            };
+            let mut props = json!({"kind": &*f.kind, "score": (f64::from(f.score) * 100.0).round() / 100.0, "testData": f.test_data});
+            if let Some(l) = &f.location {
+                props["location"] = l.clone();
+            }
             self.results.push(json!({
                 "ruleId": &*f.rule,
                 "ruleIndex": index,
                 "level": if f.test_data { "note" } else { "warning" },
-                "message": {"text": format!("Personal data ({}) found: {}{}", f.kind, shown_value(f, &self.opts),
+                "message": {"text": format!("Personal data ({}) found: {}{}{inside}", f.kind, shown_value(f, &self.opts),
                     if f.test_data { " (known test data)" } else { "" })},
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": uri},
-                    "region": {
-                        "startLine": f.line,
-                        "startColumn": f.char_column,
-                        "byteOffset": f.start,
-                        "byteLength": f.end - f.start,
-                    },
+                    "region": region,
                 }}],
                 "partialFingerprints": {"piiscanFingerprint/v1": f.fingerprint_hex()},
-                "properties": {"kind": &*f.kind, "score": (f64::from(f.score) * 100.0).round() / 100.0, "testData": f.test_data},
+                "properties": props,
             }));
         }
         Ok(())

@@ -61,6 +61,13 @@ impl<W: Write> Sink for TextReport<W> {
             if let (Some(a), Some(b)) = (&s.oldest_modified, &s.newest_modified) {
                 writeln!(w, "  files with personal data modified {a} .. {b}")?;
             }
+            if s.media_files > 0 {
+                writeln!(
+                    w,
+                    "  media (audio, video, images; may hold personal data, not content-scanned): {} files, {} bytes",
+                    s.media_files, s.media_bytes
+                )?;
+            }
         }
         let t = &inv.total;
         writeln!(w)?;
@@ -81,9 +88,18 @@ impl<W: Write> Sink for TextReport<W> {
                 t.test_data, t.suppressed
             )?;
         }
+        let line = |m: &std::collections::BTreeMap<String, u64>| {
+            m.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ")
+        };
+        writeln!(w, "Scanned by format: {}", if inv.formats.is_empty() { "none".into() } else { line(&inv.formats) })?;
         if !inv.skipped.is_empty() {
-            let sk: Vec<String> = inv.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
-            writeln!(w, "Skipped: {}", sk.join(", "))?;
+            writeln!(w, "Skipped: {}", line(&inv.skipped))?;
+        }
+        if !inv.failed.is_empty() {
+            writeln!(w, "Failed: {}", line(&inv.failed))?;
+        }
+        if !inv.members_unread.is_empty() {
+            writeln!(w, "Members of scanned archives not read: {}", line(&inv.members_unread))?;
         }
         writeln!(
             w,

@@ -20,6 +20,8 @@
 use memchr::memchr_iter;
 use serde_json::{json, Value};
 
+pub use crate::extract::transcript::{cues, Cue};
+
 /// Bytes either side of a weak identifier within which a strong one of the
 /// same subject vouches for it, in layouts whose records are lines or
 /// paragraphs.
@@ -317,81 +319,6 @@ fn pointer(frames: &[(bool, u64, &str)]) -> String {
     p
 }
 
-/// A transcript cue: its time span, speaker, and text bytes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cue {
-    /// Start byte of the cue's text.
-    pub start: usize,
-    /// End byte of the cue's text.
-    pub end: usize,
-    /// Start time, seconds.
-    pub t0: f64,
-    /// End time, seconds.
-    pub t1: f64,
-    /// Speaker (`<v Agent>`, `AGENT:`), if marked.
-    pub speaker: Option<String>,
-}
-
-/// The cues of a WebVTT or SRT transcript: a timing line
-/// (`00:00:01.000 --> 00:00:04.000`, comma or dot) and the text lines after
-/// it up to a blank line.
-pub fn cues(text: &[u8]) -> Vec<Cue> {
-    let mut out = Vec::new();
-    let ls = lines(text);
-    let mut i = 0;
-    while i < ls.len() {
-        let l = &text[ls[i].start..ls[i].end];
-        let Some(arrow) = memchr::memmem::find(l, b"-->") else {
-            i += 1;
-            continue;
-        };
-        let (Some(t0), Some(t1)) = (timestamp(&l[..arrow]), timestamp(&l[arrow + 3..])) else {
-            i += 1;
-            continue;
-        };
-        // Text lines follow the timing line with no empty line between.
-        let mut j = i + 1;
-        let (mut start, mut end) = (ls[i].end + 1, ls[i].end + 1);
-        while j < ls.len() && ls[j].start == ls[j - 1].end + 1 {
-            let r = &ls[j];
-            if text[r.start..r.end].iter().all(u8::is_ascii_whitespace) {
-                break;
-            }
-            if j == i + 1 {
-                start = r.start;
-            }
-            end = r.end;
-            j += 1;
-        }
-        let end = if end > start && text.get(end - 1) == Some(&b'\r') { end - 1 } else { end.max(start) };
-        let (start, end) = (start.min(text.len()), end.min(text.len()));
-        let body = String::from_utf8_lossy(&text[start..end]);
-        out.push(Cue { start, end, t0, t1, speaker: speaker(&body) });
-        i = j.max(i + 1);
-    }
-    out
-}
-
-fn speaker(body: &str) -> Option<String> {
-    if let Some(rest) = body.strip_prefix("<v ") {
-        return rest.split_once('>').map(|(s, _)| s.trim().to_string());
-    }
-    let (who, _) = body.split_once(':')?;
-    (who.len() <= 24 && !who.is_empty() && who.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '_'))
-        .then(|| who.trim().to_string())
-}
-
-/// `hh:mm:ss.mmm`, `mm:ss.mmm` or with a comma (SRT), first token only.
-fn timestamp(b: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(b).ok()?.split_whitespace().next()?.replace(',', ".");
-    let parts: Vec<&str> = s.split(':').collect();
-    let mut secs = 0.0;
-    for p in &parts {
-        secs = secs * 60.0 + p.parse::<f64>().ok()?;
-    }
-    (parts.len() >= 2).then_some(secs)
-}
-
 /// A short label for a record in reports: `row 12`, `/customers/3`,
 /// `message 2`, `line 14`, `paragraph at line 5`, `whole document`.
 pub fn label(loc: &Loc) -> String {
@@ -444,21 +371,6 @@ mod tests {
         // Malformed input gives what it can and does not panic.
         let _ = segment(&Layout::Json, b"[{\"a\":\"\\");
         assert_eq!(segment(&Layout::Json, b"{\"a\":1}")[0].loc, Loc::Document);
-    }
-
-    #[test]
-    fn vtt_and_srt_cues() {
-        let t = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.500\n<v Agent>Hello there\n\n00:00:04.000 --> 00:00:06.000\n<v Customer>It is Jane\nDoe\n";
-        let c = cues(t);
-        assert_eq!(c.len(), 2);
-        assert_eq!(c[0].speaker.as_deref(), Some("Agent"));
-        assert_eq!(&t[c[1].start..c[1].end], b"<v Customer>It is Jane\nDoe");
-        assert_eq!((c[1].t0, c[1].t1), (4.0, 6.0));
-        let s = b"1\n00:00:01,000 --> 00:00:02,000\nAGENT: Hi\n\n2\n00:00:02,500 --> 00:00:04,000\nCALLER: Yes\n";
-        let c = cues(s);
-        assert_eq!(c.len(), 2);
-        assert_eq!(c[1].speaker.as_deref(), Some("CALLER"));
-        assert_eq!(c[1].t0, 2.5);
     }
 
     #[test]

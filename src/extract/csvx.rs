@@ -1,0 +1,230 @@
+//! Delimited text (CSV, TSV, PSV): the header names each field, and a
+//! column without a telling header is judged by its content.
+//!
+//! **Header**: the first line is a header when most of its cells have no
+//! digit (see [`FieldContext::sniff_csv`]); a `dob`/`date_of_birth`/`birth`
+//! header makes the dates below it birth dates, `email`, `phone`, `mobile`,
+//! `msisdn`, `postcode`, `nino`, `sort_code`, `account` likewise raise their
+//! kinds' scores (each pattern's context words are matched against the
+//! header of the value's column).
+//!
+//! **Content** (obscure or missing headers): a column is taken for a date of
+//! birth when, over the first 200 rows, at least 80% of its non-empty cells
+//! are dates and at least 70% of those dates lie 16 or more years in the
+//! past, spread over at least 5 different years, its header (if any) names
+//! no event (`created`, `invoice`, `due`...), and another column of the file
+//! holds emails or names (person records). Event dates (orders, invoices,
+//! logins) are recent or bunched; birth dates are old and spread.
+//!
+//! Findings carry `{"row": n, "column": header}` (data rows from 1; the
+//! column's header, or its 1-based number without one).
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::detect::validate::date::{current_year, parse_date};
+use crate::detect::FieldContext;
+
+/// Rows sampled to judge columns by content.
+const SAMPLE_ROWS: usize = 200;
+
+/// Header words that name an event date, never a birth date.
+const EVENT_WORDS: &[&str] = &[
+    "created",
+    "updated",
+    "modified",
+    "invoice",
+    "due",
+    "paid",
+    "order",
+    "ship",
+    "login",
+    "start",
+    "end",
+    "expir",
+    "renew",
+    "contract",
+    "joined",
+    "call",
+    "txn",
+    "transaction",
+    "timestamp",
+    "date_added",
+    "last",
+];
+
+/// The label given to a column judged to hold dates of birth.
+pub const INFERRED_DOB: &[u8] = b"date_of_birth (inferred from content)";
+
+/// Field context for delimited text: the header row, with columns judged by
+/// content where the header does not tell.
+pub fn field_context(text: &[u8], tsv: bool) -> FieldContext {
+    let sniffed = FieldContext::sniff_csv(text, tsv);
+    let delim = match &sniffed {
+        FieldContext::Csv { delim, .. } => *delim,
+        FieldContext::None => sniff_delim(text, tsv),
+    };
+    let (mut headers, body_start) = match sniffed {
+        FieldContext::Csv { headers, body_start, .. } => (headers, body_start),
+        FieldContext::None => (Vec::new(), 0),
+    };
+    let inferred = infer_dob_columns(&text[body_start..], delim, &headers);
+    if inferred.is_empty() && headers.is_empty() {
+        return FieldContext::None;
+    }
+    for c in inferred {
+        if headers.len() <= c {
+            headers.resize(c + 1, Vec::new());
+        }
+        headers[c] = INFERRED_DOB.to_vec();
+    }
+    FieldContext::Csv { delim, headers, body_start }
+}
+
+fn sniff_delim(text: &[u8], tsv: bool) -> u8 {
+    if tsv {
+        return b'\t';
+    }
+    let first = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len()).min(64 * 1024)];
+    *[b',', b';', b'\t', b'|'].iter().max_by_key(|d| first.iter().filter(|b| *b == *d).count()).unwrap_or(&b',')
+}
+
+fn infer_dob_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<usize> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(body);
+    let mut cols: Vec<(usize, usize, usize, BTreeSet<i32>)> = Vec::new(); // (non-empty, dates, old dates, years)
+    let mut person = false;
+    let now = current_year();
+    for rec in rdr.byte_records().take(SAMPLE_ROWS) {
+        let Ok(rec) = rec else { break };
+        if cols.len() < rec.len() {
+            cols.resize(rec.len(), (0, 0, 0, BTreeSet::new()));
+        }
+        for (i, cell) in rec.iter().enumerate() {
+            let cell = cell.trim_ascii();
+            if cell.is_empty() {
+                continue;
+            }
+            let c = &mut cols[i];
+            c.0 += 1;
+            if memchr::memchr(b'@', cell).is_some() {
+                person = true;
+            }
+            if cell.len() <= 32 && cell.iter().any(u8::is_ascii_digit) {
+                if let Some(d) = parse_date(cell) {
+                    c.1 += 1;
+                    if d.year() <= now - 16 {
+                        c.2 += 1;
+                    }
+                    c.3.insert(d.year());
+                }
+            } else if cell.split(|b| *b == b' ').filter(|w| w.first().is_some_and(u8::is_ascii_uppercase)).count() >= 2
+            {
+                person = true;
+            }
+        }
+    }
+    if !person {
+        return Vec::new();
+    }
+    cols.iter()
+        .enumerate()
+        .filter(|(i, (n, dates, old, years))| {
+            let header = headers.get(*i).map(|h| String::from_utf8_lossy(h).to_string()).unwrap_or_default();
+            *n >= 5
+                && *dates * 10 >= *n * 8
+                && *old * 10 >= *dates * 7
+                && years.len() >= 5
+                && !EVENT_WORDS.iter().any(|w| header.contains(w))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Row and column of positions in delimited text.
+#[derive(Debug, Default)]
+pub struct CsvLocator {
+    /// Start offset of each record (header excluded), from the `csv` crate.
+    starts: Vec<usize>,
+    delim: u8,
+    headers: Vec<String>,
+}
+
+impl CsvLocator {
+    /// Index the rows of `text`.
+    pub fn new(text: &[u8], field: &FieldContext) -> CsvLocator {
+        let (delim, headers, body_start) = match field {
+            FieldContext::Csv { delim, headers, body_start } => {
+                (*delim, headers.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect(), *body_start)
+            }
+            FieldContext::None => (sniff_delim(text, false), Vec::new(), 0),
+        };
+        let body = &text[body_start.min(text.len())..];
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(body);
+        let mut starts = Vec::new();
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            let pos = rdr.position().byte() as usize;
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => starts.push(body_start + pos),
+                Ok(false) | Err(_) => break,
+            }
+        }
+        CsvLocator { starts, delim, headers }
+    }
+
+    /// `{"row", "column"}` of `pos`.
+    pub fn at(&self, text: &[u8], pos: usize) -> Option<Value> {
+        let i = self.starts.partition_point(|&s| s <= pos);
+        if i == 0 {
+            return None;
+        }
+        let start = self.starts[i - 1];
+        let mut col = 0usize;
+        let mut quoted = false;
+        for &b in &text[start..pos.min(text.len())] {
+            if b == b'"' {
+                quoted = !quoted;
+            } else if b == self.delim && !quoted {
+                col += 1;
+            }
+        }
+        let name = match self.headers.get(col) {
+            Some(h) if !h.is_empty() && h.as_bytes() != INFERRED_DOB => h.clone(),
+            _ => (col + 1).to_string(),
+        };
+        Some(json!({ "row": i, "column": name }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infers_birth_dates_not_event_dates() {
+        let mut t = String::new();
+        for i in 0..20 {
+            t.push_str(&format!(
+                "Jane Doe{i},jd{i}@x.com,{:02}/0{}/19{:02},0{}/03/2024\n",
+                1 + i,
+                1 + i % 9,
+                50 + i,
+                1 + i % 9
+            ));
+        }
+        let f = field_context(t.as_bytes(), false);
+        let FieldContext::Csv { headers, .. } = &f else { panic!("no context") };
+        assert_eq!(headers.get(2).map(Vec::as_slice), Some(INFERRED_DOB));
+        assert!(headers.get(3).is_none_or(|h| h.as_slice() != INFERRED_DOB), "recent dates are events");
+        let loc = CsvLocator::new(t.as_bytes(), &f);
+        let pos = t.find("jd3@").unwrap();
+        assert_eq!(loc.at(t.as_bytes(), pos), Some(json!({"row": 4, "column": "2"})));
+        // Without person columns nothing is inferred.
+        let mut u = String::new();
+        for i in 0..20 {
+            u.push_str(&format!("{i},{:02}/01/19{:02}\n", 1 + i, 50 + i));
+        }
+        assert!(matches!(field_context(u.as_bytes(), false), FieldContext::None));
+    }
+}

@@ -1,0 +1,309 @@
+//! JSON and JSON Lines: locations as JSON pointers, escapes decoded.
+//!
+//! The file is scanned as stored (keys sit right before their values, so
+//! `"dateOfBirth": "1982-03-14"` or `"msisdn": ...` give context through the
+//! ordinary context window). A structural pass (strings and escapes honoured,
+//! not a full parse: malformed input yields what was seen before the damage)
+//! records where each value is, for `{"pointer": "/customers/3/email"}` (in
+//! JSON Lines also `"record": n`), and every string holding a backslash
+//! escape is decoded into an extra segment with a map back to the file, so
+//! `jane\u0040example.com` is found with the span of its escaped form.
+//!
+//! Speech transcripts in JSON (Whisper-style `segments[{start, end, text}]`,
+//! Amazon-Transcribe-style `results.items[{start_time, end_time}]` and
+//! `results.audio_segments[{start_time, end_time, transcript}]`) add the
+//! cue's `time` to each finding, and consecutive segments are also scanned
+//! joined, so a value split over two of them is found (both pieces).
+
+use std::borrow::Cow;
+
+use serde_json::{json, Value};
+
+use super::text::compose;
+use super::{Locator, Origin, Segment};
+
+/// Where each value is.
+#[derive(Debug, Default)]
+pub struct JsonIndex {
+    /// (start, end, pointer, record) of every scalar value, by start.
+    values: Vec<(usize, usize, String, usize)>,
+    /// Several top-level values (JSON Lines).
+    lines: bool,
+    /// Transcript times by pointer prefix (`/segments/3`).
+    times: Vec<(String, f64, f64)>,
+}
+
+impl JsonIndex {
+    /// The location of `pos`.
+    pub fn at(&self, pos: usize) -> Option<Value> {
+        let i = self.values.partition_point(|v| v.0 <= pos);
+        let (s, e, p, rec) = self.values.get(i.checked_sub(1)?)?;
+        if pos < *s || pos >= *e {
+            return None;
+        }
+        let mut v = json!({ "pointer": p });
+        if self.lines {
+            v["record"] = json!(rec + 1);
+        }
+        if let Some((_, t0, t1)) =
+            self.times.iter().find(|(pre, _, _)| p.starts_with(pre.as_str()) && p[pre.len()..].starts_with('/'))
+        {
+            v["time"] = json!({ "start": t0, "end": t1 });
+        }
+        Some(v)
+    }
+}
+
+/// A string value: its span (quotes excluded) and whether it has escapes.
+struct Str {
+    start: usize,
+    end: usize,
+    escaped: bool,
+    pointer: String,
+}
+
+/// Scan the structure: every scalar's span and pointer.
+fn index(text: &[u8]) -> (JsonIndex, Vec<Str>) {
+    #[derive(Debug)]
+    struct Frame {
+        array: bool,
+        index: usize,
+        key: String,
+    }
+    let mut ix = JsonIndex::default();
+    let mut strings = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut record = 0usize;
+    let mut tops = 0usize;
+    let mut expect_key = false;
+    let mut i = 0;
+    let pointer = |stack: &[Frame]| {
+        let mut p = String::new();
+        for f in stack {
+            p.push('/');
+            if f.array {
+                p.push_str(&f.index.to_string());
+            } else {
+                p.push_str(&f.key.replace('~', "~0").replace('/', "~1"));
+            }
+        }
+        p
+    };
+    while i < text.len() {
+        let c = text[i];
+        match c {
+            b'"' => {
+                let s = i + 1;
+                let mut escaped = false;
+                i += 1;
+                while i < text.len() && text[i] != b'"' {
+                    if text[i] == b'\\' {
+                        escaped = true;
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let e = i.min(text.len());
+                if expect_key && stack.last().is_some_and(|f| !f.array) {
+                    if let Some(f) = stack.last_mut() {
+                        f.key = String::from_utf8_lossy(&text[s..e]).into_owned();
+                    }
+                    expect_key = false;
+                } else {
+                    let p = pointer(&stack);
+                    ix.values.push((s, e, p.clone(), record));
+                    strings.push(Str { start: s, end: e, escaped, pointer: p });
+                }
+            }
+            b'{' | b'[' => {
+                if stack.is_empty() {
+                    tops += 1;
+                    record = tops - 1;
+                }
+                stack.push(Frame { array: c == b'[', index: 0, key: String::new() });
+                expect_key = c == b'{';
+            }
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(f) = stack.last_mut() {
+                    if f.array {
+                        f.index += 1;
+                    } else {
+                        expect_key = true;
+                    }
+                }
+            }
+            b':' => expect_key = false,
+            b'-' | b'0'..=b'9' => {
+                let s = i;
+                while i + 1 < text.len() && matches!(text[i + 1], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    i += 1;
+                }
+                ix.values.push((s, i + 1, pointer(&stack), record));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    ix.lines = tops > 1;
+    (ix, strings)
+}
+
+/// Decode a JSON string body (without quotes) with a map: `out[k]` came
+/// from `body[map[k]]`.
+fn unescape(body: &[u8]) -> (Vec<u8>, Vec<usize>) {
+    let mut out = Vec::with_capacity(body.len());
+    let mut map = Vec::with_capacity(body.len() + 1);
+    let mut i = 0;
+    let mut buf = [0u8; 4];
+    while i < body.len() {
+        if body[i] != b'\\' || i + 1 >= body.len() {
+            out.push(body[i]);
+            map.push(i);
+            i += 1;
+            continue;
+        }
+        let (ch, len): (Option<char>, usize) = match body[i + 1] {
+            b'n' => (Some('\n'), 2),
+            b't' => (Some('\t'), 2),
+            b'r' => (Some('\r'), 2),
+            b'b' | b'f' => (Some(' '), 2),
+            b'u' => {
+                let hex = |at: usize| {
+                    body.get(at..at + 4)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                };
+                match hex(i + 2) {
+                    Some(hi @ 0xD800..=0xDBFF) if body.get(i + 6..i + 8) == Some(b"\\u") => match hex(i + 8) {
+                        Some(lo @ 0xDC00..=0xDFFF) => {
+                            (char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)), 12)
+                        }
+                        _ => (Some(char::REPLACEMENT_CHARACTER), 6),
+                    },
+                    Some(u) => (Some(char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)), 6),
+                    None => (None, 2),
+                }
+            }
+            other => (Some(other as char), 2),
+        };
+        let len = len.min(body.len() - i);
+        if let Some(c) = ch {
+            for &b in c.encode_utf8(&mut buf).as_bytes() {
+                out.push(b);
+                map.push(i);
+            }
+        }
+        i += len;
+    }
+    map.push(body.len());
+    (out, map)
+}
+
+/// Transcript segment times, if the document is a transcript.
+fn transcript_times(text: &[u8]) -> Vec<(String, f64, f64)> {
+    let head = &text[..text.len().min(4096)];
+    let has = |k: &[u8]| memchr::memmem::find(head, k).is_some();
+    if !(has(b"\"segments\"") || has(b"\"results\"")) || text.len() > 64 << 20 {
+        return Vec::new();
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(text) else { return Vec::new() };
+    let num = |x: &Value| x.as_f64().or_else(|| x.as_str().and_then(|s| s.parse().ok()));
+    let mut out = Vec::new();
+    let mut add = |prefix: &str, list: Option<&Value>, s: &str, e: &str| {
+        for (k, seg) in list.and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let (Some(a), Some(b)) = (seg.get(s).and_then(num), seg.get(e).and_then(num)) {
+                out.push((format!("{prefix}/{k}"), a, b));
+            }
+        }
+    };
+    add("/segments", v.get("segments"), "start", "end");
+    let r = v.get("results");
+    add("/results/items", r.and_then(|r| r.get("items")), "start_time", "end_time");
+    add("/results/audio_segments", r.and_then(|r| r.get("audio_segments")), "start_time", "end_time");
+    out
+}
+
+/// Extract JSON or JSON Lines text.
+pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_>)) -> &'static str {
+    let (mut ix, strings) = index(&t);
+    ix.times = transcript_times(&t);
+    let transcript = !ix.times.is_empty();
+    let lines = ix.lines;
+    // Extras: strings with escapes, decoded.
+    for s in strings.iter().filter(|s| s.escaped) {
+        let (dec, map) = unescape(&t[s.start..s.end]);
+        let abs: Vec<usize> = map.iter().map(|&m| s.start + m).collect();
+        let mut seg = Segment::new(Cow::Owned(dec), compose(&abs, &origin));
+        seg.extra = true;
+        seg.location = ix.at(s.start);
+        seg.line_offset = memchr::memchr_iter(b'\n', &t[..s.start]).count() as u64;
+        emit(seg);
+    }
+    // Transcripts: consecutive text segments joined, for values split over two.
+    if transcript {
+        let texts: Vec<&Str> = strings
+            .iter()
+            .filter(|s| {
+                s.pointer.starts_with("/segments/") && s.pointer.ends_with("/text")
+                    || s.pointer.starts_with("/results/audio_segments/") && s.pointer.ends_with("/transcript")
+            })
+            .collect();
+        let mut joined: Vec<u8> = Vec::new();
+        let mut map: Vec<usize> = Vec::new();
+        let mut breaks = Vec::new();
+        for s in &texts {
+            if !joined.is_empty() {
+                breaks.push(joined.len());
+                joined.push(b' ');
+                map.push(*map.last().unwrap_or(&s.start) + 1);
+            }
+            joined.extend_from_slice(&t[s.start..s.end]);
+            map.extend(s.start..s.end);
+        }
+        map.push(texts.last().map_or(0, |s| s.end));
+        if !breaks.is_empty() {
+            let mut seg = Segment::new(Cow::Owned(joined), compose(&map, &origin));
+            seg.extra = true;
+            seg.breaks = breaks;
+            emit(seg);
+        }
+    }
+    let mut main = Segment::new(t, origin);
+    main.locator = Locator::Json(ix);
+    emit(main);
+    match (transcript, lines) {
+        (true, _) => "transcript_json",
+        (false, true) => "jsonl",
+        (false, false) => "json",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_and_escapes() {
+        let t = br#"{"customers":[{"name":"A","email":"jane\u0040example.org","n":7700900123},{"x":"y"}]}"#;
+        let (ix, strings) = index(t);
+        let at = |needle: &[u8]| ix.at(t.windows(needle.len()).position(|w| w == needle).unwrap());
+        assert_eq!(at(b"jane"), Some(json!({"pointer": "/customers/0/email"})));
+        assert_eq!(at(b"7700"), Some(json!({"pointer": "/customers/0/n"})));
+        assert!(at(b"\"y\"").is_none());
+        let s = strings.iter().find(|s| s.escaped).unwrap();
+        let (dec, map) = unescape(&t[s.start..s.end]);
+        assert_eq!(dec, b"jane@example.org");
+        assert_eq!(map.len(), dec.len() + 1);
+        assert_eq!(&t[s.start + map[4]..s.start + map[5]], b"\\u0040");
+        let l = b"{\"a\":\"x\"}\n{\"a\":\"y\"}\n";
+        let (ix, _) = index(l);
+        assert_eq!(ix.at(16), Some(json!({"pointer": "/a", "record": 2})));
+        // Damaged input: no panic.
+        let _ = index(b"{\"a\":\"\\");
+        let _ = unescape(b"\\u12");
+        let _ = unescape(b"\\uD800\\u");
+    }
+}

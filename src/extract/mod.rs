@@ -1,0 +1,333 @@
+//! Formats: every file is read by exactly one extractor, chosen by content
+//! (magic bytes) and name, which turns it into text **segments** with
+//! provenance, so that every finding maps back to its place.
+//!
+//! ```text
+//! bytes ─► detect ─► text (UTF-8 / UTF-16 / Windows-1252) ─► csv | json | xml | transcript | mail | plain
+//!                 └► zip | gzip | tar (members recurse, with limits) ─► office (docx xlsx pptx odt ods)
+//!                 └► media: listed, not scanned
+//! ```
+//!
+//! A [`Segment`] is text to scan plus how its offsets map back:
+//! [`Origin::File`] (the file's own bytes), [`Origin::Map`] (decoded text
+//! — UTF-16, Windows-1252, JSON escapes, XML entities, transcript cues joined
+//! — with a table back to file offsets), or [`Origin::Inside`] (text from
+//! inside a container or an encoded part: positions are in the extracted
+//! text, and `location` names the member, part, sheet or cell). Plain-text
+//! formats are scanned as they are stored (the fast path, exact offsets);
+//! their structure only adds locations, field context and *extra* segments
+//! for what the raw bytes hide (escapes, entities, values split over cues).
+//!
+//! Extractors never panic on input and keep memory bounded: members are
+//! decompressed one at a time, each capped, with a budget for the whole
+//! archive, a ratio guard against bombs and a nesting limit ([`Limits`]).
+
+pub mod archive;
+pub mod csvx;
+pub mod json;
+pub mod mail;
+pub mod office;
+pub mod text;
+pub mod transcript;
+pub mod xml;
+
+use std::borrow::Cow;
+
+use serde_json::{json, Value};
+
+use crate::detect::FieldContext;
+use crate::outcome::SkipReason;
+
+/// How a segment's offsets map back to the file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// The segment is the file's bytes: offsets are file offsets.
+    File,
+    /// `map[i]` is the file offset of segment byte `i` (`map.len() ==
+    /// text.len() + 1`, the last entry the end).
+    Map(Vec<u64>),
+    /// Inside a container or an encoded part: no file offsets.
+    Inside,
+}
+
+/// Where in a structured text a position is (row and column, JSON pointer,
+/// cue time, spreadsheet cell...).
+#[derive(Debug, Default)]
+pub enum Locator {
+    /// Nothing beyond the line.
+    #[default]
+    None,
+    /// Delimited rows.
+    Csv(csvx::CsvLocator),
+    /// JSON values by pointer (and transcript times).
+    Json(json::JsonIndex),
+    /// Transcript cues.
+    Cues(Vec<transcript::Cue>),
+    /// Sorted (start offset, location) spans: cells, paragraphs, pages.
+    Spans(Vec<(usize, Value)>),
+}
+
+impl Locator {
+    /// The location of position `pos` of `text`, if the structure knows it.
+    pub fn at(&self, text: &[u8], pos: usize) -> Option<Value> {
+        match self {
+            Locator::None => None,
+            Locator::Csv(c) => c.at(text, pos),
+            Locator::Json(j) => j.at(pos),
+            Locator::Cues(c) => transcript::cue_location(c, pos),
+            Locator::Spans(s) => {
+                let i = s.partition_point(|(start, _)| *start <= pos);
+                (i > 0).then(|| s[i - 1].1.clone())
+            }
+        }
+    }
+}
+
+/// Text to scan, with provenance.
+#[derive(Debug)]
+pub struct Segment<'a> {
+    /// The text (UTF-8, or bytes).
+    pub text: Cow<'a, [u8]>,
+    /// How offsets map back.
+    pub origin: Origin,
+    /// Location common to the whole segment (`{"member": ...}`).
+    pub location: Option<Value>,
+    /// Column headers, for delimited text.
+    pub field: FieldContext,
+    /// Finer locations.
+    pub locator: Locator,
+    /// An extra segment over bytes the main one already covers: keep only
+    /// findings that overlap no finding of the same kind found before, and,
+    /// when `breaks` is not empty, only those that cross a break.
+    pub extra: bool,
+    /// Positions in `text` where two pieces were joined (transcript cues):
+    /// a finding across one is reported with each piece's span.
+    pub breaks: Vec<usize>,
+    /// Line of the segment's first byte in the file, minus one (for extra
+    /// segments over part of the file).
+    pub line_offset: u64,
+}
+
+impl<'a> Segment<'a> {
+    /// A main segment.
+    pub fn new(text: Cow<'a, [u8]>, origin: Origin) -> Segment<'a> {
+        Segment {
+            text,
+            origin,
+            location: None,
+            field: FieldContext::None,
+            locator: Locator::None,
+            extra: false,
+            breaks: Vec::new(),
+            line_offset: 0,
+        }
+    }
+
+    /// The same, with a location for the whole segment.
+    pub fn at(mut self, location: Option<Value>) -> Segment<'a> {
+        self.location = location;
+        self
+    }
+}
+
+/// Safety limits for containers.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of archives (an archive in an archive is depth 2).
+    pub max_depth: u32,
+    /// Total bytes expanded from one file on disk, all members and levels.
+    pub max_expanded: u64,
+    /// Largest expansion ratio of a member over its compressed size...
+    pub max_ratio: u64,
+    /// ...once it is past this many bytes (small text compresses well).
+    pub ratio_floor: u64,
+    /// Largest single member.
+    pub max_member: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 4, max_expanded: 1 << 30, max_ratio: 100, ratio_floor: 1 << 20, max_member: 512 << 20 }
+    }
+}
+
+/// A member (or part) that could not be read, inside a file that was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Where: `archive.zip!/secret.csv`.
+    pub member: String,
+    /// Why.
+    pub reason: SkipReason,
+    /// Detail (never content).
+    pub detail: String,
+}
+
+/// The state of one file's extraction.
+#[derive(Debug)]
+pub struct Cx {
+    /// Limits.
+    pub limits: Limits,
+    /// Bytes expanded so far from this file.
+    pub expanded: u64,
+    /// Nesting depth (0: the file itself).
+    pub depth: u32,
+    /// Scan files with NUL bytes anyway (named on the command line).
+    pub explicit: bool,
+    /// Members and parts not read.
+    pub problems: Vec<Problem>,
+    /// The encoding the top-level text was read as.
+    pub encoding: &'static str,
+}
+
+impl Cx {
+    /// A fresh context.
+    pub fn new(limits: Limits, explicit: bool) -> Cx {
+        Cx { limits, expanded: 0, depth: 0, explicit, problems: Vec::new(), encoding: "" }
+    }
+}
+
+/// Why a whole file was not read.
+pub type Refusal = (SkipReason, String);
+
+/// What a file is, from its first bytes and its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A zip container (office documents included).
+    Zip,
+    /// gzip.
+    Gzip,
+    /// A tar archive.
+    Tar,
+    /// PDF.
+    Pdf,
+    /// A mail message (`.eml`, `.msg` as text).
+    Eml,
+    /// A Unix mailbox.
+    Mbox,
+    /// Audio, video, image.
+    Media,
+    /// Anything else: text of some format (or binary).
+    Text,
+}
+
+const MEDIA: &[&str] = &[
+    "mp3", "wav", "m4a", "aac", "flac", "ogg", "oga", "opus", "wma", "amr", "aiff", "mp4", "m4v", "mov", "avi", "mkv",
+    "webm", "wmv", "mpg", "mpeg", "3gp", "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "heic", "heif", "webp",
+    "raw", "cr2", "nef",
+];
+
+/// The lower-case extension of a name.
+pub fn ext_of(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    match base.rsplit_once('.') {
+        Some((stem, e)) if !stem.is_empty() => e.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// Detect the kind of a file.
+pub fn detect(name: &str, bytes: &[u8]) -> Kind {
+    let ext = ext_of(name);
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Kind::Zip;
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return Kind::Gzip;
+    }
+    if bytes.len() > 262 && &bytes[257..262] == b"ustar" {
+        return Kind::Tar;
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Kind::Pdf;
+    }
+    if MEDIA.contains(&ext.as_str()) {
+        return Kind::Media;
+    }
+    match ext.as_str() {
+        "eml" => Kind::Eml,
+        "mbox" | "mbx" => Kind::Mbox,
+        _ => Kind::Text,
+    }
+}
+
+/// Extract a file (or member) named `name`: feed its segments to `emit` and
+/// return the format it was read as, or why it could not be.
+pub fn extract(
+    name: &str,
+    bytes: &[u8],
+    cx: &mut Cx,
+    emit: &mut dyn FnMut(Segment<'_>),
+) -> Result<&'static str, Refusal> {
+    let top = cx.depth == 0;
+    match detect(name, bytes) {
+        Kind::Media => Err((SkipReason::Media, String::new())),
+        Kind::Zip => archive::zip(name, bytes, cx, emit),
+        Kind::Gzip => archive::gzip(name, bytes, cx, emit),
+        Kind::Tar => archive::tar(name, bytes, cx, emit),
+        Kind::Pdf => Err((SkipReason::Binary, "PDF text extraction is not supported yet".into())),
+        Kind::Eml | Kind::Mbox => mail::extract(name, bytes, cx, emit),
+        _ => {
+            let decoded = text::decode(bytes, cx.explicit)?;
+            if top {
+                cx.encoding = decoded.encoding;
+            }
+            let (t, origin) = match (decoded.map, top) {
+                (_, false) => (decoded.text, Origin::Inside),
+                (None, true) => (decoded.text, Origin::File),
+                (Some(m), true) => (decoded.text, Origin::Map(m)),
+            };
+            Ok(structured(name, t, origin, emit))
+        }
+    }
+}
+
+/// Text of a known structure: the main segment with its locator and field
+/// context, plus the extras the structure reveals.
+fn structured(name: &str, t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_>)) -> &'static str {
+    match ext_of(name).as_str() {
+        "csv" | "tsv" | "psv" | "tab" => {
+            let tsv = matches!(ext_of(name).as_str(), "tsv" | "tab");
+            let mut seg = Segment::new(t, origin);
+            seg.field = csvx::field_context(&seg.text, tsv);
+            seg.locator = Locator::Csv(csvx::CsvLocator::new(&seg.text, &seg.field));
+            emit(seg);
+            "csv"
+        }
+        "json" | "jsonl" | "ndjson" | "geojson" => json::extract(t, origin, emit),
+        "xml" | "html" | "htm" | "xhtml" | "svg" | "plist" => xml::extract(&ext_of(name), t, origin, emit),
+        "vtt" | "srt" => transcript::extract(t, origin, emit),
+        _ => {
+            emit(Segment::new(t, origin));
+            "text"
+        }
+    }
+}
+
+/// Merge two optional JSON objects (the second's keys win).
+pub fn merge(a: Option<&Value>, b: Option<Value>) -> Option<Value> {
+    match (a, b) {
+        (None, b) => b,
+        (Some(a), None) => Some(a.clone()),
+        (Some(a), Some(Value::Object(b))) => {
+            let mut m = a.as_object().cloned().unwrap_or_default();
+            m.extend(b);
+            Some(Value::Object(m))
+        }
+        (Some(a), Some(_)) => Some(a.clone()),
+    }
+}
+
+/// Put a member's segment under its container: its `member` becomes
+/// `outer!/inner` (or `outer` when it had none).
+pub fn nest(outer: &str, loc: Option<Value>) -> Option<Value> {
+    let mut m = match loc {
+        Some(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let member = match m.get("member").and_then(Value::as_str) {
+        Some(inner) => format!("{outer}!/{inner}"),
+        None => outer.to_string(),
+    };
+    m.insert("member".into(), json!(member));
+    Some(Value::Object(m))
+}

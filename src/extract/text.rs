@@ -1,0 +1,107 @@
+//! Text encodings: UTF-8 as stored; UTF-16 with a BOM (Excel's "Unicode
+//! text") and legacy single-byte text (Windows-1252, a superset of the
+//! printable Latin-1) transcoded to UTF-8 with a map back to file offsets.
+//!
+//! Windows-1252 is assumed only when the bytes are not valid UTF-8, have no
+//! NUL, and have bytes above 0x7F that are not UTF-8 sequences: a CSV written
+//! by an old Windows tool (`Zoë` as one byte `0xEB`). Anything else that is
+//! not valid UTF-8 is scanned as bytes (ASCII data in it is still found).
+
+use std::borrow::Cow;
+
+use super::Refusal;
+use crate::outcome::SkipReason;
+use crate::read::{self, TextEncoding};
+
+/// Decoded text.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    /// UTF-8 (or raw bytes).
+    pub text: Cow<'a, [u8]>,
+    /// File offset per text byte (+ end), when transcoded.
+    pub map: Option<Vec<u64>>,
+    /// Encoding name for reports.
+    pub encoding: &'static str,
+}
+
+/// Legacy decoding only for files up to this size (the map costs 8 bytes
+/// per text byte); larger ones are scanned as bytes.
+const LEGACY_MAX: usize = 64 << 20;
+
+/// Decode `bytes`; binary content (NUL in the first 8 KiB, no BOM) is
+/// refused unless `explicit`.
+pub fn decode(bytes: &[u8], explicit: bool) -> Result<Decoded<'_>, Refusal> {
+    match read::sniff_encoding(bytes) {
+        enc @ (TextEncoding::Utf16Le | TextEncoding::Utf16Be) => {
+            let t = read::transcode_utf16(bytes, enc);
+            Ok(Decoded { text: Cow::Owned(t.text), map: Some(t.map), encoding: enc.name() })
+        }
+        TextEncoding::Bytes => {
+            if read::looks_binary(bytes) {
+                if !explicit {
+                    return Err((SkipReason::Binary, String::new()));
+                }
+                return Ok(Decoded { text: Cow::Borrowed(bytes), map: None, encoding: "binary" });
+            }
+            if bytes.len() <= LEGACY_MAX && std::str::from_utf8(bytes).is_err() {
+                let (text, map) = windows_1252(bytes);
+                return Ok(Decoded { text: Cow::Owned(text), map: Some(map), encoding: "windows-1252" });
+            }
+            Ok(Decoded { text: Cow::Borrowed(bytes), map: None, encoding: "utf-8" })
+        }
+    }
+}
+
+/// Windows-1252 → UTF-8, byte by byte (a single-byte encoding maps each byte
+/// to one character), with the map.
+pub fn windows_1252(bytes: &[u8]) -> (Vec<u8>, Vec<u64>) {
+    let mut text = Vec::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut map = Vec::with_capacity(bytes.len() + bytes.len() / 8 + 1);
+    let mut one = [0u8; 4];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b < 0x80 {
+            text.push(b);
+            map.push(i as u64);
+            continue;
+        }
+        let (s, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(std::slice::from_ref(&b));
+        let c = s.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+        for &u in c.encode_utf8(&mut one).as_bytes() {
+            text.push(u);
+            map.push(i as u64);
+        }
+    }
+    map.push(bytes.len() as u64);
+    (text, map)
+}
+
+/// Compose a map from a segment's offsets to its base text's offsets
+/// (`sub`) with the base's origin: the segment's map to the file.
+pub fn compose(sub: &[usize], base: &super::Origin) -> super::Origin {
+    use super::Origin;
+    match base {
+        Origin::File => Origin::Map(sub.iter().map(|&o| o as u64).collect()),
+        Origin::Map(m) => Origin::Map(sub.iter().map(|&o| m.get(o).copied().unwrap_or(0)).collect()),
+        Origin::Inside => Origin::Inside,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_text_maps_back() {
+        let b = b"Zo\xeb Smith, zoe@example.org \x80 5";
+        let d = decode(b, false).unwrap();
+        assert_eq!(d.encoding, "windows-1252");
+        let t = std::str::from_utf8(&d.text).unwrap();
+        assert!(t.starts_with("Zoë Smith"));
+        assert!(t.contains('€'));
+        let at = t.find("zoe@").unwrap();
+        let m = d.map.unwrap();
+        assert_eq!(&b[m[at] as usize..m[at + 15] as usize], b"zoe@example.org");
+        assert_eq!(decode("plain é".as_bytes(), false).unwrap().encoding, "utf-8");
+        assert!(decode(b"\0\x01\x02", false).is_err());
+    }
+}

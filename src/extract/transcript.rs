@@ -1,0 +1,217 @@
+//! Transcripts: WebVTT and SRT. Every finding carries the `time` of its cue
+//! (`{"start": s, "end": e}`, seconds) and the speaker when marked (`<v
+//! Agent>`, `AGENT:`), so the audio can be found and bleeped. Consecutive
+//! cues of one speaker less than [`JOIN_GAP`] seconds apart are also scanned
+//! joined: a value read out over two cues (`my number is 07700` / `900123`)
+//! is found once, with each piece's span and the first and last cue's times.
+
+use std::borrow::Cow;
+
+use memchr::memchr_iter;
+use serde_json::{json, Value};
+
+use super::text::compose;
+use super::{Locator, Origin, Segment};
+
+/// Longest pause (seconds) between two cues of one speaker that may split a
+/// value.
+pub const JOIN_GAP: f64 = 5.0;
+
+fn line_spans(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for nl in memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
+        if nl > start {
+            out.push((start, nl));
+        }
+        start = nl + 1;
+    }
+    out
+}
+
+/// A transcript cue: its time span, speaker, and text bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cue {
+    /// Start byte of the cue's text.
+    pub start: usize,
+    /// End byte of the cue's text.
+    pub end: usize,
+    /// Start time, seconds.
+    pub t0: f64,
+    /// End time, seconds.
+    pub t1: f64,
+    /// Speaker (`<v Agent>`, `AGENT:`), if marked.
+    pub speaker: Option<String>,
+}
+
+/// The cues of a WebVTT or SRT transcript: a timing line
+/// (`00:00:01.000 --> 00:00:04.000`, comma or dot) and the text lines after
+/// it up to a blank line.
+pub fn cues(text: &[u8]) -> Vec<Cue> {
+    let mut out = Vec::new();
+    let ls = line_spans(text);
+    let mut i = 0;
+    while i < ls.len() {
+        let l = &text[ls[i].0..ls[i].1];
+        let Some(arrow) = memchr::memmem::find(l, b"-->") else {
+            i += 1;
+            continue;
+        };
+        let (Some(t0), Some(t1)) = (timestamp(&l[..arrow]), timestamp(&l[arrow + 3..])) else {
+            i += 1;
+            continue;
+        };
+        // Text lines follow the timing line with no empty line between.
+        let mut j = i + 1;
+        let (mut start, mut end) = (ls[i].1 + 1, ls[i].1 + 1);
+        while j < ls.len() && ls[j].0 == ls[j - 1].1 + 1 {
+            let r = ls[j];
+            if text[r.0..r.1].iter().all(u8::is_ascii_whitespace) {
+                break;
+            }
+            if j == i + 1 {
+                start = r.0;
+            }
+            end = r.1;
+            j += 1;
+        }
+        let end = if end > start && text.get(end - 1) == Some(&b'\r') { end - 1 } else { end.max(start) };
+        let (start, end) = (start.min(text.len()), end.min(text.len()));
+        let body = String::from_utf8_lossy(&text[start..end]);
+        out.push(Cue { start, end, t0, t1, speaker: speaker(&body) });
+        i = j.max(i + 1);
+    }
+    out
+}
+
+fn speaker(body: &str) -> Option<String> {
+    if let Some(rest) = body.strip_prefix("<v ") {
+        return rest.split_once('>').map(|(s, _)| s.trim().to_string());
+    }
+    let (who, _) = body.split_once(':')?;
+    (who.len() <= 24 && !who.is_empty() && who.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '_'))
+        .then(|| who.trim().to_string())
+}
+
+/// `hh:mm:ss.mmm`, `mm:ss.mmm` or with a comma (SRT), first token only.
+fn timestamp(b: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(b).ok()?.split_whitespace().next()?.replace(',', ".");
+    let parts: Vec<&str> = s.split(':').collect();
+    let mut secs = 0.0;
+    for p in &parts {
+        secs = secs * 60.0 + p.parse::<f64>().ok()?;
+    }
+    (parts.len() >= 2).then_some(secs)
+}
+
+/// Where the text of a cue starts: after a `<v Name>` tag or `NAME:` label.
+fn body_start(text: &[u8], c: &Cue) -> usize {
+    let b = &text[c.start..c.end];
+    if b.starts_with(b"<v ") {
+        if let Some(p) = memchr::memchr(b'>', b) {
+            return c.start + p + 1;
+        }
+    }
+    if c.speaker.is_some() {
+        if let Some(p) = memchr::memchr(b':', b) {
+            let mut q = p + 1;
+            while q < b.len() && b[q] == b' ' {
+                q += 1;
+            }
+            return c.start + q;
+        }
+    }
+    c.start
+}
+
+/// `{"time": {"start","end"}, "speaker"}` of the cue holding `pos` (or,
+/// for a position in a joined segment's first piece, its cue).
+pub fn cue_location(cues: &[Cue], pos: usize) -> Option<Value> {
+    let i = cues.partition_point(|c| c.start <= pos);
+    let c = cues.get(i.checked_sub(1)?)?;
+    if pos >= c.end.max(c.start + 1) {
+        return None;
+    }
+    let mut v = json!({ "time": { "start": c.t0, "end": c.t1 } });
+    if let Some(s) = &c.speaker {
+        v["speaker"] = json!(s);
+    }
+    Some(v)
+}
+
+/// Extract a VTT or SRT transcript.
+pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_>)) -> &'static str {
+    let cs = cues(&t);
+    // Runs of consecutive cues of one speaker, close in time.
+    let mut k = 0;
+    while k < cs.len() {
+        let mut j = k;
+        while j + 1 < cs.len() && cs[j + 1].speaker == cs[k].speaker && cs[j + 1].t0 - cs[j].t1 <= JOIN_GAP {
+            j += 1;
+        }
+        if j > k {
+            let mut joined = Vec::new();
+            let mut map = Vec::new();
+            let mut breaks = Vec::new();
+            for c in &cs[k..=j] {
+                if !joined.is_empty() {
+                    breaks.push(joined.len());
+                    joined.push(b' ');
+                    map.push(map.last().map_or(c.start, |&l| l + 1));
+                }
+                let s = body_start(&t, c);
+                for (off, &b) in t[s..c.end].iter().enumerate() {
+                    joined.push(if b == b'\n' || b == b'\r' { b' ' } else { b });
+                    map.push(s + off);
+                }
+            }
+            map.push(cs[j].end);
+            let mut seg = Segment::new(Cow::Owned(joined), compose(&map, &origin));
+            seg.extra = true;
+            seg.breaks = breaks;
+            seg.location = Some(json!({
+                "time": { "start": cs[k].t0, "end": cs[j].t1 },
+                "speaker": cs[k].speaker,
+            }));
+            emit(seg);
+        }
+        k = j + 1;
+    }
+    let mut main = Segment::new(t, origin);
+    main.locator = Locator::Cues(cs);
+    emit(main);
+    "transcript"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vtt_and_srt_cues() {
+        let t = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.500\n<v Agent>Hello there\n\n00:00:04.000 --> 00:00:06.000\n<v Customer>It is Jane\nDoe\n";
+        let c = cues(t);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].speaker.as_deref(), Some("Agent"));
+        assert_eq!(&t[c[1].start..c[1].end], b"<v Customer>It is Jane\nDoe");
+        assert_eq!((c[1].t0, c[1].t1), (4.0, 6.0));
+        let s = b"1\n00:00:01,000 --> 00:00:02,000\nAGENT: Hi\n\n2\n00:00:02,500 --> 00:00:04,000\nCALLER: Yes\n";
+        let c = cues(s);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[1].speaker.as_deref(), Some("CALLER"));
+        assert_eq!(c[1].t0, 2.5);
+    }
+
+    #[test]
+    fn split_value_is_joined() {
+        let t = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Customer>my number is 07700\n\n00:00:03.500 --> 00:00:05.000\n<v Customer>900123 thanks\n";
+        let mut segs = Vec::new();
+        extract(Cow::Borrowed(&t[..]), Origin::File, &mut |s| {
+            segs.push((s.text.into_owned(), s.breaks.clone(), s.extra))
+        });
+        let (joined, breaks, extra) = &segs[0];
+        assert!(extra);
+        assert_eq!(std::str::from_utf8(joined).unwrap(), "my number is 07700 900123 thanks");
+        assert_eq!(breaks, &[18]);
+    }
+}
