@@ -76,7 +76,7 @@ fn scan_fixtures() -> Vec<Span> {
         roots: vec![fixtures()],
         walk: WalkOptions {
             threads: 2,
-            globs: vec!["!*.py".into(), "!gold.jsonl".into(), "!subjects/".into()],
+            globs: vec!["!*.py".into(), "!gold.jsonl".into(), "!subjects/".into(), "!formats/".into()],
             ..Default::default()
         },
         max_filesize: u64::MAX,

@@ -14,12 +14,16 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// A copy of the fixtures without the generator and the gold file.
+/// A copy of the plain-text fixture stores, without the generators and the
+/// gold file (the format fixtures, containers and hostile files, have their
+/// own redaction test in `tests/formats.rs`).
 fn fixture_copy() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     copy_tree(&fixtures(), d.path());
     std::fs::remove_file(d.path().join("generate.py")).unwrap();
     std::fs::remove_file(d.path().join("generate_subjects.py")).unwrap();
+    std::fs::remove_file(d.path().join("generate_formats.py")).unwrap();
+    std::fs::remove_dir_all(d.path().join("formats")).unwrap();
     std::fs::remove_file(d.path().join("gold.jsonl")).unwrap();
     d
 }

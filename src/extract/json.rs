@@ -260,8 +260,14 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
                 joined.push(b' ');
                 map.push(*map.last().unwrap_or(&s.start) + 1);
             }
-            joined.extend_from_slice(&t[s.start..s.end]);
-            map.extend(s.start..s.end);
+            // Whisper's texts start with a space: one joint, not two spaces.
+            let lead = if joined.is_empty() {
+                0
+            } else {
+                t[s.start..s.end].iter().take_while(|b| b.is_ascii_whitespace()).count()
+            };
+            joined.extend_from_slice(&t[s.start + lead..s.end]);
+            map.extend(s.start + lead..s.end);
         }
         map.push(texts.last().map_or(0, |s| s.end));
         if !breaks.is_empty() {

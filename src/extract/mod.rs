@@ -5,6 +5,7 @@
 //! ```text
 //! bytes ─► detect ─► text (UTF-8 / UTF-16 / Windows-1252) ─► csv | json | xml | transcript | mail | plain
 //!                 └► zip | gzip | tar (members recurse, with limits) ─► office (docx xlsx pptx odt ods)
+//!                 └► pdf (text layer, page by page; image-only PDFs reported)
 //!                 └► media: listed, not scanned
 //! ```
 //!
@@ -27,6 +28,7 @@ pub mod csvx;
 pub mod json;
 pub mod mail;
 pub mod office;
+pub mod pdf;
 pub mod text;
 pub mod transcript;
 pub mod xml;
@@ -264,7 +266,7 @@ pub fn extract(
         Kind::Zip => archive::zip(name, bytes, cx, emit),
         Kind::Gzip => archive::gzip(name, bytes, cx, emit),
         Kind::Tar => archive::tar(name, bytes, cx, emit),
-        Kind::Pdf => Err((SkipReason::Binary, "PDF text extraction is not supported yet".into())),
+        Kind::Pdf => pdf::extract(bytes, cx, emit),
         Kind::Eml | Kind::Mbox => mail::extract(name, bytes, cx, emit),
         _ => {
             let decoded = text::decode(bytes, cx.explicit)?;

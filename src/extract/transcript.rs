@@ -159,7 +159,10 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
                     joined.push(b' ');
                     map.push(map.last().map_or(c.start, |&l| l + 1));
                 }
-                let s = body_start(&t, c);
+                let mut s = body_start(&t, c);
+                while s < c.end && t[s] == b' ' {
+                    s += 1;
+                }
                 for (off, &b) in t[s..c.end].iter().enumerate() {
                     joined.push(if b == b'\n' || b == b'\r' { b' ' } else { b });
                     map.push(s + off);
