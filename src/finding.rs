@@ -59,4 +59,7 @@ pub struct Finding {
     /// span (`start` is the first piece's start, `end` the last's end).
     /// Empty for a value in one piece.
     pub pieces: Vec<(u64, u64)>,
+    /// Found in spoken words normalised to their written form ("oh seven
+    /// seven double oh..."): `start`/`end` cover the words.
+    pub spoken: bool,
 }

@@ -295,9 +295,8 @@ impl Scanner {
                 acc.suppressed += 1;
                 continue;
             }
-            // Joined pieces: only what crosses a joint is new.
-            let cuts: Vec<usize> = seg.breaks.iter().copied().filter(|&b| b > r.start && b < r.end).collect();
-            if !seg.breaks.is_empty() && cuts.is_empty() {
+            // Spoken forms: only what was rewritten is new.
+            if !seg.rewritten.is_empty() && !seg.rewritten.iter().any(|&(s, e)| s < r.end && r.start < e) {
                 continue;
             }
             let map = |o: usize| -> u64 {
@@ -309,18 +308,22 @@ impl Scanner {
             // A mapped span ends where the byte after it came from, which
             // covers a whole escape, entity or UTF-16 unit.
             let mut f = self.finding(&r, &seg.text, map(r.start), map(r.end).max(map(r.start) + 1));
-            if let Origin::Map(m) = &seg.origin {
-                if !cuts.is_empty() {
-                    let mut pieces = Vec::new();
-                    let mut s = r.start;
-                    for &c in &cuts {
-                        pieces.push((map(s), m[c - 1] + 1));
-                        s = c + 1;
-                    }
-                    pieces.push((map(s), f.end));
-                    f.pieces = pieces;
-                }
+            // Joined pieces: a finding over a gap is reported piece by piece;
+            // in a plain joined text only such findings are new.
+            let inner: Vec<(u64, u64)> =
+                seg.gaps.iter().copied().filter(|&(gs, ge)| gs >= f.start && ge <= f.end && ge > gs).collect();
+            if seg.only_crossing && inner.is_empty() {
+                continue;
             }
+            if !inner.is_empty() {
+                let mut s = f.start;
+                for (gs, ge) in inner {
+                    f.pieces.push((s, gs));
+                    s = ge;
+                }
+                f.pieces.push((s, f.end));
+            }
+            f.spoken = !seg.rewritten.is_empty();
             f.file_offsets = seg.origin != Origin::Inside;
             f.location = extract::merge(seg.location.as_ref(), seg.locator.at(&seg.text, r.start));
             if seg.extra && f.file_offsets {
@@ -488,6 +491,7 @@ impl Scanner {
             location: None,
             file_offsets: true,
             pieces: Vec::new(),
+            spoken: false,
         }
     }
 }

@@ -370,6 +370,7 @@ fn erasure_outcome(r: FileResult) -> FileOutcome {
             location: None,
             file_offsets: true,
             pieces: Vec::new(),
+            spoken: false,
         });
     }
     out.findings = findings;

@@ -251,31 +251,11 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
                     || s.pointer.starts_with("/results/audio_segments/") && s.pointer.ends_with("/transcript")
             })
             .collect();
-        let mut joined: Vec<u8> = Vec::new();
-        let mut map: Vec<usize> = Vec::new();
-        let mut breaks = Vec::new();
+        let mut joined = super::Joined::default();
         for s in &texts {
-            if !joined.is_empty() {
-                breaks.push(joined.len());
-                joined.push(b' ');
-                map.push(*map.last().unwrap_or(&s.start) + 1);
-            }
-            // Whisper's texts start with a space: one joint, not two spaces.
-            let lead = if joined.is_empty() {
-                0
-            } else {
-                t[s.start..s.end].iter().take_while(|b| b.is_ascii_whitespace()).count()
-            };
-            joined.extend_from_slice(&t[s.start + lead..s.end]);
-            map.extend(s.start + lead..s.end);
+            joined.push(&t, s.start, s.end);
         }
-        map.push(texts.last().map_or(0, |s| s.end));
-        if !breaks.is_empty() {
-            let mut seg = Segment::new(Cow::Owned(joined), compose(&map, &origin));
-            seg.extra = true;
-            seg.breaks = breaks;
-            emit(seg);
-        }
+        joined.emit(&origin, None, emit);
     }
     let mut main = Segment::new(t, origin);
     main.locator = Locator::Json(ix);

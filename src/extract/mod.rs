@@ -29,6 +29,7 @@ pub mod json;
 pub mod mail;
 pub mod office;
 pub mod pdf;
+pub mod spoken;
 pub mod text;
 pub mod transcript;
 pub mod xml;
@@ -99,12 +100,16 @@ pub struct Segment<'a> {
     /// Finer locations.
     pub locator: Locator,
     /// An extra segment over bytes the main one already covers: keep only
-    /// findings that overlap no finding of the same kind found before, and,
-    /// when `breaks` is not empty, only those that cross a break.
+    /// findings that overlap nothing found on the main segments.
     pub extra: bool,
-    /// Positions in `text` where two pieces were joined (transcript cues):
-    /// a finding across one is reported with each piece's span.
-    pub breaks: Vec<usize>,
+    /// File-offset gaps between pieces joined into this text (transcript
+    /// cues): a finding across one is reported with each piece's span.
+    pub gaps: Vec<(u64, u64)>,
+    /// Keep only findings that cross a gap (the rest were found in one piece).
+    pub only_crossing: bool,
+    /// Spans of `text` rewritten from spoken forms: keep only findings that
+    /// overlap one, and mark them `spoken`.
+    pub rewritten: Vec<(usize, usize)>,
     /// Line of the segment's first byte in the file, minus one (for extra
     /// segments over part of the file).
     pub line_offset: u64,
@@ -120,7 +125,9 @@ impl<'a> Segment<'a> {
             field: FieldContext::None,
             locator: Locator::None,
             extra: false,
-            breaks: Vec::new(),
+            gaps: Vec::new(),
+            only_crossing: false,
+            rewritten: Vec::new(),
             line_offset: 0,
         }
     }
@@ -299,6 +306,7 @@ fn structured(name: &str, t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut
         "xml" | "html" | "htm" | "xhtml" | "svg" | "plist" => xml::extract(&ext_of(name), t, origin, emit),
         "vtt" | "srt" => transcript::extract(t, origin, emit),
         _ => {
+            spoken_plain(&t, &origin, emit);
             emit(Segment::new(t, origin));
             "text"
         }
@@ -333,3 +341,86 @@ pub fn nest(outer: &str, loc: Option<Value>) -> Option<Value> {
     m.insert("member".into(), json!(member));
     Some(Value::Object(m))
 }
+
+/// Pieces of a base text (transcript cues) joined into one text, so that a
+/// value read out over several of them is found.
+#[derive(Debug, Default)]
+pub struct Joined {
+    /// The joined text (pieces separated by one space).
+    pub text: Vec<u8>,
+    /// Base-text offset of each byte, plus the end.
+    pub map: Vec<usize>,
+    /// Gaps between pieces, in base-text offsets.
+    pub gaps: Vec<(usize, usize)>,
+    end: usize,
+}
+
+impl Joined {
+    /// Append `base[start..end]` (leading spaces dropped after the first piece).
+    pub fn push(&mut self, base: &[u8], mut start: usize, end: usize) {
+        if !self.text.is_empty() {
+            while start < end && base[start].is_ascii_whitespace() {
+                start += 1;
+            }
+            self.gaps.push((self.end, start));
+            self.text.push(b' ');
+            self.map.push(self.end);
+        }
+        for (k, &b) in base[start..end].iter().enumerate() {
+            self.text.push(if b == b'\n' || b == b'\r' { b' ' } else { b });
+            self.map.push(start + k);
+        }
+        self.end = end;
+    }
+
+    /// Emit the joined text (when it joins several pieces) and its spoken
+    /// normalisation (when it has spoken forms) as extra segments.
+    pub fn emit(self, origin: &Origin, location: Option<Value>, emit: &mut dyn FnMut(Segment<'_>)) {
+        if self.text.is_empty() {
+            return;
+        }
+        let to_file = |x: usize| -> u64 {
+            match origin {
+                Origin::Map(m) => m.get(x).copied().unwrap_or(0),
+                _ => x as u64,
+            }
+        };
+        let gaps: Vec<(u64, u64)> = self.gaps.iter().map(|&(a, b)| (to_file(a), to_file(b))).collect();
+        let mut map = self.map;
+        map.push(self.end);
+        if let Some(n) = spoken::normalize(&self.text) {
+            let via: Vec<usize> = n.map.iter().map(|&i| map[i.min(map.len() - 1)]).collect();
+            let mut seg = Segment::new(Cow::Owned(n.text), text::compose(&via, origin));
+            seg.extra = true;
+            seg.gaps = gaps.clone();
+            seg.rewritten = n.rewritten;
+            seg.location = location.clone();
+            emit(seg);
+        }
+        if !gaps.is_empty() {
+            let mut seg = Segment::new(Cow::Owned(self.text), text::compose(&map, origin));
+            seg.extra = true;
+            seg.gaps = gaps;
+            seg.only_crossing = true;
+            seg.location = location;
+            emit(seg);
+        }
+    }
+}
+
+/// Spoken forms in plain text that reads like speech (chat logs, notes of
+/// calls): an extra segment, for texts up to [`SPOKEN_MAX`] bytes.
+pub fn spoken_plain(t: &[u8], origin: &Origin, emit: &mut dyn FnMut(Segment<'_>)) {
+    if t.len() > SPOKEN_MAX || !spoken::worth_it(t) {
+        return;
+    }
+    if let Some(n) = spoken::normalize(t) {
+        let mut seg = Segment::new(Cow::Owned(n.text), text::compose(&n.map, origin));
+        seg.extra = true;
+        seg.rewritten = n.rewritten;
+        emit(seg);
+    }
+}
+
+/// Largest plain text searched for spoken forms.
+pub const SPOKEN_MAX: usize = 4 << 20;

@@ -10,8 +10,7 @@ use std::borrow::Cow;
 use memchr::memchr_iter;
 use serde_json::{json, Value};
 
-use super::text::compose;
-use super::{Locator, Origin, Segment};
+use super::{Joined, Locator, Origin, Segment};
 
 /// Longest pause (seconds) between two cues of one speaker that may split a
 /// value.
@@ -142,42 +141,20 @@ pub fn cue_location(cues: &[Cue], pos: usize) -> Option<Value> {
 /// Extract a VTT or SRT transcript.
 pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_>)) -> &'static str {
     let cs = cues(&t);
-    // Runs of consecutive cues of one speaker, close in time.
+    // Runs of consecutive cues of one speaker, close in time: joined (a
+    // value split over cues) and normalised (spoken forms).
     let mut k = 0;
     while k < cs.len() {
         let mut j = k;
         while j + 1 < cs.len() && cs[j + 1].speaker == cs[k].speaker && cs[j + 1].t0 - cs[j].t1 <= JOIN_GAP {
             j += 1;
         }
-        if j > k {
-            let mut joined = Vec::new();
-            let mut map = Vec::new();
-            let mut breaks = Vec::new();
-            for c in &cs[k..=j] {
-                if !joined.is_empty() {
-                    breaks.push(joined.len());
-                    joined.push(b' ');
-                    map.push(map.last().map_or(c.start, |&l| l + 1));
-                }
-                let mut s = body_start(&t, c);
-                while s < c.end && t[s] == b' ' {
-                    s += 1;
-                }
-                for (off, &b) in t[s..c.end].iter().enumerate() {
-                    joined.push(if b == b'\n' || b == b'\r' { b' ' } else { b });
-                    map.push(s + off);
-                }
-            }
-            map.push(cs[j].end);
-            let mut seg = Segment::new(Cow::Owned(joined), compose(&map, &origin));
-            seg.extra = true;
-            seg.breaks = breaks;
-            seg.location = Some(json!({
-                "time": { "start": cs[k].t0, "end": cs[j].t1 },
-                "speaker": cs[k].speaker,
-            }));
-            emit(seg);
+        let mut joined = Joined::default();
+        for c in &cs[k..=j] {
+            joined.push(&t, body_start(&t, c), c.end);
         }
+        let loc = json!({ "time": { "start": cs[k].t0, "end": cs[j].t1 }, "speaker": cs[k].speaker });
+        joined.emit(&origin, Some(loc), emit);
         k = j + 1;
     }
     let mut main = Segment::new(t, origin);
@@ -210,11 +187,13 @@ mod tests {
         let t = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Customer>my number is 07700\n\n00:00:03.500 --> 00:00:05.000\n<v Customer>900123 thanks\n";
         let mut segs = Vec::new();
         extract(Cow::Borrowed(&t[..]), Origin::File, &mut |s| {
-            segs.push((s.text.into_owned(), s.breaks.clone(), s.extra))
+            segs.push((s.text.into_owned(), s.gaps.clone(), s.only_crossing))
         });
-        let (joined, breaks, extra) = &segs[0];
-        assert!(extra);
+        let (joined, gaps, crossing) = &segs[0];
+        assert!(crossing);
         assert_eq!(std::str::from_utf8(joined).unwrap(), "my number is 07700 900123 thanks");
-        assert_eq!(breaks, &[18]);
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(&t[gaps[0].0 as usize - 5..gaps[0].0 as usize], b"07700");
+        assert_eq!(&t[gaps[0].1 as usize..gaps[0].1 as usize + 6], b"900123");
     }
 }

@@ -29,6 +29,8 @@ pub(super) struct FindingRow<'a> {
     pub in_extracted_text: bool,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub pieces: &'a [(u64, u64)],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub spoken: bool,
 }
 
 impl<'a> FindingRow<'a> {
@@ -48,6 +50,7 @@ impl<'a> FindingRow<'a> {
             location: f.location.as_ref(),
             in_extracted_text: !f.file_offsets,
             pieces: &f.pieces,
+            spoken: f.spoken,
         }
     }
 }

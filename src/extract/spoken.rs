@@ -1,0 +1,567 @@
+//! Spoken forms: personal data as speech-to-text writes it.
+//!
+//! "oh seven seven double oh nine hundred one two three", "jane dot doe at
+//! gmail dot com", "the fourteenth of march nineteen eighty two", "S W one
+//! A one A A", "Q for quebec"... The normaliser rewrites such words into
+//! the written form (`07700900123`, `jane.doe@gmail.com`, `14 of march
+//! 1982`, `SW1A1AA`) with a map back to the original words, and the
+//! ordinary detectors and validators run on the result: a spoken digit run
+//! only becomes a phone, card, account or NHS number if the numbering plan,
+//! Luhn or mod 11 accept it, with the context words the kind needs ("my
+//! number is", "long number on the card", "date of birth") — which stay in
+//! the text. Findings from rewritten words carry `spoken: true`.
+//!
+//! Rules (no reliance on case or punctuation):
+//! - **Number runs**: consecutive number words, digits, spelled letters and
+//!   NATO words become one string without spaces: `zero`/`oh`/`nought` 0,
+//!   units, teens, tens (`seventy seven` 77), `double`/`treble`/`triple` X,
+//!   `nine hundred` 900 (`nine hundred and twelve` 912), `two thousand and
+//!   five` 2005, `nineteen eighty two` 1982, `X for <word starting with X>`.
+//!   Hesitations (`um`, `uh`, `er`, `sorry`, `yeah`, `that's`...) and
+//!   punctuation between groups do not break a run; any other word does. A
+//!   run of one word is left alone (`one moment`, `oh I see`, `a`), and so
+//!   is `two or three`.
+//! - **Sort codes**: a six-digit run after "sort code" is written `12-34-56`.
+//! - **Dates**: an ordinal (`fourteenth`, `twenty first`) before `of`/a month
+//!   becomes its number.
+//! - **Emails**: `<local> at <domain> dot <tld>`, the local part possibly
+//!   joined by `dot`, `underscore`, `dash`/`hyphen`, `plus`; kept only if the
+//!   result is an address the email validator accepts (known TLD). `at the
+//!   moment` and `dot dot dot` are not addresses.
+//! - **IP addresses**: four number runs joined by `dot`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A word of the text.
+#[derive(Debug, Clone)]
+struct Tok {
+    start: usize,
+    end: usize,
+    w: String,
+}
+
+fn tokens(text: &[u8]) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i].is_ascii_alphanumeric() {
+            let s = i;
+            while i < text.len()
+                && (text[i].is_ascii_alphanumeric()
+                    || (text[i] == b'\'' && i + 1 < text.len() && text[i + 1].is_ascii_alphabetic()))
+            {
+                i += 1;
+            }
+            out.push(Tok { start: s, end: i, w: String::from_utf8_lossy(&text[s..i]).to_ascii_lowercase() });
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn table() -> &'static HashMap<&'static str, u32> {
+    static T: OnceLock<HashMap<&'static str, u32>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut m = HashMap::new();
+        for (w, v) in [
+            ("zero", 0),
+            ("oh", 0),
+            ("o", 0),
+            ("nought", 0),
+            ("nil", 0),
+            ("one", 1),
+            ("two", 2),
+            ("three", 3),
+            ("four", 4),
+            ("five", 5),
+            ("six", 6),
+            ("seven", 7),
+            ("eight", 8),
+            ("nine", 9),
+            ("ten", 10),
+            ("eleven", 11),
+            ("twelve", 12),
+            ("thirteen", 13),
+            ("fourteen", 14),
+            ("fifteen", 15),
+            ("sixteen", 16),
+            ("seventeen", 17),
+            ("eighteen", 18),
+            ("nineteen", 19),
+            ("twenty", 20),
+            ("thirty", 30),
+            ("forty", 40),
+            ("fourty", 40),
+            ("fifty", 50),
+            ("sixty", 60),
+            ("seventy", 70),
+            ("eighty", 80),
+            ("ninety", 90),
+        ] {
+            m.insert(w, v);
+        }
+        m
+    })
+}
+
+fn ordinal(w: &str) -> Option<u32> {
+    const O: &[(&str, u32)] = &[
+        ("first", 1),
+        ("second", 2),
+        ("third", 3),
+        ("fourth", 4),
+        ("fifth", 5),
+        ("sixth", 6),
+        ("seventh", 7),
+        ("eighth", 8),
+        ("ninth", 9),
+        ("tenth", 10),
+        ("eleventh", 11),
+        ("twelfth", 12),
+        ("thirteenth", 13),
+        ("fourteenth", 14),
+        ("fifteenth", 15),
+        ("sixteenth", 16),
+        ("seventeenth", 17),
+        ("eighteenth", 18),
+        ("nineteenth", 19),
+        ("twentieth", 20),
+        ("thirtieth", 30),
+    ];
+    O.iter().find(|(n, _)| *n == w).map(|(_, v)| *v)
+}
+
+const NATO: &[&str] = &[
+    "alpha", "alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "juliett",
+    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor",
+    "whiskey", "whisky", "xray", "yankee", "zulu",
+];
+
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+/// Words that may sit between groups of a spoken number without ending it.
+const FILLERS: &[&str] =
+    &["um", "umm", "uh", "uhh", "er", "erm", "ah", "sorry", "yeah", "yep", "that's", "thats", "it's", "its"];
+
+fn unit(w: &str) -> Option<u32> {
+    table().get(w).copied().filter(|v| *v < 10)
+}
+fn teen(w: &str) -> Option<u32> {
+    table().get(w).copied().filter(|v| (10..20).contains(v))
+}
+fn tens(w: &str) -> Option<u32> {
+    table().get(w).copied().filter(|v| *v >= 20)
+}
+fn is_digits(w: &str) -> bool {
+    !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
+}
+fn letter(w: &str) -> Option<char> {
+    if w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic() {
+        return Some(w.as_bytes()[0].to_ascii_uppercase() as char);
+    }
+    NATO.contains(&w).then(|| w.as_bytes()[0].to_ascii_uppercase() as char)
+}
+
+/// Read one group of a number run at `i`: its text, how many tokens it
+/// used, and whether it was a spoken word (not digits or a lone letter).
+fn group(t: &[Tok], i: usize) -> Option<(String, usize, bool)> {
+    let w = t[i].w.as_str();
+    let at = |k: usize| t.get(i + k).map(|x| x.w.as_str()).unwrap_or("");
+    if matches!(w, "double" | "triple" | "treble") {
+        let n = if w == "double" { 2 } else { 3 };
+        let x = at(1);
+        if let Some(u) = unit(x) {
+            return Some((u.to_string().repeat(n), 2, true));
+        }
+        if let Some(c) = letter(x) {
+            return Some((c.to_string().repeat(n), 2, true));
+        }
+        return None;
+    }
+    if is_digits(w) {
+        return Some((w.to_string(), 1, false));
+    }
+    if let Some(u) = unit(w) {
+        if at(1) == "hundred" {
+            let mut used = 2;
+            let mut rest = 0;
+            let mut k = 2;
+            if at(k) == "and" && (tens(at(k + 1)).is_some() || teen(at(k + 1)).is_some() || unit(at(k + 1)).is_some()) {
+                k += 1;
+            }
+            if let Some(tv) = tens(at(k)) {
+                rest = tv;
+                used = k + 1;
+                if let Some(u2) = unit(at(k + 1)).filter(|v| *v > 0) {
+                    rest += u2;
+                    used += 1;
+                }
+            } else if let Some(tv) = teen(at(k)) {
+                rest = tv;
+                used = k + 1;
+            } else if k == 3 {
+                if let Some(u2) = unit(at(k)) {
+                    rest = u2;
+                    used = k + 1;
+                }
+            }
+            return Some((format!("{:03}", u * 100 + rest), used, true));
+        }
+        if at(1) == "thousand" && u > 0 {
+            let mut k = 2;
+            if at(k) == "and" {
+                k += 1;
+            }
+            let (rest, used) = match group(t, i + k) {
+                Some((s, n, _)) if s.len() <= 3 && is_digits(&s) => (s.parse::<u32>().unwrap_or(0), k + n),
+                _ => (0, 2),
+            };
+            return Some((format!("{}", u * 1000 + rest), used, true));
+        }
+        let w_is_o = w == "o";
+        return Some((u.to_string(), 1, !w_is_o));
+    }
+    if let Some(tv) = teen(w) {
+        return Some((tv.to_string(), 1, true));
+    }
+    if let Some(tv) = tens(w) {
+        if let Some(u) = unit(at(1)).filter(|v| *v > 0) {
+            return Some(((tv + u).to_string(), 2, true));
+        }
+        return Some((tv.to_string(), 1, true));
+    }
+    if let Some(c) = letter(w) {
+        // "S for sierra".
+        if w.len() == 1 && at(1) == "for" && at(2).starts_with(w) && at(2).len() > 1 {
+            return Some((c.to_string(), 3, true));
+        }
+        return Some((c.to_string(), 1, w.len() > 1));
+    }
+    None
+}
+
+/// One rewrite: tokens `from..to` become `text`.
+#[derive(Debug, Clone)]
+struct Rewrite {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+fn number_runs(t: &[Tok], out: &mut Vec<Rewrite>) {
+    let mut i = 0;
+    while i < t.len() {
+        let Some((first, n, sp)) = group(t, i) else {
+            i += 1;
+            continue;
+        };
+        let (s_tok, mut text, mut spoken, mut groups) = (i, first, sp, 1);
+        let mut j = i + n;
+        let mut last = j - 1;
+        loop {
+            let mut k = j;
+            while k < t.len() && FILLERS.contains(&t[k].w.as_str()) {
+                k += 1;
+            }
+            match t.get(k).and_then(|_| group(t, k)) {
+                Some((g, n, sp)) => {
+                    text.push_str(&g);
+                    spoken |= sp;
+                    groups += 1;
+                    last = k + n - 1;
+                    j = k + n;
+                }
+                None => break,
+            }
+        }
+        if spoken && groups + usize::from(text.len() > 2) >= 2 && text.len() >= 2 {
+            // "sort code" right before a six-digit run: write it as one.
+            let before: Vec<&str> = t[s_tok.saturating_sub(4)..s_tok].iter().map(|x| x.w.as_str()).collect();
+            if text.len() == 6 && is_digits(&text) && before.windows(2).any(|w| w == ["sort", "code"]) {
+                text = format!("{}-{}-{}", &text[..2], &text[2..4], &text[4..]);
+            }
+            out.push(Rewrite { start: t[s_tok].start, end: t[last].end, text });
+        }
+        i = j.max(i + 1);
+    }
+}
+
+fn dates(t: &[Tok], out: &mut Vec<Rewrite>) {
+    for i in 0..t.len() {
+        let (val, s) = match (t.get(i.wrapping_sub(1)).and_then(|x| tens(&x.w)), ordinal(&t[i].w)) {
+            (Some(tv), Some(o)) if o < 10 && i > 0 => (tv + o, i - 1),
+            (_, Some(o)) => (o, i),
+            _ => continue,
+        };
+        let next = t.get(i + 1).map(|x| x.w.as_str()).unwrap_or("");
+        let next2 = t.get(i + 2).map(|x| x.w.as_str()).unwrap_or("");
+        if MONTHS.contains(&next) || (next == "of" && MONTHS.contains(&next2)) {
+            out.push(Rewrite { start: t[s].start, end: t[i].end, text: val.to_string() });
+        }
+    }
+}
+
+fn symbol(w: &str) -> Option<&'static str> {
+    match w {
+        "dot" | "period" | "point" => Some("."),
+        "underscore" => Some("_"),
+        "dash" | "hyphen" | "minus" => Some("-"),
+        "plus" => Some("+"),
+        _ => None,
+    }
+}
+
+/// Rewritten text of tokens `a..=b` (number runs inside applied).
+fn piece(t: &[Tok], k: usize, runs: &[Rewrite]) -> (String, usize) {
+    if let Some(r) = runs.iter().find(|r| r.start == t[k].start) {
+        let n = t[k..].iter().take_while(|x| x.end <= r.end).count();
+        return (r.text.to_lowercase(), n.max(1));
+    }
+    match group(t, k) {
+        Some((g, n, _)) if is_digits(&g) => (g, n),
+        _ => (t[k].w.clone(), 1),
+    }
+}
+
+fn emails(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
+    for k in 1..t.len() {
+        if t[k].w != "at" {
+            continue;
+        }
+        // Domain: word (dot word)+.
+        let mut dom = String::new();
+        let mut j = k + 1;
+        let mut dots = 0;
+        let mut end = None;
+        while j < t.len() {
+            let (p, n) = piece(t, j, runs);
+            if symbol(&p).is_some() || p == "at" {
+                break;
+            }
+            dom.push_str(&p);
+            end = Some(j + n - 1);
+            j += n;
+            if t.get(j).is_some_and(|x| matches!(x.w.as_str(), "dot" | "period" | "point")) && j + 1 < t.len() {
+                dom.push('.');
+                dots += 1;
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let (Some(end), true) = (end, dots > 0) else { continue };
+        // Local part: word (symbol word)* going back.
+        let mut i = k - 1;
+        let mut local = t[i].w.clone();
+        while i >= 2 {
+            match symbol(&t[i - 1].w) {
+                Some(sym) if !matches!(t[i - 2].w.as_str(), "is" | "email" | "address" | "at") => {
+                    local = format!("{}{sym}{local}", t[i - 2].w);
+                    i -= 2;
+                }
+                _ => break,
+            }
+        }
+        if matches!(local.as_str(), "is" | "me" | "it" | "email") {
+            continue;
+        }
+        let cand = format!("{local}@{dom}");
+        if matches!(
+            crate::detect::validate::Validator::from_name("email").map(|v| v.check(cand.as_bytes(), 0, cand.len())),
+            Some(crate::detect::validate::Verdict::Accept(_))
+        ) {
+            out.push(Rewrite { start: t[i].start, end: t[end].end, text: cand });
+        }
+    }
+}
+
+fn ips(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
+    // Four numeric runs (or digit tokens) joined by "dot".
+    let mut k = 0;
+    while k < t.len() {
+        let mut parts = Vec::new();
+        let mut j = k;
+        let start = t[k].start;
+        let mut end = t[k].end;
+        loop {
+            let (p, n) = piece(t, j, runs);
+            if !is_digits(&p) || p.len() > 3 {
+                break;
+            }
+            parts.push(p);
+            end = t[j + n - 1].end;
+            j += n;
+            if parts.len() < 4 && t.get(j).is_some_and(|x| x.w == "dot") {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if parts.len() == 4 {
+            out.push(Rewrite { start, end, text: parts.join(".") });
+            k = j;
+        } else {
+            k += 1;
+        }
+    }
+}
+
+/// A rewritten text: the original with spoken forms replaced, a map from
+/// each rewritten byte to the original byte it came from (plus the end),
+/// and the rewritten spans (in the new text).
+#[derive(Debug)]
+pub struct Normalized {
+    /// The text.
+    pub text: Vec<u8>,
+    /// `map[i]`: offset in the original text; `map[text.len()]` its end.
+    pub map: Vec<usize>,
+    /// Spans of `text` that were rewritten.
+    pub rewritten: Vec<(usize, usize)>,
+}
+
+/// Whether a text reads like speech enough to normalise: at least three
+/// number words in a row, or a spoken "at ... dot".
+pub fn worth_it(text: &[u8]) -> bool {
+    let t = tokens(text);
+    let mut run = 0;
+    for (i, x) in t.iter().enumerate() {
+        if table().contains_key(x.w.as_str()) || matches!(x.w.as_str(), "double" | "triple" | "treble") {
+            run += 1;
+            if run >= 3 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+        if x.w == "at" && t[i + 1..t.len().min(i + 5)].iter().any(|y| y.w == "dot") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Normalise spoken forms; `None` when nothing was rewritten.
+pub fn normalize(text: &[u8]) -> Option<Normalized> {
+    let t = tokens(text);
+    let mut runs = Vec::new();
+    number_runs(&t, &mut runs);
+    let mut special = Vec::new();
+    emails(&t, &runs, &mut special);
+    ips(&t, &runs, &mut special);
+    dates(&t, &mut special);
+    // Emails, IPs and dates win over the number runs they contain.
+    let mut all: Vec<Rewrite> = special;
+    all.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut chosen: Vec<Rewrite> = Vec::new();
+    for r in all {
+        if chosen.last().is_none_or(|l| l.end <= r.start) {
+            chosen.push(r);
+        }
+    }
+    for r in runs {
+        if !chosen.iter().any(|c| c.start < r.end && r.start < c.end) {
+            chosen.push(r);
+        }
+    }
+    chosen.sort_by_key(|r| r.start);
+    if chosen.is_empty() {
+        return None;
+    }
+    let mut out = Normalized {
+        text: Vec::with_capacity(text.len()),
+        map: Vec::with_capacity(text.len() + 1),
+        rewritten: Vec::new(),
+    };
+    let mut at = 0;
+    for r in chosen {
+        for (k, &b) in text[at..r.start].iter().enumerate() {
+            out.text.push(b);
+            out.map.push(at + k);
+        }
+        let s = out.text.len();
+        for &b in r.text.as_bytes() {
+            out.text.push(b);
+            out.map.push(r.start);
+        }
+        out.rewritten.push((s, out.text.len()));
+        at = r.end;
+    }
+    for (k, &b) in text[at..].iter().enumerate() {
+        out.text.push(b);
+        out.map.push(at + k);
+    }
+    out.map.push(text.len());
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalize(s.as_bytes()).map(|x| String::from_utf8(x.text).unwrap()).unwrap_or_else(|| s.to_string())
+    }
+
+    #[test]
+    fn spoken_numbers() {
+        assert_eq!(n("my number is oh seven seven double oh nine hundred one two three"), "my number is 07700900123");
+        assert_eq!(n("it's oh seven seven double oh, um, nine hundred, one two three."), "it's 07700900123.");
+        assert_eq!(n("born the fourteenth of march nineteen eighty two"), "born the 14 of march 1982");
+        assert_eq!(n("the twenty first of may two thousand and five"), "the 21 of may 2005");
+        assert_eq!(n("sort code twelve thirty four fifty six"), "sort code 12-34-56");
+        assert_eq!(n("postcode S W one A one A A thanks"), "postcode SW1A1AA thanks");
+        assert_eq!(n("that's Q for quebec Q one two three four five six C"), "that's QQ123456C");
+        assert_eq!(n("nine hundred and twelve"), "912");
+    }
+
+    #[test]
+    fn spoken_symbols() {
+        assert_eq!(n("my email is jane dot doe at gmail dot com thanks"), "my email is jane.doe@gmail.com thanks");
+        assert_eq!(n("it's j underscore smith at outlook dot co dot uk"), "it's j_smith@outlook.co.uk");
+        assert_eq!(n("the ip was one nine two dot one six eight dot one dot twenty"), "the ip was 192.168.1.20");
+    }
+
+    #[test]
+    fn not_personal() {
+        for s in [
+            "I've got two or three questions",
+            "one moment please",
+            "at the moment",
+            "five minutes",
+            "dot dot dot",
+            "oh I see",
+            "I'm in the oh two area",
+            "we meet at noon dot",
+        ] {
+            let out = n(s);
+            assert!(!out.contains('@') && out.bytes().filter(u8::is_ascii_digit).count() < 3, "{s} -> {out}");
+        }
+    }
+}
