@@ -529,7 +529,20 @@ impl Collected {
         }
         let mut taken: Vec<(u64, u64)> = kept.iter().flat_map(spans).collect();
         taken.sort_unstable();
-        let (ex_file, ex_inside): (Vec<Finding>, Vec<Finding>) = extra.into_iter().partition(|f| f.file_offsets);
+        let (mut ex_file, ex_inside): (Vec<Finding>, Vec<Finding>) = extra.into_iter().partition(|f| f.file_offsets);
+        // A value read out in words wins over the words the main scan took
+        // for something else ("allen dot sharon at ..." is an email, not a
+        // name): main findings wholly inside a spoken one give way.
+        ex_file.sort_by_key(|f| std::cmp::Reverse(f.spoken));
+        for f in ex_file.iter().filter(|f| f.spoken) {
+            let inside = |k: &Finding| k.pieces.is_empty() && k.start >= f.start && k.end <= f.end;
+            let partial = kept.iter().any(|k| k.start < f.end && f.start < k.end && !inside(k));
+            if !partial && kept.iter().any(inside) {
+                kept.retain(|k| !inside(k));
+                taken = kept.iter().flat_map(spans).collect();
+                taken.sort_unstable();
+            }
+        }
         for f in ex_file {
             let clash = spans(&f).iter().any(|&(s, e)| {
                 let i = taken.partition_point(|&(_, te)| te <= s);

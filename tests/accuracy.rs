@@ -76,7 +76,13 @@ fn scan_fixtures() -> Vec<Span> {
         roots: vec![fixtures()],
         walk: WalkOptions {
             threads: 2,
-            globs: vec!["!*.py".into(), "!gold.jsonl".into(), "!subjects/".into(), "!formats/".into()],
+            globs: vec![
+                "!*.py".into(),
+                "!gold.jsonl".into(),
+                "!subjects/".into(),
+                "!formats/".into(),
+                "!spoken/".into(),
+            ],
             ..Default::default()
         },
         max_filesize: u64::MAX,

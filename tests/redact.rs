@@ -24,6 +24,8 @@ fn fixture_copy() -> tempfile::TempDir {
     std::fs::remove_file(d.path().join("generate_subjects.py")).unwrap();
     std::fs::remove_file(d.path().join("generate_formats.py")).unwrap();
     std::fs::remove_dir_all(d.path().join("formats")).unwrap();
+    std::fs::remove_dir_all(d.path().join("spoken")).unwrap();
+    std::fs::remove_file(d.path().join("generate_spoken.py")).unwrap();
     std::fs::remove_file(d.path().join("gold.jsonl")).unwrap();
     d
 }

@@ -256,6 +256,12 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
             joined.push(&t, s.start, s.end);
         }
         joined.emit(&origin, None, emit);
+        // The whole-call text fields, for spoken forms.
+        for s in strings.iter().filter(|s| s.pointer == "/text" || s.pointer.starts_with("/results/transcripts/")) {
+            let mut one = super::Joined::default();
+            one.push(&t, s.start, s.end);
+            one.emit(&origin, ix.at(s.start), emit);
+        }
     }
     let mut main = Segment::new(t, origin);
     main.locator = Locator::Json(ix);

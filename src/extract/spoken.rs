@@ -208,6 +208,11 @@ fn group(t: &[Tok], i: usize) -> Option<(String, usize, bool)> {
     if is_digits(w) {
         return Some((w.to_string(), 1, false));
     }
+    // A lone "o" beside spelled letters is the letter O (postcodes, NINOs).
+    let is_letter = |x: &str| x.len() == 1 && x != "o" && letter(x).is_some() || NATO.contains(&x);
+    if w == "o" && (is_letter(at(1)) || i > 0 && is_letter(t[i - 1].w.as_str())) {
+        return Some(("O".into(), 1, false));
+    }
     if let Some(u) = unit(w) {
         if at(1) == "hundred" {
             let mut used = 2;
@@ -256,6 +261,12 @@ fn group(t: &[Tok], i: usize) -> Option<(String, usize, bool)> {
             return Some(((tv + u).to_string(), 2, true));
         }
         return Some((tv.to_string(), 1, true));
+    }
+    // A NATO word is a letter only among spelled letters ("S W one A",
+    // "N for november"): alone it is a word ("november", "victor").
+    let single = |x: &str| x.len() == 1 && x.as_bytes()[0].is_ascii_alphabetic();
+    if w.len() > 1 && !(single(at(1)) || i > 0 && single(&t[i - 1].w)) {
+        return None;
     }
     if let Some(c) = letter(w) {
         // "S for sierra".
@@ -539,6 +550,12 @@ mod tests {
         assert_eq!(n("postcode S W one A one A A thanks"), "postcode SW1A1AA thanks");
         assert_eq!(n("that's Q for quebec Q one two three four five six C"), "that's QQ123456C");
         assert_eq!(n("nine hundred and twelve"), "912");
+        assert_eq!(n("O B one nine eight nine six nine C"), "OB198969C");
+        assert_eq!(n("o l two p three u n"), "OL2P3UN");
+        assert_eq!(
+            n("date of birth is the twenty first of november nineteen ninety seven"),
+            "date of birth is the 21 of november 1997"
+        );
     }
 
     #[test]
