@@ -2,6 +2,46 @@
 
 use std::sync::Arc;
 
+/// A finding's structural location, kept as its JSON text: a map per
+/// finding would cost several hundred bytes each (millions of findings in a
+/// large export), the text a few dozen.
+#[derive(Debug, Clone)]
+pub struct Location(Box<serde_json::value::RawValue>);
+
+impl Location {
+    /// From a JSON value.
+    pub fn new(v: &serde_json::Value) -> Option<Location> {
+        serde_json::value::to_raw_value(v).ok().map(Location)
+    }
+
+    /// From JSON text (checked).
+    pub fn from_json(text: String) -> Option<Location> {
+        serde_json::value::RawValue::from_string(text).ok().map(Location)
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// As a JSON value.
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Location {
+    fn eq(&self, other: &Location) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 impl Finding {
     /// The fingerprint as 16 lower-case hex digits.
     pub fn fingerprint_hex(&self) -> String {
@@ -48,7 +88,7 @@ pub struct Finding {
     /// `{"pointer": "/customers/3/email"}`, `{"member": "a.zip!/b.csv"}`,
     /// `{"sheet": "Sheet1", "cell": "B3"}`, `{"time": {"start", "end"}}`...
     /// `None` for plain text.
-    pub location: Option<serde_json::Value>,
+    pub location: Option<Location>,
     /// Whether `start`/`end`/`line`/`column` are positions in the file as
     /// stored. `false` inside containers and encoded parts (archive
     /// members, office documents, base64 mail parts, PDF text): they are

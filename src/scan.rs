@@ -325,7 +325,7 @@ impl Scanner {
             }
             f.spoken = !seg.rewritten.is_empty();
             f.file_offsets = seg.origin != Origin::Inside;
-            f.location = extract::merge(seg.location.as_ref(), seg.locator.at(&seg.text, r.start));
+            f.location = seg.locator.location(seg.location.as_ref(), &seg.text, r.start);
             if seg.extra && f.file_offsets {
                 let (line, column) = lines.line_col(f.start as usize);
                 f.line = line;
@@ -511,6 +511,14 @@ impl Collected {
     /// position (file offsets first), without overlaps among file spans.
     fn finish(self) -> Vec<Finding> {
         let Collected { main, extra, .. } = self;
+        // The usual case, one main segment of the stored bytes: the engine
+        // already sorted it and resolved overlaps.
+        if extra.is_empty()
+            && main.iter().all(|f| f.file_offsets && f.pieces.is_empty())
+            && main.windows(2).all(|w| w[0].end <= w[1].start)
+        {
+            return main;
+        }
         let (mut file, mut inside): (Vec<Finding>, Vec<Finding>) = main.into_iter().partition(|f| f.file_offsets);
         let spans = |f: &Finding| -> Vec<(u64, u64)> {
             if f.pieces.is_empty() {

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::detect::validate::date::{current_year, parse_date};
 use crate::detect::FieldContext;
@@ -55,7 +55,7 @@ const EVENT_WORDS: &[&str] = &[
 ];
 
 /// The label given to a column judged to hold dates of birth.
-pub const INFERRED_DOB: &[u8] = b"date_of_birth (inferred from content)";
+pub const INFERRED_DOB: &[u8] = b"date_of_birth";
 
 /// Field context for delimited text: the header row, with columns judged by
 /// content where the header does not tell.
@@ -131,7 +131,9 @@ fn infer_dob_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<usize> 
         .enumerate()
         .filter(|(i, (n, dates, old, years))| {
             let header = headers.get(*i).map(|h| String::from_utf8_lossy(h).to_string()).unwrap_or_default();
-            *n >= 5
+            let named = ["dob", "d_o_b", "birth", "born"].iter().any(|w| header.contains(w));
+            !named
+                && *n >= 5
                 && *dates * 10 >= *n * 8
                 && *old * 10 >= *dates * 7
                 && years.len() >= 5
@@ -153,11 +155,16 @@ pub struct CsvLocator {
 impl CsvLocator {
     /// Index the rows of `text`.
     pub fn new(text: &[u8], field: &FieldContext) -> CsvLocator {
-        let (delim, headers, body_start) = match field {
-            FieldContext::Csv { delim, headers, body_start } => {
-                (*delim, headers.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect(), *body_start)
+        // Column names as written (not the labels inferred from content).
+        let (delim, body_start) = match field {
+            FieldContext::Csv { delim, body_start, .. } => (*delim, *body_start),
+            FieldContext::None => (sniff_delim(text, false), 0),
+        };
+        let headers: Vec<String> = match FieldContext::sniff_csv(text, delim == b'\t') {
+            FieldContext::Csv { headers, .. } if body_start > 0 => {
+                headers.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect()
             }
-            FieldContext::None => (sniff_delim(text, false), Vec::new(), 0),
+            _ => Vec::new(),
         };
         let body = &text[body_start.min(text.len())..];
         let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(body);
@@ -173,8 +180,18 @@ impl CsvLocator {
         CsvLocator { starts, delim, headers }
     }
 
-    /// `{"row", "column"}` of `pos`.
-    pub fn at(&self, text: &[u8], pos: usize) -> Option<Value> {
+    /// `{"column", "row"}` of `pos` as JSON text, written directly (no map
+    /// per finding: a large export has millions).
+    pub fn at_json(&self, text: &[u8], pos: usize) -> Option<String> {
+        let (row, col) = self.row_col(text, pos)?;
+        let name = match self.headers.get(col) {
+            Some(h) if !h.is_empty() => serde_json::to_string(h).ok()?,
+            _ => format!("\"{}\"", col + 1),
+        };
+        Some(format!("{{\"column\":{name},\"row\":{row}}}"))
+    }
+
+    fn row_col(&self, text: &[u8], pos: usize) -> Option<(usize, usize)> {
         let i = self.starts.partition_point(|&s| s <= pos);
         if i == 0 {
             return None;
@@ -189,17 +206,19 @@ impl CsvLocator {
                 col += 1;
             }
         }
-        let name = match self.headers.get(col) {
-            Some(h) if !h.is_empty() && h.as_bytes() != INFERRED_DOB => h.clone(),
-            _ => (col + 1).to_string(),
-        };
-        Some(json!({ "row": i, "column": name }))
+        Some((i, col))
+    }
+
+    /// `{"row", "column"}` of `pos`.
+    pub fn at(&self, text: &[u8], pos: usize) -> Option<Value> {
+        self.at_json(text, pos).and_then(|j| serde_json::from_str(&j).ok())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn infers_birth_dates_not_event_dates() {

@@ -71,6 +71,14 @@ pub enum Locator {
 }
 
 impl Locator {
+    /// The location of `pos` merged under `base`, as a finding carries it.
+    pub fn location(&self, base: Option<&Value>, text: &[u8], pos: usize) -> Option<crate::finding::Location> {
+        if let (None, Locator::Csv(c)) = (base, self) {
+            return c.at_json(text, pos).and_then(crate::finding::Location::from_json);
+        }
+        merge(base, self.at(text, pos)).and_then(|v| crate::finding::Location::new(&v))
+    }
+
     /// The location of position `pos` of `text`, if the structure knows it.
     pub fn at(&self, text: &[u8], pos: usize) -> Option<Value> {
         match self {

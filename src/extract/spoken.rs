@@ -460,10 +460,31 @@ pub struct Normalized {
 /// Whether a text reads like speech enough to normalise: at least three
 /// number words in a row, or a spoken "at ... dot".
 pub fn worth_it(text: &[u8]) -> bool {
-    let t = tokens(text);
+    // One pass over the bytes, no allocation: this runs on every plain
+    // text file, most of which have no spoken forms.
     let mut run = 0;
-    for (i, x) in t.iter().enumerate() {
-        if table().contains_key(x.w.as_str()) || matches!(x.w.as_str(), "double" | "triple" | "treble") {
+    let mut since_at: Option<u8> = None;
+    let mut i = 0;
+    let mut buf = [0u8; 12];
+    while i < text.len() {
+        if !text[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < text.len() && text[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let w = &text[s..i];
+        let word: &[u8] = if w.len() <= buf.len() {
+            for (k, b) in w.iter().enumerate() {
+                buf[k] = b.to_ascii_lowercase();
+            }
+            &buf[..w.len()]
+        } else {
+            b""
+        };
+        if is_number_word(word) {
             run += 1;
             if run >= 3 {
                 return true;
@@ -471,11 +492,58 @@ pub fn worth_it(text: &[u8]) -> bool {
         } else {
             run = 0;
         }
-        if x.w == "at" && t[i + 1..t.len().min(i + 5)].iter().any(|y| y.w == "dot") {
-            return true;
+        match (word, since_at) {
+            (b"at", _) => since_at = Some(0),
+            (b"dot", Some(_)) => return true,
+            (_, Some(n)) if n < 4 => since_at = Some(n + 1),
+            _ => since_at = None,
         }
     }
     false
+}
+
+/// A number word (lower case), without hashing: this runs on every word of
+/// every plain text file.
+fn is_number_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"zero"
+            | b"oh"
+            | b"o"
+            | b"nought"
+            | b"nil"
+            | b"one"
+            | b"two"
+            | b"three"
+            | b"four"
+            | b"five"
+            | b"six"
+            | b"seven"
+            | b"eight"
+            | b"nine"
+            | b"ten"
+            | b"eleven"
+            | b"twelve"
+            | b"thirteen"
+            | b"fourteen"
+            | b"fifteen"
+            | b"sixteen"
+            | b"seventeen"
+            | b"eighteen"
+            | b"nineteen"
+            | b"twenty"
+            | b"thirty"
+            | b"forty"
+            | b"fourty"
+            | b"fifty"
+            | b"sixty"
+            | b"seventy"
+            | b"eighty"
+            | b"ninety"
+            | b"double"
+            | b"triple"
+            | b"treble"
+    )
 }
 
 /// Normalise spoken forms; `None` when nothing was rewritten.
@@ -563,6 +631,15 @@ mod tests {
         assert_eq!(n("my email is jane dot doe at gmail dot com thanks"), "my email is jane.doe@gmail.com thanks");
         assert_eq!(n("it's j underscore smith at outlook dot co dot uk"), "it's j_smith@outlook.co.uk");
         assert_eq!(n("the ip was one nine two dot one six eight dot one dot twenty"), "the ip was 192.168.1.20");
+    }
+
+    #[test]
+    fn number_words_agree() {
+        for w in table().keys() {
+            assert!(is_number_word(w.as_bytes()), "{w}");
+        }
+        assert!(worth_it(b"it's oh seven seven double oh") && worth_it(b"jane at gmail dot com"));
+        assert!(!worth_it(b"one moment please, at the desk") && !worth_it(b"two or three"));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub(super) struct FindingRow<'a> {
     pub rule: &'a str,
     pub test_data: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<&'a serde_json::Value>,
+    pub location: Option<&'a crate::finding::Location>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub in_extracted_text: bool,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]

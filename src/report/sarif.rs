@@ -59,12 +59,12 @@ impl<W: Write> Sink for SarifReport<W> {
                 json!({"startLine": 1})
             };
             let inside = match (&f.location, f.file_offsets) {
-                (Some(l), false) => format!(" in {l}"),
+                (Some(l), false) => format!(" in {}", l.json()),
                 _ => String::new(),
             };
             let mut props = json!({"kind": &*f.kind, "score": (f64::from(f.score) * 100.0).round() / 100.0, "testData": f.test_data});
             if let Some(l) = &f.location {
-                props["location"] = l.clone();
+                props["location"] = l.value();
             }
             self.results.push(json!({
                 "ruleId": &*f.rule,
