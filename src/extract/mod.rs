@@ -396,25 +396,52 @@ impl Joined {
         let gaps: Vec<(u64, u64)> = self.gaps.iter().map(|&(a, b)| (to_file(a), to_file(b))).collect();
         let mut map = self.map;
         map.push(self.end);
-        if let Some(n) = spoken::normalize(&self.text) {
+        // Only the neighbourhood of what is new is scanned again: around
+        // each rewritten spoken form, and around each joint between pieces
+        // (a value is at most a few dozen bytes; context words sit within
+        // 40 bytes before it).
+        if let Some(n) = spoken::has_candidates(&self.text).then(|| spoken::normalize(&self.text)).flatten() {
             let via: Vec<usize> = n.map.iter().map(|&i| map[i.min(map.len() - 1)]).collect();
-            let mut seg = Segment::new(Cow::Owned(n.text), text::compose(&via, origin));
+            for (ws, we) in windows(&n.rewritten, n.text.len()) {
+                let mut seg = Segment::new(Cow::Owned(n.text[ws..we].to_vec()), text::compose(&via[ws..=we], origin));
+                seg.extra = true;
+                seg.gaps = gaps.clone();
+                seg.rewritten =
+                    n.rewritten.iter().filter(|&&(s, e)| s >= ws && e <= we).map(|&(s, e)| (s - ws, e - ws)).collect();
+                seg.location = location.clone();
+                emit(seg);
+            }
+        }
+        let joints: Vec<(usize, usize)> = (0..self.text.len())
+            .filter(|&i| self.text[i] == b' ' && map[i + 1] > map[i] + 1)
+            .map(|i| (i, i + 1))
+            .collect();
+        for (ws, we) in windows(&joints, self.text.len()) {
+            let mut seg = Segment::new(Cow::Owned(self.text[ws..we].to_vec()), text::compose(&map[ws..=we], origin));
             seg.extra = true;
             seg.gaps = gaps.clone();
-            seg.rewritten = n.rewritten;
-            seg.location = location.clone();
-            emit(seg);
-        }
-        if !gaps.is_empty() {
-            let mut seg = Segment::new(Cow::Owned(self.text), text::compose(&map, origin));
-            seg.extra = true;
-            seg.gaps = gaps;
             seg.only_crossing = true;
-            seg.location = location;
+            seg.location = location.clone();
             emit(seg);
         }
     }
 }
+
+/// Windows of [`WINDOW`] bytes around each span, merged where they touch.
+fn windows(spans: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &(s, e) in spans {
+        let (ws, we) = (s.saturating_sub(WINDOW), (e + WINDOW).min(len));
+        match out.last_mut() {
+            Some(l) if ws <= l.1 => l.1 = l.1.max(we),
+            _ => out.push((ws, we)),
+        }
+    }
+    out
+}
+
+/// Bytes scanned again on each side of a spoken form or a joint.
+const WINDOW: usize = 96;
 
 /// Spoken forms in plain text that reads like speech (chat logs, notes of
 /// calls): an extra segment, for texts up to [`SPOKEN_MAX`] bytes.

@@ -30,9 +30,6 @@
 //!   moment` and `dot dot dot` are not addresses.
 //! - **IP addresses**: four number runs joined by `dot`.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
 /// A word of the text.
 #[derive(Debug, Clone)]
 struct Tok {
@@ -61,48 +58,38 @@ fn tokens(text: &[u8]) -> Vec<Tok> {
     out
 }
 
-fn table() -> &'static HashMap<&'static str, u32> {
-    static T: OnceLock<HashMap<&'static str, u32>> = OnceLock::new();
-    T.get_or_init(|| {
-        let mut m = HashMap::new();
-        for (w, v) in [
-            ("zero", 0),
-            ("oh", 0),
-            ("o", 0),
-            ("nought", 0),
-            ("nil", 0),
-            ("one", 1),
-            ("two", 2),
-            ("three", 3),
-            ("four", 4),
-            ("five", 5),
-            ("six", 6),
-            ("seven", 7),
-            ("eight", 8),
-            ("nine", 9),
-            ("ten", 10),
-            ("eleven", 11),
-            ("twelve", 12),
-            ("thirteen", 13),
-            ("fourteen", 14),
-            ("fifteen", 15),
-            ("sixteen", 16),
-            ("seventeen", 17),
-            ("eighteen", 18),
-            ("nineteen", 19),
-            ("twenty", 20),
-            ("thirty", 30),
-            ("forty", 40),
-            ("fourty", 40),
-            ("fifty", 50),
-            ("sixty", 60),
-            ("seventy", 70),
-            ("eighty", 80),
-            ("ninety", 90),
-        ] {
-            m.insert(w, v);
-        }
-        m
+/// The value of a number word.
+fn value(w: &str) -> Option<u32> {
+    Some(match w {
+        "zero" | "oh" | "o" | "nought" | "nil" => 0,
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        "thirteen" => 13,
+        "fourteen" => 14,
+        "fifteen" => 15,
+        "sixteen" => 16,
+        "seventeen" => 17,
+        "eighteen" => 18,
+        "nineteen" => 19,
+        "twenty" => 20,
+        "thirty" => 30,
+        "forty" | "fourty" => 40,
+        "fifty" => 50,
+        "sixty" => 60,
+        "seventy" => 70,
+        "eighty" => 80,
+        "ninety" => 90,
+        _ => return None,
     })
 }
 
@@ -171,13 +158,13 @@ const FILLERS: &[&str] =
     &["um", "umm", "uh", "uhh", "er", "erm", "ah", "sorry", "yeah", "yep", "that's", "thats", "it's", "its"];
 
 fn unit(w: &str) -> Option<u32> {
-    table().get(w).copied().filter(|v| *v < 10)
+    value(w).filter(|v| *v < 10)
 }
 fn teen(w: &str) -> Option<u32> {
-    table().get(w).copied().filter(|v| (10..20).contains(v))
+    value(w).filter(|v| (10..20).contains(v))
 }
 fn tens(w: &str) -> Option<u32> {
-    table().get(w).copied().filter(|v| *v >= 20)
+    value(w).filter(|v| *v >= 20)
 }
 fn is_digits(w: &str) -> bool {
     !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
@@ -502,6 +489,34 @@ pub fn worth_it(text: &[u8]) -> bool {
     false
 }
 
+/// Whether a short text (a cue run) has anything the normaliser could
+/// rewrite: a number word, or "at" (an email). Cheap, no allocation.
+pub fn has_candidates(text: &[u8]) -> bool {
+    let mut buf = [0u8; 12];
+    let mut i = 0;
+    while i < text.len() {
+        if !text[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < text.len() && text[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let w = &text[s..i];
+        if w.len() <= buf.len() {
+            for (k, b) in w.iter().enumerate() {
+                buf[k] = b.to_ascii_lowercase();
+            }
+            let w = &buf[..w.len()];
+            if is_number_word(w) || w == b"at" {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// A number word (lower case), without hashing: this runs on every word of
 /// every plain text file.
 fn is_number_word(w: &[u8]) -> bool {
@@ -635,8 +650,8 @@ mod tests {
 
     #[test]
     fn number_words_agree() {
-        for w in table().keys() {
-            assert!(is_number_word(w.as_bytes()), "{w}");
+        for w in ["zero", "oh", "nought", "seven", "nineteen", "ninety", "fourty"] {
+            assert!(is_number_word(w.as_bytes()) && value(w).is_some(), "{w}");
         }
         assert!(worth_it(b"it's oh seven seven double oh") && worth_it(b"jane at gmail dot com"));
         assert!(!worth_it(b"one moment please, at the desk") && !worth_it(b"two or three"));
