@@ -5,9 +5,9 @@
 //!
 //! ## The pipeline, as built
 //! ```text
-//! cli ─► config ─► walk | git ─► read ─► detect ─► allow ─► sinks
-//!                  paths         bytes   findings  test data,  reports (text, jsonl, json, csv, sarif),
-//!                                                  suppression inventory, baseline writer, redactor
+//! cli ─► config ─► walk | git ─► read ─► extract ─► detect ─► allow ─► sinks
+//!                  paths         bytes   segments   findings  test data,  reports (text, jsonl, json, csv, sarif),
+//!                                        + where               suppression inventory, baseline writer, redactor
 //! ```
 //! - [`cli`] turns flags (and `.piiscan.toml`) into plain configuration;
 //!   clap types stop there.
@@ -17,6 +17,13 @@
 //! - [`read`] loads bytes (reused buffer, or a memory map for large files
 //!   whose pages are released behind the scan), sniffs binary files and
 //!   transcodes UTF-16 with a map back to file offsets.
+//! - [`extract`] turns each file into text segments with provenance, one
+//!   extractor per format (CSV, JSON, XML/HTML, mail, office, PDF, archives
+//!   with limits, transcripts; spoken forms normalised in
+//!   [`extract::spoken`]); every file ends scanned (by format), skipped or
+//!   failed. Plain-text formats are scanned as stored (exact offsets) and
+//!   their structure only adds locations and extra segments for what the
+//!   stored bytes hide (escapes, entities, values split over cues).
 //! - [`detect`] runs the [`rules`] (data in `patterns/*.toml`, compiled once):
 //!   an anchor skip, one overlapping lazy-DFA pass that reports where each
 //!   pattern's matches end, each pattern only in its own windows, validation
@@ -41,7 +48,9 @@
 //! Findings carry masked values and keyed [`fingerprint`]s; raw values reach
 //! output only when asked for.
 //!
-//! Departures from the architecture sketch: a sink receives one call per
+//! Departures from the architecture sketch: extraction is a second
+//! dispatch inside the scan (not a separate pass), and findings keep
+//! file offsets wherever the bytes are plain text; a sink receives one call per
 //! file rather than per finding (findings of a file are produced and sorted
 //! together); the engine is two-phase through one overlapping DFA rather
 //! than per-kind prefilters; names use a word tokenizer with hash lookups

@@ -276,10 +276,7 @@ fn huge_single_line_file_keeps_memory_bounded() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert!(v["inventory"]["total"]["findings"]["email"].as_u64().unwrap() > 100);
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we own.
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) }, 0);
-    let peak_mb = ru.ru_maxrss as f64 / 1024.0;
+    let peak_mb = common::peak_child_rss_mb();
     assert!(peak_mb < 100.0, "peak RSS of a child was {peak_mb:.0} MB");
 }
 

@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{jsonl, piiscan, stderr, stdout};
+use common::{jsonl, piiscan, stderr, stdout, walk};
 use serde_json::Value;
 
 const RECALL_FLOOR: f64 = 0.9;
@@ -207,24 +207,8 @@ fn hostile_files_each_have_a_reason_and_memory_stays_bounded() {
     // The 200 MB bomb is stopped early: the whole run stays small.
     let o = piiscan(&["scan", "-q", d.join("hostile/bomb.zip").to_str().unwrap()]);
     assert!(stderr(&o).contains("compression bomb"), "{}", stderr(&o));
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we own.
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) }, 0);
-    let peak_mb = ru.ru_maxrss as f64 / 1024.0;
+    let peak_mb = common::peak_child_rss_mb();
     assert!(peak_mb < 100.0, "peak RSS of a child was {peak_mb:.0} MB");
-}
-
-fn walk(d: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(d).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

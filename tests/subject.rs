@@ -10,7 +10,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{copy_tree, jsonl, piiscan, stderr};
+use common::{copy_tree, jsonl, piiscan, stderr, walk};
 use serde_json::Value;
 
 /// Occurrence-level floors (precision, recall) for `match` strength.
@@ -262,20 +262,6 @@ fn regex_label() -> impl Fn(&[u8]) -> bool {
             && b[b.len() - 1] == b']'
             && b[1..b.len() - 1].iter().all(|c| c.is_ascii_uppercase() || *c == b'_')
     }
-}
-
-fn walk(d: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(d).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

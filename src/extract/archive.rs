@@ -56,6 +56,26 @@ fn member(name: &str, data: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>
     r.map(|_| ())
 }
 
+/// Scan a member that was (or could not be) read. A limit breach stops
+/// the whole archive (a bomb is not read further); any other problem is
+/// recorded against the member and the archive goes on.
+fn take(
+    mname: String,
+    data: Result<Vec<u8>, Refusal>,
+    cx: &mut Cx,
+    emit: &mut dyn FnMut(Segment<'_>),
+) -> Result<(), Refusal> {
+    let r = data.and_then(|d| member(&mname, &d, cx, emit));
+    match r {
+        Ok(()) => Ok(()),
+        Err((SkipReason::LimitExceeded, d)) => Err((SkipReason::LimitExceeded, format!("{mname}: {d}"))),
+        Err((reason, detail)) => {
+            cx.problems.push(Problem { member: mname, reason, detail });
+            Ok(())
+        }
+    }
+}
+
 fn too_deep(cx: &Cx) -> Option<Refusal> {
     (cx.depth >= cx.limits.max_depth)
         .then(|| (SkipReason::LimitExceeded, format!("archives nested more than {} deep", cx.limits.max_depth)))
@@ -105,22 +125,7 @@ pub fn zip(_name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<
             Ok(f) => read_limited(f, csize, cx),
             Err(e) => Err((SkipReason::Malformed, e.to_string())),
         };
-        let data = match data {
-            Ok(d) => d,
-            Err(r @ (SkipReason::LimitExceeded, _)) => return Err((r.0, format!("{mname}: {}", r.1))),
-            Err((reason, detail)) => {
-                cx.problems.push(Problem { member: mname, reason, detail });
-                continue;
-            }
-        };
-        if let Err(r) = member(&mname, &data, cx, emit) {
-            if r.0 == SkipReason::LimitExceeded {
-                return Err((r.0, format!("{mname}: {}", r.1)));
-            }
-            if r.0 != SkipReason::Binary || cx.depth == 0 {
-                cx.problems.push(Problem { member: mname, reason: r.0, detail: r.1 });
-            }
-        }
+        take(mname, data, cx, emit)?;
     }
     if files > 0 && encrypted == files {
         return Err((SkipReason::Encrypted, format!("all {files} member(s) are password-protected")));
@@ -168,20 +173,8 @@ pub fn tar(_name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<
         }
         let mname = entry.path().map(|p| p.display().to_string()).unwrap_or_else(|_| "?".into());
         let size = entry.size();
-        let data = match read_limited(&mut entry, size, cx) {
-            Ok(d) => d,
-            Err(r @ (SkipReason::LimitExceeded, _)) => return Err((r.0, format!("{mname}: {}", r.1))),
-            Err((reason, detail)) => {
-                cx.problems.push(Problem { member: mname, reason, detail });
-                continue;
-            }
-        };
-        if let Err(r) = member(&mname, &data, cx, emit) {
-            if r.0 == SkipReason::LimitExceeded {
-                return Err((r.0, format!("{mname}: {}", r.1)));
-            }
-            cx.problems.push(Problem { member: mname, reason: r.0, detail: r.1 });
-        }
+        let data = read_limited(&mut entry, size, cx);
+        take(mname, data, cx, emit)?;
     }
     Ok("tar")
 }

@@ -17,8 +17,9 @@ use serde_json::json;
 
 use super::{extract as extract_any, nest, text, Cx, Origin, Refusal, Segment};
 
-/// Message boundaries of a mailbox (`From ` lines after a blank line).
-fn messages(t: &[u8], mbox: bool) -> Vec<(usize, usize)> {
+/// Message boundaries of a mailbox (`From ` lines after a blank line);
+/// the whole text for a single message.
+pub fn messages(t: &[u8], mbox: bool) -> Vec<(usize, usize)> {
     if !mbox {
         return vec![(0, t.len())];
     }

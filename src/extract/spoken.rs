@@ -30,6 +30,8 @@
 //!   moment` and `dot dot dot` are not addresses.
 //! - **IP addresses**: four number runs joined by `dot`.
 
+use crate::detect::validate::date::month_from_name;
+
 /// A word of the text.
 #[derive(Debug, Clone)]
 struct Tok {
@@ -124,33 +126,6 @@ const NATO: &[&str] = &[
     "alpha", "alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "juliett",
     "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor",
     "whiskey", "whisky", "xray", "yankee", "zulu",
-];
-
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
 ];
 
 /// Words that may sit between groups of a spoken number without ending it.
@@ -320,7 +295,8 @@ fn dates(t: &[Tok], out: &mut Vec<Rewrite>) {
         };
         let next = t.get(i + 1).map(|x| x.w.as_str()).unwrap_or("");
         let next2 = t.get(i + 2).map(|x| x.w.as_str()).unwrap_or("");
-        if MONTHS.contains(&next) || (next == "of" && MONTHS.contains(&next2)) {
+        let month = |w: &str| w.len() >= 3 && month_from_name(w).is_some();
+        if month(next) || (next == "of" && month(next2)) {
             out.push(Rewrite { start: t[s].start, end: t[i].end, text: val.to_string() });
         }
     }

@@ -175,20 +175,10 @@ fn paragraphs(text: &[u8]) -> Vec<Record> {
 }
 
 fn mbox(text: &[u8]) -> Vec<Record> {
-    let mut starts: Vec<usize> = Vec::new();
-    if text.starts_with(b"From ") {
-        starts.push(0);
-    }
-    starts.extend(memchr::memmem::find_iter(text, b"\n\nFrom ").map(|i| i + 2));
-    if starts.is_empty() {
-        return vec![Record { start: 0, end: text.len(), loc: Loc::Document }];
-    }
-    let ends = starts.iter().skip(1).copied().chain(std::iter::once(text.len()));
-    starts
-        .iter()
-        .zip(ends)
+    crate::extract::mail::messages(text, true)
+        .into_iter()
         .enumerate()
-        .map(|(i, (&s, e))| Record { start: s, end: e, loc: Loc::Message(i as u64 + 1) })
+        .map(|(i, (s, e))| Record { start: s, end: e, loc: Loc::Message(i as u64 + 1) })
         .collect()
 }
 

@@ -17,7 +17,8 @@ pub fn current_year() -> i32 {
     *Y.get_or_init(|| time::OffsetDateTime::now_utc().year())
 }
 
-fn month_from_name(t: &str) -> Option<u8> {
+/// The month (1-12) a name or abbreviation stands for (`march`, `Mar`, `sept`).
+pub fn month_from_name(t: &str) -> Option<u8> {
     const NAMES: [&str; 12] = [
         "january",
         "february",
