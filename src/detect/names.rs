@@ -56,6 +56,10 @@ pub struct NamesConfig {
     pub titles: Vec<String>,
     /// Cues before a name.
     pub cues: Vec<String>,
+    /// Cues that introduce a surname in prose ("my surname is", "spelled"):
+    /// like a `surname` column header, they vouch for a single surname.
+    #[serde(default)]
+    pub surname_cues: Vec<String>,
     /// Cues right after a name.
     pub cues_after: Vec<String>,
     /// Words after a run that make it a street or organisation.
@@ -86,6 +90,7 @@ pub struct NameDetector {
     /// cheap gate before the cue search, and before looking up lower-case words.
     cue_ends: FxHashMap<Box<[u8]>, u8>,
     cues: AhoCorasick,
+    surname_cues: AhoCorasick,
     not_after: HashSet<String>,
     not_before: HashSet<String>,
     not_names: HashSet<String>,
@@ -172,6 +177,11 @@ impl NameDetector {
             .match_kind(MatchKind::Standard)
             .build(&cfg.cues)
             .map_err(|e| format!("names.cues: {e}"))?;
+        let surname_cues = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&cfg.surname_cues)
+            .map_err(|e| format!("names.surname_cues: {e}"))?;
         let mut lexicon: FxHashMap<Box<[u8]>, u8> = FxHashMap::default();
         let mut flag = |words: &mut dyn Iterator<Item = &str>, f: u8, only_existing: bool| {
             for w in words {
@@ -200,6 +210,7 @@ impl NameDetector {
             cue_ends: cfg
                 .cues
                 .iter()
+                .chain(&cfg.surname_cues)
                 .chain(&cfg.titles)
                 .filter_map(|c| c.to_ascii_lowercase().rsplit([' ', '_']).next().map(|w| (Box::from(w.as_bytes()), 1)))
                 .collect(),
@@ -207,6 +218,7 @@ impl NameDetector {
             not_before: lower(&cfg.not_before),
             not_names: lower(&cfg.not_names),
             cues,
+            surname_cues,
             cfg,
         })
     }
@@ -456,9 +468,19 @@ impl NameDetector {
     }
 
     fn cue_before(&self, hay: &[u8], pos: usize) -> bool {
-        let from = pos.saturating_sub(self.cfg.context_before);
+        Self::ends_before(&self.cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+    }
+
+    /// A prose cue for a surname ends right before `pos`.
+    fn surname_cue_before(&self, hay: &[u8], pos: usize) -> bool {
+        Self::ends_before(&self.surname_cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+    }
+
+    /// One of `ac`'s phrases, as whole words, ends in `from..pos` with only
+    /// punctuation or spaces after it.
+    fn ends_before(ac: &AhoCorasick, hay: &[u8], from: usize, pos: usize) -> bool {
         let mut best = None;
-        for m in self.cues.find_overlapping_iter(aho_corasick::Input::new(hay).range(from..pos)) {
+        for m in ac.find_overlapping_iter(aho_corasick::Input::new(hay).range(from..pos)) {
             let boundary_before = m.start() == 0 || !hay[m.start() - 1].is_ascii_alphanumeric();
             let gap_ok = hay[m.end()..pos].iter().all(|b| !b.is_ascii_alphanumeric());
             let boundary_after = m.end() == pos || !hay[m.end()].is_ascii_alphanumeric();
@@ -583,7 +605,7 @@ impl NameDetector {
                 return None;
             }
         }
-        let label = self.label_cue(hay, field, start);
+        let label = self.label_cue(hay, field, start) || self.surname_cue_before(hay, start);
         let text_cue =
             self.cue_before(hay, start)
                 || self.cfg.cues_after.iter().any(|c| {

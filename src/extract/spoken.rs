@@ -22,6 +22,9 @@
 //!   run of one word is left alone (`one moment`, `oh I see`, `a`), and so
 //!   is `two or three`.
 //! - **Sort codes**: a six-digit run after "sort code" is written `12-34-56`.
+//! - **Spelled words**: three or more letters spelled one by one (`W H I T
+//!   F I E L D`) become one capitalised word (`Whitfield`): a spelled name,
+//!   found by the name detector after its cue ("spelled", "surname is").
 //! - **Dates**: an ordinal (`fourteenth`, `twenty first`) before `of`/a month
 //!   becomes its number.
 //! - **Emails**: `<local> at <domain> dot <tld>`, the local part possibly
@@ -170,6 +173,15 @@ fn group(t: &[Tok], i: usize) -> Option<(String, usize, bool)> {
     if is_digits(w) {
         return Some((w.to_string(), 1, false));
     }
+    // "S for sierra", "O for oscar": a letter, whatever else it could be.
+    if w.len() == 1
+        && w.as_bytes()[0].is_ascii_alphabetic()
+        && at(1) == "for"
+        && at(2).starts_with(w)
+        && at(2).len() > 1
+    {
+        return Some((w.to_ascii_uppercase(), 3, true));
+    }
     // A lone "o" beside spelled letters is the letter O (postcodes, NINOs).
     let is_letter = |x: &str| x.len() == 1 && x != "o" && letter(x).is_some() || NATO.contains(&x);
     if w == "o" && (is_letter(at(1)) || i > 0 && is_letter(t[i - 1].w.as_str())) {
@@ -274,7 +286,13 @@ fn number_runs(t: &[Tok], out: &mut Vec<Rewrite>) {
                 None => break,
             }
         }
-        if spoken && groups + usize::from(text.len() > 2) >= 2 && text.len() >= 2 {
+        // Letters spelled out one by one ("W H I T F I E L D", "S for
+        // sierra M I T H") are a word: a spelled name.
+        let spelled = groups >= 3 && text.len() >= 3 && text.bytes().all(|b| b.is_ascii_uppercase());
+        if spelled {
+            text = text[..1].to_string() + &text[1..].to_ascii_lowercase();
+        }
+        if (spoken || spelled) && groups + usize::from(text.len() > 2) >= 2 && text.len() >= 2 {
             // "sort code" right before a six-digit run: write it as one.
             let before: Vec<&str> = t[s_tok.saturating_sub(4)..s_tok].iter().map(|x| x.w.as_str()).collect();
             if text.len() == 6 && is_digits(&text) && before.windows(2).any(|w| w == ["sort", "code"]) {
@@ -466,9 +484,11 @@ pub fn worth_it(text: &[u8]) -> bool {
 }
 
 /// Whether a short text (a cue run) has anything the normaliser could
-/// rewrite: a number word, or "at" (an email). Cheap, no allocation.
+/// rewrite: a number word, "at" (an email), or three single letters
+/// (spelling). Cheap, no allocation.
 pub fn has_candidates(text: &[u8]) -> bool {
     let mut buf = [0u8; 12];
+    let mut letters = 0;
     let mut i = 0;
     while i < text.len() {
         if !text[i].is_ascii_alphabetic() {
@@ -480,6 +500,13 @@ pub fn has_candidates(text: &[u8]) -> bool {
             i += 1;
         }
         let w = &text[s..i];
+        if w.len() == 1 {
+            // Letters spelled one by one ("W H I T F I E L D").
+            letters += 1;
+            if letters >= 3 {
+                return true;
+            }
+        }
         if w.len() <= buf.len() {
             for (k, b) in w.iter().enumerate() {
                 buf[k] = b.to_ascii_lowercase();
@@ -609,6 +636,8 @@ mod tests {
         assert_eq!(n("postcode S W one A one A A thanks"), "postcode SW1A1AA thanks");
         assert_eq!(n("that's Q for quebec Q one two three four five six C"), "that's QQ123456C");
         assert_eq!(n("nine hundred and twelve"), "912");
+        assert_eq!(n("it's spelled W H I T F I E L D thanks"), "it's spelled Whitfield thanks");
+        assert_eq!(n("spelled B O O for oscar T H"), "spelled Booth");
         assert_eq!(n("O B one nine eight nine six nine C"), "OB198969C");
         assert_eq!(n("o l two p three u n"), "OL2P3UN");
         assert_eq!(
