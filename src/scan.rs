@@ -257,9 +257,11 @@ impl Scanner {
             (fmt, cx, acc)
         });
         let Some((fmt, cx, acc)) = res else { return out };
-        out.problems = cx.problems;
         match fmt {
             Ok(f) => {
+                // Members not read; when the whole file is refused, its own
+                // reason says it all (an archive of encrypted members).
+                out.problems = cx.problems;
                 out.format = f;
                 out.encoding = if cx.encoding.is_empty() { "binary" } else { cx.encoding };
                 out.suppressed = acc.suppressed;
