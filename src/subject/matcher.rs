@@ -33,6 +33,7 @@ use super::records::{self, Cue, Layout, Record};
 use super::request::{domain, norm_email, norm_postcode, unhex, HashedRequest};
 use crate::detect::{Engine, RawFinding, Scratch};
 use crate::error::{Error, Result};
+use crate::extract::spoken;
 use crate::fingerprint::{mask, Key};
 use crate::scan::Text;
 
@@ -246,25 +247,10 @@ impl Matcher {
         let mut email_spans: Vec<(usize, usize)> = Vec::new();
         let ix = &self.index;
         for r in &raw {
-            let rule = &engine.rules().rules[r.rule];
-            let kind: &'static str = match &*rule.kind {
-                domain::EMAIL => domain::EMAIL,
-                domain::PHONE => domain::PHONE,
-                domain::DOB => domain::DOB,
-                domain::POSTCODE => domain::POSTCODE,
-                _ => continue,
-            };
-            let value = match kind {
-                domain::EMAIL => {
-                    email_spans.push((r.start, r.end));
-                    match norm_email(&r.normalized) {
-                        Some(e) => e,
-                        None => continue,
-                    }
-                }
-                domain::POSTCODE => norm_postcode(&r.normalized),
-                _ => r.normalized.clone(),
-            };
+            let Some((kind, value)) = candidate(engine, r) else { continue };
+            if kind == domain::EMAIL {
+                email_spans.push((r.start, r.end));
+            }
             let subjects = ix.get(&self.key, kind, &value).to_vec();
             let birth = kind == domain::DOB && engine.context(r.rule, bytes, &text.field, r.start, r.end).0;
             if birth {
@@ -291,6 +277,9 @@ impl Matcher {
         if ix.any_ids {
             self.ids(bytes, &mut hits);
         }
+        if layout == Layout::Transcript || spoken::worth_it(bytes) {
+            self.spoken(engine, scratch, bytes, &mut hits);
+        }
         hits.sort_by_key(|h| (h.start, h.end));
         let conflict = |rec: Option<usize>, s: u32| {
             conflicts.get(&rec).is_some_and(|c| c.contains(&s))
@@ -298,6 +287,50 @@ impl Matcher {
                 || (ix.has_dob[s as usize] && birth_dates.get(&rec).is_some_and(|owners| !owners.contains(&s)))
         };
         self.evidence(text, &layout, &recs, &record_of, hits, &conflict)
+    }
+
+    /// Spoken forms ("oh seven seven double oh...", "jane dot doe at gmail
+    /// dot com", account numbers read out): the same lookups on the
+    /// normalised text, each hit mapped back to the words it came from.
+    fn spoken(&self, engine: &Engine, scratch: &mut Scratch, bytes: &[u8], hits: &mut Vec<Hit>) {
+        // Line by line: a cue's timing line must not run into its words.
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+            let line = &bytes[start..nl];
+            if spoken::has_candidates(line) {
+                self.spoken_line(engine, scratch, line, start, hits);
+            }
+            start = nl + 1;
+        }
+    }
+
+    fn spoken_line(&self, engine: &Engine, scratch: &mut Scratch, line: &[u8], base: usize, hits: &mut Vec<Hit>) {
+        let Some(n) = spoken::normalize(line) else { return };
+        let back = |p: usize| base + n.map[p.min(n.map.len() - 1)];
+        let rewritten = |s: usize, e: usize| n.rewritten.iter().any(|&(rs, re)| rs < e && s < re);
+        let mut raw: Vec<RawFinding> = Vec::new();
+        engine.scan_with(scratch, &n.text, &crate::detect::FieldContext::None, &mut raw, &mut |_| {});
+        let mut found: Vec<Hit> = Vec::new();
+        for r in raw.iter().filter(|r| rewritten(r.start, r.end)) {
+            let Some((kind, value)) = candidate(engine, r) else { continue };
+            let subjects = self.index.get(&self.key, kind, &value).to_vec();
+            if !subjects.is_empty() {
+                let birth = kind == domain::DOB
+                    && engine.context(r.rule, &n.text, &crate::detect::FieldContext::None, r.start, r.end).0;
+                found.push(Hit { kind, start: r.start, end: r.end, subjects, normalized: value, birth });
+            }
+        }
+        if self.index.any_ids {
+            let mut ids = Vec::new();
+            self.ids(&n.text, &mut ids);
+            found.extend(ids.into_iter().filter(|h| rewritten(h.start, h.end)));
+        }
+        for mut h in found {
+            (h.start, h.end) = (back(h.start), back(h.end));
+            if !hits.iter().any(|x| x.start < h.end && h.start < x.end && x.kind == h.kind) {
+                hits.push(h);
+            }
+        }
     }
 
     /// Name variants around surname words. Words stream through a ring of
@@ -544,6 +577,24 @@ impl Matcher {
         }
         out
     }
+}
+
+/// The identifier kind and canonical value of an engine finding, for the
+/// kinds subject requests hold.
+fn candidate(engine: &Engine, r: &RawFinding) -> Option<(&'static str, String)> {
+    let kind: &'static str = match &*engine.rules().rules[r.rule].kind {
+        domain::EMAIL => domain::EMAIL,
+        domain::PHONE => domain::PHONE,
+        domain::DOB => domain::DOB,
+        domain::POSTCODE => domain::POSTCODE,
+        _ => return None,
+    };
+    let value = match kind {
+        domain::EMAIL => norm_email(&r.normalized)?,
+        domain::POSTCODE => norm_postcode(&r.normalized),
+        _ => r.normalized.clone(),
+    };
+    Some((kind, value))
 }
 
 /// Whether `s..e` overlaps one of `spans` (sorted by start, not nested).
