@@ -48,6 +48,22 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Create the output directory `dir` (`what` names it in errors) and refuse
+/// it inside any input path: what is written there would be scanned again
+/// and mixed with the originals. `why` ends the refusal message.
+fn refuse_inside(dir: &std::path::Path, inputs: &[std::path::PathBuf], what: &str, why: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("{what} {}", dir.display()))?;
+    let real = dir.canonicalize()?;
+    for root in inputs {
+        let r = root.canonicalize().with_context(|| root.display().to_string())?;
+        if real.starts_with(&r) {
+            anyhow::bail!("{what} {} is inside the input {}: refused{why}", dir.display(), root.display());
+        }
+    }
+    Ok(())
+}
+
 fn broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         let io = c.downcast_ref::<io::Error>().or_else(|| match c.downcast_ref::<crate::Error>() {

@@ -84,18 +84,12 @@ pub(super) fn redactor(
         Target::InPlace { backup: r.backup.clone() }
     } else {
         let dir = r.out.clone().context("--out DIR or --in-place is required")?;
-        std::fs::create_dir_all(&dir).with_context(|| format!("output directory {}", dir.display()))?;
-        let real_out = dir.canonicalize()?;
-        for root in inputs {
-            let real_root = root.canonicalize().with_context(|| root.display().to_string())?;
-            if real_out.starts_with(&real_root) {
-                bail!(
-                    "output directory {} is inside the input {}: refused (redacted copies would be rescanned and mixed with originals)",
-                    dir.display(),
-                    root.display()
-                );
-            }
-        }
+        super::refuse_inside(
+            &dir,
+            inputs,
+            "output directory",
+            " (redacted copies would be rescanned and mixed with originals)",
+        )?;
         Target::OutDir { dir, roots: inputs.to_vec(), only_changed: r.only_changed }
     };
     Ok(Redactor::new(target, styles, r.log.as_deref())?)

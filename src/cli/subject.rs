@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
@@ -101,7 +101,7 @@ fn find(a: SubjectFindArgs) -> anyhow::Result<u8> {
     let key = scanner.key().clone();
     let reqs = hashed_requests(&a.who, &key)?;
     if let Some(dir) = &a.export {
-        refuse_inside(dir, &a.sel.paths, "export directory")?;
+        super::refuse_inside(dir, &a.sel.paths, "export directory", "")?;
     }
     let matcher = Matcher::new(Index::new(&reqs)?, key.clone(), a.show_values, a.export.is_some());
     let ids = matcher.index.ids.clone();
@@ -223,19 +223,6 @@ fn text_report(
                     writeln!(out, "        line {:<5} {:<14} {:<30} {}", o.line, o.kind, shown, o.strength.name())?;
                 }
             }
-        }
-    }
-    Ok(())
-}
-
-/// Refuse an output directory inside an input path (it would be rescanned).
-fn refuse_inside(dir: &Path, inputs: &[PathBuf], what: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("{what} {}", dir.display()))?;
-    let real = dir.canonicalize()?;
-    for root in inputs {
-        let r = root.canonicalize().with_context(|| root.display().to_string())?;
-        if real.starts_with(&r) {
-            bail!("{what} {} is inside the input {}: refused", dir.display(), root.display());
         }
     }
     Ok(())

@@ -82,7 +82,9 @@ pub fn field_context(text: &[u8], tsv: bool) -> FieldContext {
     FieldContext::Csv { delim, headers, body_start }
 }
 
-fn sniff_delim(text: &[u8], tsv: bool) -> u8 {
+/// The delimiter of delimited text: tab for TSV, else the most frequent of
+/// `,` `;` tab `|` on the first line.
+pub fn sniff_delim(text: &[u8], tsv: bool) -> u8 {
     if tsv {
         return b'\t';
     }
@@ -143,6 +145,37 @@ fn infer_dob_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<usize> 
         .collect()
 }
 
+/// The start offset of each record of delimited text (quoted line breaks
+/// included), read with the `csv` crate; a malformed row ends the list.
+pub fn row_starts(text: &[u8], delim: u8) -> Vec<usize> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(text);
+    let mut starts = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let pos = rdr.position().byte() as usize;
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => starts.push(pos),
+            Ok(false) | Err(_) => break,
+        }
+    }
+    starts
+}
+
+/// The 0-based column of byte `pos` in the row starting at `row_start`
+/// (delimiters inside quotes do not count).
+pub fn column_at(text: &[u8], row_start: usize, pos: usize, delim: u8) -> usize {
+    let mut col = 0;
+    let mut quoted = false;
+    for &b in &text[row_start..pos.min(text.len())] {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delim && !quoted {
+            col += 1;
+        }
+    }
+    col
+}
+
 /// Row and column of positions in delimited text.
 #[derive(Debug, Default)]
 pub struct CsvLocator {
@@ -166,17 +199,8 @@ impl CsvLocator {
             }
             _ => Vec::new(),
         };
-        let body = &text[body_start.min(text.len())..];
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(body);
-        let mut starts = Vec::new();
-        let mut rec = csv::ByteRecord::new();
-        loop {
-            let pos = rdr.position().byte() as usize;
-            match rdr.read_byte_record(&mut rec) {
-                Ok(true) => starts.push(body_start + pos),
-                Ok(false) | Err(_) => break,
-            }
-        }
+        let body_start = body_start.min(text.len());
+        let starts = row_starts(&text[body_start..], delim).into_iter().map(|s| body_start + s).collect();
         CsvLocator { starts, delim, headers }
     }
 
@@ -196,17 +220,7 @@ impl CsvLocator {
         if i == 0 {
             return None;
         }
-        let start = self.starts[i - 1];
-        let mut col = 0usize;
-        let mut quoted = false;
-        for &b in &text[start..pos.min(text.len())] {
-            if b == b'"' {
-                quoted = !quoted;
-            } else if b == self.delim && !quoted {
-                col += 1;
-            }
-        }
-        Some((i, col))
+        Some((i, column_at(text, self.starts[i - 1], pos, self.delim)))
     }
 
     /// `{"row", "column"}` of `pos`.

@@ -360,6 +360,8 @@ pub struct Joined {
     pub map: Vec<usize>,
     /// Gaps between pieces, in base-text offsets.
     pub gaps: Vec<(usize, usize)>,
+    /// Where in `text` each joint (the inserted space) is.
+    joints: Vec<usize>,
     end: usize,
 }
 
@@ -371,6 +373,7 @@ impl Joined {
                 start += 1;
             }
             self.gaps.push((self.end, start));
+            self.joints.push(self.text.len());
             self.text.push(b' ');
             self.map.push(self.end);
         }
@@ -412,10 +415,7 @@ impl Joined {
                 emit(seg);
             }
         }
-        let joints: Vec<(usize, usize)> = (0..self.text.len())
-            .filter(|&i| self.text[i] == b' ' && map[i + 1] > map[i] + 1)
-            .map(|i| (i, i + 1))
-            .collect();
+        let joints: Vec<(usize, usize)> = self.joints.iter().map(|&i| (i, i + 1)).collect();
         for (ws, we) in windows(&joints, self.text.len()) {
             let mut seg = Segment::new(Cow::Owned(self.text[ws..we].to_vec()), text::compose(&map[ws..=we], origin));
             seg.extra = true;

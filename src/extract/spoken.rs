@@ -445,26 +445,7 @@ pub fn worth_it(text: &[u8]) -> bool {
     // text file, most of which have no spoken forms.
     let mut run = 0;
     let mut since_at: Option<u8> = None;
-    let mut i = 0;
-    let mut buf = [0u8; 12];
-    while i < text.len() {
-        if !text[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        while i < text.len() && text[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        let w = &text[s..i];
-        let word: &[u8] = if w.len() <= buf.len() {
-            for (k, b) in w.iter().enumerate() {
-                buf[k] = b.to_ascii_lowercase();
-            }
-            &buf[..w.len()]
-        } else {
-            b""
-        };
+    any_word(text, u8::is_ascii_alphanumeric, |word, _| {
         if is_number_word(word) {
             run += 1;
             if run >= 3 {
@@ -479,42 +460,53 @@ pub fn worth_it(text: &[u8]) -> bool {
             (_, Some(n)) if n < 4 => since_at = Some(n + 1),
             _ => since_at = None,
         }
-    }
-    false
+        false
+    })
 }
 
 /// Whether a short text (a cue run) has anything the normaliser could
 /// rewrite: a number word, "at" (an email), or three single letters
 /// (spelling). Cheap, no allocation.
 pub fn has_candidates(text: &[u8]) -> bool {
-    let mut buf = [0u8; 12];
     let mut letters = 0;
-    let mut i = 0;
-    while i < text.len() {
-        if !text[i].is_ascii_alphabetic() {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        while i < text.len() && text[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        let w = &text[s..i];
-        if w.len() == 1 {
+    any_word(text, u8::is_ascii_alphabetic, |word, len| {
+        if len == 1 {
             // Letters spelled one by one ("W H I T F I E L D").
             letters += 1;
             if letters >= 3 {
                 return true;
             }
         }
-        if w.len() <= buf.len() {
+        is_number_word(word) || word == b"at"
+    })
+}
+
+/// Call `f` with each word of `text` (a run of bytes `is_word` accepts),
+/// lower-cased — empty when longer than any word the normaliser knows —
+/// and its length; true as soon as `f` is. No allocation.
+fn any_word(text: &[u8], is_word: fn(&u8) -> bool, mut f: impl FnMut(&[u8], usize) -> bool) -> bool {
+    let mut buf = [0u8; 12];
+    let mut i = 0;
+    while i < text.len() {
+        if !is_word(&text[i]) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < text.len() && is_word(&text[i]) {
+            i += 1;
+        }
+        let w = &text[s..i];
+        let lower: &[u8] = if w.len() <= buf.len() {
             for (k, b) in w.iter().enumerate() {
                 buf[k] = b.to_ascii_lowercase();
             }
-            let w = &buf[..w.len()];
-            if is_number_word(w) || w == b"at" {
-                return true;
-            }
+            &buf[..w.len()]
+        } else {
+            b""
+        };
+        if f(lower, w.len()) {
+            return true;
         }
     }
     false

@@ -625,7 +625,7 @@ fn location(
 ) -> Value {
     let column = match (layout, rec) {
         (Layout::Csv { delim }, Some(r)) => {
-            let c = records::csv_column(bytes, recs[r].start, pos, *delim);
+            let c = crate::extract::csvx::column_at(bytes, recs[r].start, pos, *delim);
             Some(headers.and_then(|h| h.get(c).cloned()).unwrap_or_else(|| (c + 1).to_string()))
         }
         _ => None,

@@ -20,6 +20,7 @@
 use memchr::memchr_iter;
 use serde_json::{json, Value};
 
+use crate::extract::csvx;
 pub use crate::extract::transcript::{cues, Cue};
 
 /// Bytes either side of a weak identifier within which a strong one of the
@@ -60,7 +61,7 @@ impl Layout {
     pub fn of(path: &std::path::Path, text: &[u8]) -> Layout {
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
         match ext.as_str() {
-            "csv" => Layout::Csv { delim: sniff_delim(text) },
+            "csv" => Layout::Csv { delim: csvx::sniff_delim(text, false) },
             "tsv" | "tab" => Layout::Csv { delim: b'\t' },
             "psv" => Layout::Csv { delim: b'|' },
             "jsonl" | "ndjson" => Layout::JsonLines,
@@ -85,11 +86,6 @@ impl Layout {
     pub fn uses_window(&self) -> bool {
         matches!(self, Layout::Lines | Layout::Paragraphs)
     }
-}
-
-fn sniff_delim(text: &[u8]) -> u8 {
-    let first = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len()).min(64 * 1024)];
-    *[b',', b';', b'\t', b'|'].iter().max_by_key(|d| first.iter().filter(|b| *b == *d).count()).unwrap_or(&b',')
 }
 
 /// Where a record sits.
@@ -185,19 +181,10 @@ fn mbox(text: &[u8]) -> Vec<Record> {
 /// CSV rows with the `csv` crate (quoting, line breaks in quoted cells);
 /// the first row is a header when the scan's header sniffing says so.
 fn csv_rows(text: &[u8], delim: u8) -> Vec<Record> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(text);
     let header =
         matches!(crate::detect::FieldContext::sniff_csv(text, delim == b'\t'), crate::detect::FieldContext::Csv { .. });
-    let mut starts: Vec<usize> = Vec::new();
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        let pos = rdr.position().byte() as usize;
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => starts.push(pos),
-            // A malformed row ends the structure; the rest is one record.
-            Ok(false) | Err(_) => break,
-        }
-    }
+    // A malformed row ends the structure; the rest is one record.
+    let starts = csvx::row_starts(text, delim);
     let ends: Vec<usize> = starts.iter().skip(1).copied().chain(std::iter::once(text.len())).collect();
     starts
         .iter()
@@ -216,21 +203,6 @@ pub fn csv_headers(text: &[u8], delim: u8) -> Option<Vec<String>> {
         }
         crate::detect::FieldContext::None => None,
     }
-}
-
-/// The 0-based column of byte `pos` in the CSV row starting at `row_start`
-/// (delimiters inside quotes do not count).
-pub fn csv_column(text: &[u8], row_start: usize, pos: usize, delim: u8) -> usize {
-    let mut col = 0;
-    let mut quoted = false;
-    for &b in &text[row_start..pos.min(text.len())] {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if b == delim && !quoted {
-            col += 1;
-        }
-    }
-    col
 }
 
 /// The objects that are elements of the outermost array of objects, with
@@ -347,7 +319,7 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].loc, Loc::Row(1));
         assert_eq!(&t[r[1].start..r[1].end], b"\"multi\nline\",k@y.com\n");
-        assert_eq!(csv_column(t, r[0].start, r[0].start + 13, b','), 1);
+        assert_eq!(csvx::column_at(t, r[0].start, r[0].start + 13, b','), 1);
     }
 
     #[test]
