@@ -54,7 +54,22 @@ impl FieldContext {
 
     /// The label of the field containing `pos`, if known.
     pub fn label<'a>(&'a self, hay: &[u8], pos: usize) -> Option<&'a [u8]> {
-        let FieldContext::Csv { delim, headers, body_start } = self else {
+        self.column(hay, pos).and_then(|c| self.headers().get(c)).map(Vec::as_slice)
+    }
+
+    /// The header cells (empty without a header).
+    pub fn headers(&self) -> &[Vec<u8>] {
+        match self {
+            FieldContext::Csv { headers, .. } => headers,
+            FieldContext::None => &[],
+        }
+    }
+
+    /// The index of the column containing `pos` (not checked against the
+    /// header count), if the text has a header: lets a caller judge each
+    /// header once per file instead of once per value.
+    pub fn column(&self, hay: &[u8], pos: usize) -> Option<usize> {
+        let FieldContext::Csv { delim, body_start, .. } = self else {
             return None;
         };
         if pos < *body_start {
@@ -75,7 +90,7 @@ impl FieldContext {
                 col += 1;
             }
         }
-        headers.get(col).map(Vec::as_slice)
+        Some(col)
     }
 }
 

@@ -79,6 +79,15 @@ fn words_of(tsv: &str) -> impl Iterator<Item = &str> {
         .map(str::trim)
 }
 
+/// For each first byte, the lengths (as bits) of the words starting with it.
+fn shapes_of<'a>(words: impl Iterator<Item = &'a Box<[u8]>>) -> [u64; 256] {
+    let mut t = [0u64; 256];
+    for w in words.filter(|w| !w.is_empty() && w.len() < 64) {
+        t[w[0] as usize] |= 1 << w.len();
+    }
+    t
+}
+
 /// The compiled name detector.
 #[derive(Debug)]
 pub struct NameDetector {
@@ -89,6 +98,10 @@ pub struct NameDetector {
     /// The last word of every cue ("is" of "my name is") and every title: a
     /// cheap gate before the cue search, and before looking up lower-case words.
     cue_ends: FxHashMap<Box<[u8]>, u8>,
+    /// Bit `len` of entry `b` is set when some cue end starts with byte `b`
+    /// (lower case) and has `len` bytes: rules out almost every word of
+    /// prose before hashing it (this test runs on each lower-case word).
+    cue_end_shapes: [u64; 256],
     cues: AhoCorasick,
     surname_cues: AhoCorasick,
     not_after: HashSet<String>,
@@ -204,16 +217,18 @@ impl NameDetector {
         flag(&mut titles.iter().map(String::as_str), TITLE, false);
         flag(&mut cue_words.iter().map(String::as_str), CUE_WORD, false);
         flag(&mut PARTICLES.iter().copied(), PARTICLE, false);
+        let cue_ends: FxHashMap<Box<[u8]>, u8> = cfg
+            .cues
+            .iter()
+            .chain(&cfg.surname_cues)
+            .chain(&cfg.titles)
+            .filter_map(|c| c.to_ascii_lowercase().rsplit([' ', '_']).next().map(|w| (Box::from(w.as_bytes()), 1)))
+            .collect();
         Ok(NameDetector {
             lexicon,
             titles: lower(&cfg.titles),
-            cue_ends: cfg
-                .cues
-                .iter()
-                .chain(&cfg.surname_cues)
-                .chain(&cfg.titles)
-                .filter_map(|c| c.to_ascii_lowercase().rsplit([' ', '_']).next().map(|w| (Box::from(w.as_bytes()), 1)))
-                .collect(),
+            cue_end_shapes: shapes_of(cue_ends.keys()),
+            cue_ends,
             not_after: lower(&cfg.not_after),
             not_before: lower(&cfg.not_before),
             not_names: lower(&cfg.not_names),
@@ -342,6 +357,7 @@ impl NameDetector {
         // A column header can vouch for any word; otherwise a lower-case word
         // only matters inside a run or right after a cue or title.
         let labels = !matches!(field, FieldContext::None);
+        let cued: Vec<bool> = field.headers().iter().map(|h| self.header_is_cue(h)).collect();
         let mut prev: (usize, usize) = (0, 0);
         let is_word = |b: u8| CLASS[b as usize] & B_WORD != 0;
         while i < n {
@@ -370,14 +386,14 @@ impl NameDetector {
             }
             let Some(w) = self.classify(hay, start, end) else {
                 if !run.is_empty() {
-                    self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+                    self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
                 }
                 continue;
             };
             // A title or a cue word is never part of the name ("Miss" and
             // "Dear" are also in the Census lists).
             if w.title_or_cue {
-                self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
                 continue;
             }
             // Does it continue the current run?
@@ -395,7 +411,7 @@ impl NameDetector {
             });
             let by_comma = continues && &hay[run.last().map_or(0, |l| l.end)..start] == b", ";
             if !continues {
-                self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
             }
             let after_title = run.is_empty() && self.title_before(hay, start);
             let keep = w.is_name()
@@ -408,13 +424,13 @@ impl NameDetector {
                 }
                 run.push(w);
             } else {
-                self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
                 if w.is_name() || w.initial || (w.case == Case::Title && self.title_before(hay, start)) {
                     run.push(w);
                 }
             }
         }
-        self.flush(hay, field, rule, min_score, &mut run, &mut comma_at, out);
+        self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
     }
 
     /// The previous word `[ps, pe)` ends a cue or is a title, with only
@@ -423,10 +439,13 @@ impl NameDetector {
         pe - ps >= 2 && !hay[pe..start].iter().any(u8::is_ascii_alphanumeric) && self.is_cue_end(&hay[ps..pe])
     }
 
-    /// Whether `word` (any case, at most 16 bytes) ends a cue or is a title.
+    /// Whether `word` (any case, at most 32 bytes) ends a cue or is a title.
     fn is_cue_end(&self, word: &[u8]) -> bool {
-        let mut buf = [0u8; 16];
+        let mut buf = [0u8; 32];
         if word.is_empty() || word.len() > buf.len() {
+            return false;
+        }
+        if self.cue_end_shapes[word[0].to_ascii_lowercase() as usize] & (1 << word.len()) == 0 {
             return false;
         }
         for (d, b) in buf.iter_mut().zip(word) {
@@ -459,21 +478,40 @@ impl NameDetector {
     /// A cue word group ends right before `pos`, with only punctuation and
     /// spaces between (`"name": "`, `Dear `, `Thanks,\n`), or the CSV column
     /// header is a cue.
-    fn label_cue(&self, hay: &[u8], field: &FieldContext, pos: usize) -> bool {
-        field.label(hay, pos).is_some_and(|label| {
-            self.cues
-                .find_overlapping_iter(label)
-                .any(|m| m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic())
-        })
+    ///
+    /// `cued` holds each header's verdict, judged once per text.
+    fn label_cue(&self, hay: &[u8], field: &FieldContext, cued: &[bool], pos: usize) -> bool {
+        field.column(hay, pos).and_then(|c| cued.get(c)).is_some_and(|&c| c)
+    }
+
+    /// Whether a column header is a cue ("customer_name", "Next of kin").
+    fn header_is_cue(&self, label: &[u8]) -> bool {
+        self.cues.find_overlapping_iter(label).any(|m| m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic())
     }
 
     fn cue_before(&self, hay: &[u8], pos: usize) -> bool {
-        Self::ends_before(&self.cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+        self.cue_end_before(hay, pos)
+            && Self::ends_before(&self.cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
     }
 
     /// A prose cue for a surname ends right before `pos`.
     fn surname_cue_before(&self, hay: &[u8], pos: usize) -> bool {
-        Self::ends_before(&self.surname_cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+        self.cue_end_before(hay, pos)
+            && Self::ends_before(&self.surname_cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+    }
+
+    /// The last letters before `pos` (past punctuation and spaces within
+    /// the cue window) are the last word of some cue or title. Every cue
+    /// [`NameDetector::ends_before`] accepts passes this test, which costs a
+    /// hash lookup instead of an automaton search over the window: most
+    /// name candidates have no cue.
+    fn cue_end_before(&self, hay: &[u8], pos: usize) -> bool {
+        let from = pos.saturating_sub(self.cfg.context_before);
+        let Some(e) = hay[from..pos].iter().rposition(u8::is_ascii_alphanumeric).map(|p| from + p + 1) else {
+            return false;
+        };
+        let s = hay[from..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(from, |p| from + p + 1);
+        self.is_cue_end(&hay[s..e])
     }
 
     /// One of `ac`'s phrases, as whole words, ends in `from..pos` with only
@@ -513,6 +551,7 @@ impl NameDetector {
         &self,
         hay: &[u8],
         field: &FieldContext,
+        cued: &[bool],
         rule: usize,
         min_score: f32,
         run: &mut Vec<Word>,
@@ -524,17 +563,19 @@ impl NameDetector {
             return;
         }
         // The run's buffer is reused for the next run.
-        if let Some(f) = self.evaluate(hay, field, rule, min_score, run, comma) {
+        if let Some(f) = self.evaluate(hay, field, cued, rule, min_score, run, comma) {
             out.push(f);
         }
         run.clear();
     }
 
     /// Decide whether a run of words is a name.
+    #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
         hay: &[u8],
         field: &FieldContext,
+        cued: &[bool],
         rule: usize,
         min_score: f32,
         run: &[Word],
@@ -605,7 +646,7 @@ impl NameDetector {
                 return None;
             }
         }
-        let label = self.label_cue(hay, field, start) || self.surname_cue_before(hay, start);
+        let label = self.label_cue(hay, field, cued, start) || self.surname_cue_before(hay, start);
         let text_cue =
             self.cue_before(hay, start)
                 || self.cfg.cues_after.iter().any(|c| {

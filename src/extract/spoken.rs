@@ -484,7 +484,10 @@ pub fn has_candidates(text: &[u8]) -> bool {
 /// Call `f` with each word of `text` (a run of bytes `is_word` accepts),
 /// lower-cased — empty when longer than any word the normaliser knows —
 /// and its length; true as soon as `f` is. No allocation.
-fn any_word(text: &[u8], is_word: fn(&u8) -> bool, mut f: impl FnMut(&[u8], usize) -> bool) -> bool {
+///
+/// Generic over `is_word` (not a `fn` pointer) so the byte test inlines:
+/// as an indirect call per byte it cost 13% of a chat-log scan.
+fn any_word(text: &[u8], is_word: impl Fn(&u8) -> bool, mut f: impl FnMut(&[u8], usize) -> bool) -> bool {
     let mut buf = [0u8; 12];
     let mut i = 0;
     while i < text.len() {
