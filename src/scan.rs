@@ -292,6 +292,15 @@ impl Scanner {
         let mut no_release = |_: usize| {};
         let rel: &mut dyn FnMut(usize) = if seg.origin == Origin::File { release } else { &mut no_release };
         self.engine.scan_with(scratch, &seg.text, &seg.field, &mut raw, rel);
+        // Exact size for the first segment (a big export's findings are most
+        // of a file's memory; doubling would waste up to half), amortised
+        // growth after it (many small segments must not copy quadratically).
+        let dest = if seg.extra { &mut acc.extra } else { &mut acc.main };
+        if dest.is_empty() {
+            dest.reserve_exact(raw.len());
+        } else {
+            dest.reserve(raw.len());
+        }
         for r in raw {
             if crate::allow::inline_allowed(&seg.text, r.start, r.end) {
                 acc.suppressed += 1;
@@ -476,7 +485,7 @@ impl Scanner {
         let rule = &self.engine.rules().rules[r.rule];
         let raw = String::from_utf8_lossy(&text[r.start..r.end]);
         let masked = mask(&rule.kind, &raw, &r.normalized);
-        let value = if self.cfg.keep_values { raw.into_owned() } else { String::new() };
+        let value = if self.cfg.keep_values { raw.into() } else { Box::default() };
         Finding {
             kind: rule.kind.clone(),
             rule: rule.id.clone(),
@@ -487,7 +496,7 @@ impl Scanner {
             char_column: r.char_column,
             test_data: self.allow.is_test_data(&rule.kind, &r.normalized),
             score: r.score,
-            masked,
+            masked: masked.into(),
             fingerprint: self.key.fingerprint(&rule.kind, &r.normalized),
             value,
             location: None,

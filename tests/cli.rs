@@ -243,6 +243,21 @@ fn csv_report_parses() {
     assert!(rows[0][0].ends_with("we,ird \"name\".txt"));
 }
 
+/// Findings with and without the optional fields (location, pieces) in one
+/// report: every row has every column, or CSV readers reject the file.
+#[test]
+fn csv_report_rows_all_have_every_column() {
+    let o = piiscan(&["scan", "--format", "csv", "fixtures/formats"]);
+    let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+    let header = r.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (loc, pieces) = (col("location"), col("pieces"));
+    assert!(rows.iter().any(|r| r[loc].is_empty()) && rows.iter().any(|r| r[loc].starts_with('{')));
+    let split = rows.iter().find(|r| !r[pieces].is_empty()).expect("a value split over cues");
+    assert!(split[pieces].split(';').count() >= 2, "{:?}", &split[pieces]);
+}
+
 #[test]
 fn bad_pattern_file_is_a_clear_error() {
     let d = tempfile::tempdir().unwrap();

@@ -79,6 +79,22 @@ fn words_of(tsv: &str) -> impl Iterator<Item = &str> {
         .map(str::trim)
 }
 
+/// The last word of a cue, lower-cased, as [`NameDetector::cue_end_before`]
+/// finds it in text: trailing punctuation dropped, then the letters and
+/// apostrophes before it (no leading apostrophe). `None` when that is empty
+/// or the cue ends in a digit.
+fn cue_key(cue: &str) -> Option<String> {
+    let c = cue.to_ascii_lowercase();
+    let t = c.trim_end_matches(|ch: char| !ch.is_ascii_alphanumeric());
+    let start = t
+        .char_indices()
+        .rev()
+        .find(|&(_, ch)| !(ch.is_ascii_alphabetic() || ch == '\''))
+        .map_or(0, |(p, ch)| p + ch.len_utf8());
+    let w = t[start..].trim_start_matches('\'');
+    (!w.is_empty() && t.ends_with(|ch: char| ch.is_ascii_alphabetic())).then(|| w.to_string())
+}
+
 /// For each first byte, the lengths (as bits) of the words starting with it.
 fn shapes_of<'a>(words: impl Iterator<Item = &'a Box<[u8]>>) -> [u64; 256] {
     let mut t = [0u64; 256];
@@ -102,6 +118,9 @@ pub struct NameDetector {
     /// (lower case) and has `len` bytes: rules out almost every word of
     /// prose before hashing it (this test runs on each lower-case word).
     cue_end_shapes: [u64; 256],
+    /// Whether every cue's last word is letters (and apostrophes), so that
+    /// [`NameDetector::cue_end_before`] may rule cues out.
+    cue_gate: bool,
     cues: AhoCorasick,
     surname_cues: AhoCorasick,
     not_after: HashSet<String>,
@@ -217,17 +236,18 @@ impl NameDetector {
         flag(&mut titles.iter().map(String::as_str), TITLE, false);
         flag(&mut cue_words.iter().map(String::as_str), CUE_WORD, false);
         flag(&mut PARTICLES.iter().copied(), PARTICLE, false);
-        let cue_ends: FxHashMap<Box<[u8]>, u8> = cfg
-            .cues
-            .iter()
-            .chain(&cfg.surname_cues)
-            .chain(&cfg.titles)
-            .filter_map(|c| c.to_ascii_lowercase().rsplit([' ', '_']).next().map(|w| (Box::from(w.as_bytes()), 1)))
-            .collect();
+        // The last word of each cue and title, as `cue_end_before` reads it;
+        // a cue it cannot read that way (ending in a digit) turns the gate off.
+        let ends: Vec<Option<String>> =
+            cfg.cues.iter().chain(&cfg.surname_cues).chain(&cfg.titles).map(|c| cue_key(c)).collect();
+        let cue_gate = ends.iter().all(|k| k.as_ref().is_some_and(|k| k.len() <= 32));
+        let cue_ends: FxHashMap<Box<[u8]>, u8> =
+            ends.into_iter().flatten().map(|w| (Box::from(w.as_bytes()), 1)).collect();
         Ok(NameDetector {
             lexicon,
             titles: lower(&cfg.titles),
             cue_end_shapes: shapes_of(cue_ends.keys()),
+            cue_gate,
             cue_ends,
             not_after: lower(&cfg.not_after),
             not_before: lower(&cfg.not_before),
@@ -506,12 +526,20 @@ impl NameDetector {
     /// hash lookup instead of an automaton search over the window: most
     /// name candidates have no cue.
     fn cue_end_before(&self, hay: &[u8], pos: usize) -> bool {
+        if !self.cue_gate {
+            return true;
+        }
         let from = pos.saturating_sub(self.cfg.context_before);
         let Some(e) = hay[from..pos].iter().rposition(u8::is_ascii_alphanumeric).map(|p| from + p + 1) else {
             return false;
         };
-        let s = hay[from..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(from, |p| from + p + 1);
-        self.is_cue_end(&hay[s..e])
+        let s =
+            hay[from..e].iter().rposition(|b| !(b.is_ascii_alphabetic() || *b == b'\'')).map_or(from, |p| from + p + 1);
+        // The cue's last word is the run, or what follows an apostrophe in
+        // it ("o'name" ends the cue "name" for the automaton too).
+        let run = &hay[s..e];
+        self.is_cue_end(run.strip_prefix(b"'").unwrap_or(run))
+            || run.iter().enumerate().any(|(i, &b)| b == b'\'' && self.is_cue_end(&run[i + 1..]))
     }
 
     /// One of `ac`'s phrases, as whole words, ends in `from..pos` with only
@@ -717,5 +745,61 @@ impl NameDetector {
         }
         let normalized = if surname_first { format!("{} {}", keys[1], keys[0]) } else { joined };
         Some(RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> NamesConfig {
+        #[derive(Deserialize)]
+        struct File {
+            names: NamesConfig,
+        }
+        let file: File = toml::from_str(include_str!("../../patterns/name.toml")).expect("name.toml");
+        file.names
+    }
+
+    /// The cheap gate never rules out a cue the automaton would find: every
+    /// configured cue, in several spellings and with odd punctuation around it.
+    #[test]
+    fn cue_gate_passes_every_cue_the_automaton_finds() {
+        let cfg = config();
+        let cues: Vec<String> = cfg.cues.iter().chain(&cfg.surname_cues).cloned().collect();
+        let d = NameDetector::new(cfg).expect("detector");
+        assert!(d.cue_gate);
+        for cue in &cues {
+            for text in [
+                format!("{cue} Jane"),
+                format!("x {}: Jane", cue.to_uppercase()),
+                format!("\"{cue}\": \"Jane"),
+                format!("o'{cue} -- Jane"),
+                format!("({cue})\n\tJane"),
+            ] {
+                let hay = text.as_bytes();
+                let pos = text.rfind("Jane").expect("Jane");
+                let from = pos.saturating_sub(d.cfg.context_before);
+                let found = NameDetector::ends_before(&d.cues, hay, from, pos)
+                    || NameDetector::ends_before(&d.surname_cues, hay, from, pos);
+                assert!(found, "automaton misses {text:?}");
+                assert!(d.cue_end_before(hay, pos), "gate rules out {text:?}");
+            }
+        }
+        // And it does rule out words that end no cue.
+        assert!(!d.cue_end_before(b"the weather Jane", 12));
+        assert!(!d.cue_end_before(b"1234 Jane", 5));
+    }
+
+    #[test]
+    fn cue_keys_read_the_last_word() {
+        assert_eq!(cue_key("next_of_kin").as_deref(), Some("kin"));
+        assert_eq!(cue_key("It's").as_deref(), Some("it's"));
+        assert_eq!(cue_key("name:").as_deref(), Some("name"));
+        assert_eq!(cue_key("éname").as_deref(), Some("name"));
+        assert_eq!(cue_key("line2"), None);
+        // As in text: the gate reads ASCII letters only, on both sides.
+        assert_eq!(cue_key("café").as_deref(), Some("caf"));
+        assert_eq!(cue_key("é"), None);
     }
 }

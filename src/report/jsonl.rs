@@ -1,5 +1,6 @@
 //! `--format jsonl`: one JSON object per finding (schema: `finding.schema.json`).
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -8,6 +9,21 @@ use super::{shown_value, ReportOptions, Sink};
 use crate::finding::Finding;
 use crate::inventory::Inventory;
 use crate::outcome::FileOutcome;
+
+/// A fingerprint serialised as 16 lower-case hex digits without a heap
+/// string (a report writes one per finding, millions on a big share).
+pub(super) struct Hex16(pub u64);
+
+impl Serialize for Hex16 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 16];
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = HEX[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
+    }
+}
 
 /// A finding as serialised in JSON reports.
 #[derive(Serialize)]
@@ -19,8 +35,8 @@ pub(super) struct FindingRow<'a> {
     pub line: u64,
     pub column: u64,
     pub score: f64,
-    pub value: String,
-    pub fingerprint: String,
+    pub value: Cow<'a, str>,
+    pub fingerprint: Hex16,
     pub rule: &'a str,
     pub test_data: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,7 +60,7 @@ impl<'a> FindingRow<'a> {
             column: f.column,
             score: (f64::from(f.score) * 100.0).round() / 100.0,
             value: shown_value(f, opts),
-            fingerprint: f.fingerprint_hex(),
+            fingerprint: Hex16(f.fingerprint),
             rule: &f.rule,
             test_data: f.test_data,
             location: f.location.as_ref(),

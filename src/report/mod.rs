@@ -13,6 +13,7 @@ mod jsonl;
 mod sarif;
 mod text;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::finding::Finding;
@@ -47,11 +48,11 @@ pub struct ReportOptions {
 }
 
 /// The value a report shows for a finding.
-pub fn shown_value(f: &Finding, opts: &ReportOptions) -> String {
+pub fn shown_value<'a>(f: &'a Finding, opts: &ReportOptions) -> Cow<'a, str> {
     if opts.show_values {
-        sanitize(&f.value)
+        Cow::Owned(sanitize(&f.value))
     } else {
-        f.masked.clone()
+        Cow::Borrowed(&f.masked)
     }
 }
 
