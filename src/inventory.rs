@@ -2,9 +2,10 @@
 //! how many distinct values (≈ people affected), and how old the files are.
 //! Built from file outcomes; reporters only render it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use crate::outcome::FileOutcome;
@@ -37,12 +38,17 @@ pub struct StoreStats {
     pub oldest_modified: Option<String>,
     /// Newest modification time among files with PII (RFC 3339).
     pub newest_modified: Option<String>,
+    /// Fingerprints are keyed HMACs, already uniform: a cheap hash will do
+    /// (one insert per finding on the single, ordered writer thread).
     #[serde(skip)]
-    fps: BTreeMap<String, HashSet<u64>>,
+    fps: BTreeMap<String, FxHashSet<u64>>,
     #[serde(skip)]
     oldest: Option<SystemTime>,
     #[serde(skip)]
     newest: Option<SystemTime>,
+    /// Parts of the file being added had findings.
+    #[serde(skip)]
+    open_hits: bool,
 }
 
 /// The whole run.
@@ -74,6 +80,9 @@ impl Inventory {
         let store = self.stores.entry(o.store.clone()).or_default();
         for s in [store, &mut self.total] {
             s.add(o);
+        }
+        if o.partial {
+            return;
         }
         match &o.skipped {
             Some((r, _)) if r.failed() => *self.failed.entry(r.code().to_string()).or_default() += 1,
@@ -114,6 +123,11 @@ impl Inventory {
 
 impl StoreStats {
     fn add(&mut self, o: &FileOutcome) {
+        if o.partial {
+            self.add_findings(o);
+            self.open_hits |= !o.findings.is_empty();
+            return;
+        }
         if let Some((r, _)) = &o.skipped {
             self.files_skipped += 1;
             if *r == crate::outcome::SkipReason::Media {
@@ -125,18 +139,28 @@ impl StoreStats {
         self.files_scanned += 1;
         self.bytes += o.size;
         self.suppressed += o.suppressed;
-        self.test_data += o.findings.iter().filter(|f| f.test_data).count() as u64;
-        if o.findings.is_empty() {
+        self.add_findings(o);
+        if o.findings.is_empty() && !std::mem::take(&mut self.open_hits) {
             return;
         }
+        self.open_hits = false;
         self.files_with_pii += 1;
+        if let Some(m) = o.modified {
+            self.oldest = Some(self.oldest.map_or(m, |x| x.min(m)));
+            self.newest = Some(self.newest.map_or(m, |x| x.max(m)));
+        }
+    }
+
+    /// Count findings (of a whole file or a part of one).
+    fn add_findings(&mut self, o: &FileOutcome) {
+        self.test_data += o.findings.iter().filter(|f| f.test_data).count() as u64;
         for f in &o.findings {
             match self.fps.get_mut(&*f.kind) {
                 Some(set) => {
                     set.insert(f.fingerprint);
                 }
                 None => {
-                    self.fps.insert(f.kind.to_string(), HashSet::from([f.fingerprint]));
+                    self.fps.insert(f.kind.to_string(), FxHashSet::from_iter([f.fingerprint]));
                 }
             }
             // Look up by &str first: no String allocated per finding.
@@ -145,10 +169,6 @@ impl StoreStats {
             } else {
                 self.findings.insert(f.kind.to_string(), 1);
             }
-        }
-        if let Some(m) = o.modified {
-            self.oldest = Some(self.oldest.map_or(m, |x| x.min(m)));
-            self.newest = Some(self.newest.map_or(m, |x| x.max(m)));
         }
     }
 

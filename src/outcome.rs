@@ -78,7 +78,7 @@ impl SkipReason {
 }
 
 /// The result of handling one file (or one walk problem).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FileOutcome {
     /// The path.
     pub path: PathBuf,
@@ -102,4 +102,9 @@ pub struct FileOutcome {
     /// Members or parts of a scanned container that could not be read
     /// (an encrypted member, a damaged part), with the reason.
     pub problems: Vec<crate::extract::Problem>,
+    /// A part: only some of the file's findings, final and in order, sent
+    /// while the file is still being read (a big export). More parts and
+    /// then the file's own outcome (`partial == false`, holding everything
+    /// else about the file and the findings after the parts') follow.
+    pub partial: bool,
 }

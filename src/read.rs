@@ -11,7 +11,7 @@ use memmap2::Mmap;
 pub const BINARY_SNIFF: usize = 8 * 1024;
 
 /// Files at least this large are memory-mapped (when mapping is enabled).
-pub const MMAP_MIN: u64 = 16 * 1024 * 1024;
+pub const MMAP_MIN: u64 = 4 * 1024 * 1024;
 
 /// The bytes of one file.
 pub enum Loaded {

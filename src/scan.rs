@@ -113,11 +113,22 @@ impl Scanner {
     pub fn run(&self, sink: &mut dyn Sink, progress: &Progress, tick: &mut dyn FnMut(&Progress)) -> Result<Inventory> {
         let started = Instant::now();
         let mut inv = Inventory::default();
+        // Parts are joined back into whole files for sinks that need them.
+        let whole = sink.whole_files();
+        let mut held: Vec<Finding> = Vec::new();
         self.run_with(
-            |entry, worker| self.scan_file(entry, worker),
+            |entry, worker, part| self.scan_file(entry, worker, Some(part)),
             |o: FileOutcome| o,
-            &mut |o: FileOutcome| {
+            &mut |mut o: FileOutcome| {
                 inv.add(&o);
+                if whole && o.partial {
+                    held.append(&mut o.findings);
+                    return Ok(());
+                }
+                if whole && !held.is_empty() {
+                    held.append(&mut o.findings);
+                    o.findings = std::mem::take(&mut held);
+                }
                 sink.file(&o)?;
                 Ok(())
             },
@@ -133,9 +144,16 @@ impl Scanner {
     /// scan: `process` runs on the workers (one call per file), `consume` on
     /// the calling thread, in path order whatever the thread count. Walk
     /// problems come first, turned into results by `problem`.
+    ///
+    /// `process` may send parts of its result ahead (see
+    /// [`FileOutcome::partial`]) through the callback it is given: the part
+    /// of the file being consumed goes straight on, so a big export's
+    /// findings are never all in memory. Parts of files further ahead wait
+    /// in memory, at most [`PART_BUDGET`] findings of them: past that, their
+    /// workers wait until their file's turn comes.
     pub fn run_with<T: Progressed>(
         &self,
-        process: impl Fn(&FileEntry, &mut Worker) -> T + Sync,
+        process: impl Fn(&FileEntry, &mut Worker, &mut dyn FnMut(T)) -> T + Sync,
         problem: impl Fn(FileOutcome) -> T,
         consume: &mut dyn FnMut(T) -> Result<()>,
         progress: &Progress,
@@ -159,12 +177,15 @@ impl Scanner {
                 findings: Vec::new(),
                 suppressed: 0,
                 problems: Vec::new(),
+                partial: false,
             };
             consume(problem(o))?;
         }
         let threads = self.cfg.threads.max(1);
         let next = AtomicUsize::new(0);
         let emitted = (Mutex::new(0usize), Condvar::new());
+        // Findings in parts sent but not yet consumed.
+        let buffered = AtomicUsize::new(0);
         let (tx, rx) = mpsc::channel::<(usize, T)>();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -175,7 +196,7 @@ impl Scanner {
         pool.in_place_scope(|s| {
             for _ in 0..threads {
                 let tx = tx.clone();
-                let (files, next, emitted) = (&files, &next, &emitted);
+                let (files, next, emitted, buffered) = (&files, &next, &emitted, &buffered);
                 s.spawn(move |_| {
                     let mut worker = self.worker();
                     loop {
@@ -190,33 +211,63 @@ impl Scanner {
                                 done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
                             }
                         }
-                        let o = process(&files[i], &mut worker);
-                        if tx.send((i, o)).is_err() {
+                        let mut gone = false;
+                        let mut part = |p: T| {
+                            let n = p.hits();
+                            let (lock, cv) = emitted;
+                            let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
+                            while i != *done && buffered.load(Ordering::Acquire) + n > PART_BUDGET {
+                                done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
+                            }
+                            drop(done);
+                            buffered.fetch_add(n, Ordering::AcqRel);
+                            gone |= tx.send((i, p)).is_err();
+                        };
+                        let o = process(&files[i], &mut worker, &mut part);
+                        if gone || tx.send((i, o)).is_err() {
                             break;
                         }
                     }
                 });
             }
             drop(tx);
-            let mut pending: BTreeMap<usize, T> = BTreeMap::new();
+            // Per file: its parts and outcome received, in order.
+            let mut pending: BTreeMap<usize, Vec<T>> = BTreeMap::new();
             let mut want = 0usize;
             let mut failed = false;
             for (i, o) in rx.iter() {
-                pending.insert(i, o);
-                while let Some(o) = pending.remove(&want) {
-                    progress.files.fetch_add(1, Ordering::Relaxed);
-                    progress.bytes.fetch_add(o.bytes() as usize, Ordering::Relaxed);
-                    progress.findings.fetch_add(o.hits(), Ordering::Relaxed);
-                    if !failed {
-                        if let Err(e) = consume(o) {
-                            result = Err(e);
-                            failed = true;
+                pending.entry(i).or_default().push(o);
+                while let Some(ready) = pending.get_mut(&want) {
+                    let whole = ready.last().is_some_and(|o| !o.is_part());
+                    let mut freed = 0;
+                    for o in ready.drain(..) {
+                        if o.is_part() {
+                            freed += o.hits();
+                        } else {
+                            progress.files.fetch_add(1, Ordering::Relaxed);
+                        }
+                        progress.bytes.fetch_add(o.bytes() as usize, Ordering::Relaxed);
+                        progress.findings.fetch_add(o.hits(), Ordering::Relaxed);
+                        if !failed {
+                            if let Err(e) = consume(o) {
+                                result = Err(e);
+                                failed = true;
+                            }
                         }
                     }
-                    want += 1;
                     let (lock, cv) = &emitted;
-                    *lock.lock().unwrap_or_else(|p| p.into_inner()) = want;
+                    let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    buffered.fetch_sub(freed, Ordering::AcqRel);
+                    if whole {
+                        pending.remove(&want);
+                        want += 1;
+                        *done = want;
+                    }
+                    drop(done);
                     cv.notify_all();
+                    if !whole {
+                        break;
+                    }
                 }
                 tick(progress);
             }
@@ -244,26 +295,63 @@ impl Scanner {
     /// cell). Extra segments (decoded escapes, joined cues) only add what the
     /// main scan missed; overlaps are resolved in favour of what was found
     /// first on the stored bytes.
-    pub fn scan_file(&self, entry: &FileEntry, worker: &mut Worker) -> FileOutcome {
+    ///
+    /// With `part`, findings of a file read as one segment (a CSV export, a
+    /// log) are sent ahead in parts of [`PART_SIZE`] as they are found
+    /// (outcomes with [`FileOutcome::partial`] set); the outcome returned
+    /// holds the rest. Without, it holds them all.
+    pub fn scan_file(
+        &self,
+        entry: &FileEntry,
+        worker: &mut Worker,
+        part: Option<&mut dyn FnMut(FileOutcome)>,
+    ) -> FileOutcome {
         let path = entry.path.display().to_string();
         let name = entry.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut send = part.map(|part| {
+            move |findings: Vec<Finding>| {
+                part(FileOutcome {
+                    path: entry.path.clone(),
+                    store: entry.store.clone(),
+                    size: 0,
+                    modified: None,
+                    skipped: None,
+                    encoding: "",
+                    format: "",
+                    findings,
+                    suppressed: 0,
+                    problems: Vec::new(),
+                    partial: true,
+                })
+            }
+        });
         let (mut out, res) = self.with_bytes(entry, worker, |bytes, scratch, release| {
+            // Shared by the extractor's whole-file passes and the scan, which
+            // never call it at the same time (a busy cell skips a release).
+            let release = std::cell::RefCell::new(release);
+            let share = |p: usize| {
+                if let Ok(mut r) = release.try_borrow_mut() {
+                    r(p);
+                }
+            };
             let mut cx = Cx::new(self.limits, entry.explicit);
-            let mut acc = Collected::default();
+            cx.release = Some(&share);
+            let mut acc =
+                Collected { part: send.as_mut().map(|s| s as &mut dyn FnMut(Vec<Finding>)), ..Collected::default() };
             let mut lines = LineIndex::new(bytes);
             let fmt = extract::extract(&name, bytes, &mut cx, &mut |seg| {
-                self.scan_segment(&seg, scratch, &path, &mut lines, &mut acc, release);
+                self.scan_segment(&seg, scratch, &path, &mut lines, &mut acc, &mut |p| share(p));
             });
-            (fmt, cx, acc)
+            (fmt, cx.problems, cx.encoding, acc)
         });
-        let Some((fmt, cx, acc)) = res else { return out };
+        let Some((fmt, problems, encoding, acc)) = res else { return out };
         match fmt {
             Ok(f) => {
                 // Members not read; when the whole file is refused, its own
                 // reason says it all (an archive of encrypted members).
-                out.problems = cx.problems;
+                out.problems = problems;
                 out.format = f;
-                out.encoding = if cx.encoding.is_empty() { "binary" } else { cx.encoding };
+                out.encoding = if encoding.is_empty() { "binary" } else { encoding };
                 out.suppressed = acc.suppressed;
                 out.findings = acc.finish();
             }
@@ -285,23 +373,39 @@ impl Scanner {
         scratch: &mut Scratch,
         path: &str,
         lines: &mut LineIndex<'_>,
-        acc: &mut Collected,
+        acc: &mut Collected<'_>,
         release: &mut dyn FnMut(usize),
     ) {
-        let mut raw: Vec<RawFinding> = Vec::new();
         let mut no_release = |_: usize| {};
         let rel: &mut dyn FnMut(usize) = if seg.origin == Origin::File { release } else { &mut no_release };
-        self.engine.scan_with(scratch, &seg.text, &seg.field, &mut raw, rel);
-        // Exact size for the first segment (a big export's findings are most
-        // of a file's memory; doubling would waste up to half), amortised
-        // growth after it (many small segments must not copy quadratically).
-        let dest = if seg.extra { &mut acc.extra } else { &mut acc.main };
-        if dest.is_empty() {
-            dest.reserve_exact(raw.len());
-        } else {
-            dest.reserve(raw.len());
-        }
-        for r in raw {
+        // An extractor's passes over the stored bytes (CSV header sniffing
+        // and row index) left all of a mapped file resident: drop it, the
+        // scan faults pages back in as it goes and releases them behind.
+        rel(usize::MAX);
+        // The only segment of the stored bytes: its findings go out in parts.
+        let stream = seg.sole && !seg.extra && seg.origin == Origin::File && acc.part.is_some();
+        let mut batch = |raw: &mut Vec<RawFinding>| {
+            self.collect(seg, raw, path, lines, acc);
+            if stream && acc.main.len() >= PART_SIZE {
+                let chunk = std::mem::replace(&mut acc.main, Vec::with_capacity(PART_SIZE));
+                if let Some(part) = acc.part.as_mut() {
+                    part(chunk);
+                }
+            }
+        };
+        self.engine.scan_batches(scratch, &seg.text, &seg.field, &mut batch, rel);
+    }
+
+    /// Turn a segment's raw findings into findings in `acc`.
+    fn collect(
+        &self,
+        seg: &Segment<'_>,
+        raw: &mut Vec<RawFinding>,
+        path: &str,
+        lines: &mut LineIndex<'_>,
+        acc: &mut Collected<'_>,
+    ) {
+        for r in raw.drain(..) {
             if crate::allow::inline_allowed(&seg.text, r.start, r.end) {
                 acc.suppressed += 1;
                 continue;
@@ -428,6 +532,7 @@ impl Scanner {
             findings: Vec::new(),
             suppressed: 0,
             problems: Vec::new(),
+            partial: false,
         };
         let skip = |mut out: FileOutcome, r: SkipReason, d: String| {
             out.skipped = Some((r, d));
@@ -464,7 +569,7 @@ impl Scanner {
         out.size = bytes.len() as u64;
         let mut release = |pos: usize| {
             if let Some(Loaded::Mapped(m)) = &loaded {
-                read::release(m, 0, pos.saturating_sub(1 << 20));
+                read::release(m, 0, pos.min(m.len()).saturating_sub(1 << 20));
             }
         };
         let r = f(bytes, scratch, &mut release);
@@ -508,16 +613,18 @@ impl Scanner {
 }
 
 /// Findings of one file, as segments are scanned.
-#[derive(Debug, Default)]
-struct Collected {
+#[derive(Default)]
+struct Collected<'p> {
     /// From main segments (the stored bytes, or a container's texts).
     main: Vec<Finding>,
     /// From extra segments: kept only where they add something.
     extra: Vec<Finding>,
     suppressed: u64,
+    /// Where parts go, if the caller takes them.
+    part: Option<&'p mut dyn FnMut(Vec<Finding>)>,
 }
 
-impl Collected {
+impl Collected<'_> {
     /// Main findings, plus extras that overlap nothing found: sorted by
     /// position (file offsets first), without overlaps among file spans.
     fn finish(self) -> Vec<Finding> {
@@ -626,6 +733,13 @@ impl Text<'_> {
     }
 }
 
+/// Findings of files further ahead than the one being consumed that may
+/// wait in memory as parts (about 200 bytes each: some 13 MB).
+pub const PART_BUDGET: usize = 1 << 16;
+
+/// How many findings a part carries.
+pub const PART_SIZE: usize = 4096;
+
 /// What [`Scanner::run_with`] needs to know of a per-file result to count
 /// progress.
 pub trait Progressed: Send {
@@ -633,6 +747,10 @@ pub trait Progressed: Send {
     fn bytes(&self) -> u64;
     /// Findings or matches.
     fn hits(&self) -> usize;
+    /// Whether this is a part sent ahead of the file's result.
+    fn is_part(&self) -> bool {
+        false
+    }
 }
 
 impl Progressed for FileOutcome {
@@ -641,6 +759,9 @@ impl Progressed for FileOutcome {
     }
     fn hits(&self) -> usize {
         self.findings.len()
+    }
+    fn is_part(&self) -> bool {
+        self.partial
     }
 }
 

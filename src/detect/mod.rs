@@ -87,6 +87,22 @@ pub struct RawFinding {
     pub normalized: String,
 }
 
+impl RawFinding {
+    /// An empty finding, left behind where one was moved out.
+    fn placeholder() -> RawFinding {
+        RawFinding {
+            rule: 0,
+            start: 0,
+            end: 0,
+            line: 0,
+            column: 0,
+            char_column: 0,
+            score: 0.0,
+            normalized: String::new(),
+        }
+    }
+}
+
 /// The detection engine: immutable, shared by all workers.
 #[derive(Debug)]
 pub struct Engine {
@@ -263,21 +279,44 @@ impl Engine {
         out: &mut Vec<RawFinding>,
         progress: &mut dyn FnMut(usize),
     ) {
-        let base = out.len();
+        self.scan_batches(scratch, hay, field, &mut |batch| out.append(batch), progress);
+    }
+
+    /// [`Engine::scan_with`], handing findings over in batches as they
+    /// become final: in offset order, each batch after the one before, the
+    /// same findings in all. A caller can pass them on while the buffer is
+    /// still being scanned, so a big export's findings are never all held.
+    ///
+    /// Names are found first (they are a small share of the findings): a
+    /// name gives way to any other finding it overlaps, and with every name
+    /// known, each batch of final regex findings goes out merged with them.
+    pub fn scan_batches(
+        &self,
+        scratch: &mut Scratch,
+        hay: &[u8],
+        field: &FieldContext,
+        emit: &mut dyn FnMut(&mut Vec<RawFinding>),
+        progress: &mut dyn FnMut(usize),
+    ) {
+        let mut names = Vec::new();
+        if let Some((ri, d)) = &self.names {
+            d.scan(hay, field, *ri, self.opts.min_score, &mut names, progress);
+        }
+        let mut out = Output::new(hay, names, emit);
         let mut st = State::new(self.rules.rules.len(), scratch);
         let done = match (&self.ends, self.opts.prefilter) {
-            (Some(dfa), true) => self.two_phase(dfa, hay, field, &mut st, out, progress).is_ok(),
+            (Some(dfa), true) => self.two_phase(dfa, hay, field, &mut st, &mut out, progress).is_ok(),
             _ => false,
         };
         if !done {
-            // Per-rule passes: no prefilter asked for, or the DFA gave up.
-            out.truncate(out.len() - st.emitted);
+            // Per-rule passes: no prefilter asked for, or the DFA gave up
+            // (after handing some findings over: the passes find the same
+            // findings, and those already handed over are skipped).
+            out.restart();
             let mut st = State::new(self.rules.rules.len(), st.scratch);
-            self.per_rule(hay, field, &mut st, out);
+            self.per_rule(hay, field, &mut st, &mut out);
         }
-        if let Some((ri, names)) = &self.names {
-            self.add_names(*ri, names, hay, field, base, out, progress);
-        }
+        out.flush(None);
         progress(hay.len());
     }
 
@@ -287,7 +326,7 @@ impl Engine {
         hay: &[u8],
         field: &FieldContext,
         st: &mut State,
-        out: &mut Vec<RawFinding>,
+        out: &mut Output<'_>,
         progress: &mut dyn FnMut(usize),
     ) -> Result<(), regex_automata::MatchError> {
         let n = hay.len();
@@ -295,7 +334,7 @@ impl Engine {
         // The DFA cache leaves the scratch while the pass runs, and returns after.
         let mut cache = st.scratch.dfa.take().unwrap_or_else(|| dfa.create_cache());
         let result = {
-            let mut windows = |s: usize, e: usize, st: &mut State, out: &mut Vec<RawFinding>| {
+            let mut windows = |s: usize, e: usize, st: &mut State, out: &mut Output<'_>| {
                 let input = Input::new(hay).range(s..e);
                 let mut ostate = OverlappingState::start();
                 loop {
@@ -331,7 +370,7 @@ impl Engine {
                 let lo = i.saturating_sub(before);
                 let hi = (i + after).min(n);
                 cur = match cur {
-                    Some((s, e)) if lo <= e => Some((s, e.max(hi))),
+                    Some((s, e)) if lo <= e && e - s < MAX_WINDOW => Some((s, e.max(hi))),
                     Some((s, e)) => {
                         result = result.and_then(|()| windows(s, e, st, out));
                         Some((lo, hi))
@@ -369,20 +408,61 @@ impl Engine {
     }
 
     /// Run windows no future match end can extend, and emit what is final.
-    fn checkpoint(&self, x: usize, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Vec<RawFinding>) {
+    fn checkpoint(&self, x: usize, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Output<'_>) {
         st.next_check = x + CHECK_EVERY;
         let mut limit = x.saturating_sub(self.max_len);
         for ri in 0..st.open.len() {
             if let Some((wl, wh)) = st.open[ri] {
-                if wh + self.rules.rules[ri].max_len < x {
+                let max_len = self.rules.rules[ri].max_len;
+                if wh + max_len < x {
                     st.open[ri] = None;
                     self.run_window(ri, (wl, wh), hay, field, st);
                 } else {
+                    // Dense text keeps a window open for ever; its matches
+                    // starting well behind `x` are settled already.
+                    let wl = self.run_window_before(ri, (wl, wh), x.saturating_sub(max_len), hay, field, st);
+                    st.open[ri] = Some((wl, wh));
                     limit = limit.min(wl);
                 }
             }
         }
         self.finalize(limit, hay, st, out);
+    }
+
+    /// Run the part of an open window whose matches are already settled:
+    /// those starting before `cut` = `x` - the rule's longest match. Every
+    /// match starting there ends before `x`, at an end the first pass has
+    /// reported, so at or before `wh`: searching up to `wh` finds exactly
+    /// what the whole window's search will (`\b` still sees past `wh`).
+    /// Returns where the window's unsettled part starts: no later match of
+    /// the rule starts before it.
+    fn run_window_before(
+        &self,
+        ri: usize,
+        (wl, wh): (usize, usize),
+        cut: usize,
+        hay: &[u8],
+        field: &FieldContext,
+        st: &mut State,
+    ) -> usize {
+        if cut <= wl {
+            return wl;
+        }
+        let rule = &self.rules.rules[ri];
+        loop {
+            let from = st.resume[ri].max(wl);
+            if from >= wh || from >= cut {
+                break;
+            }
+            let (cache, caps) = (&mut st.scratch.caches[ri], &mut st.scratch.caps[ri]);
+            let Some((ms, me, groups)) = find(rule, hay, from, wh, cache, caps) else { break };
+            if ms >= cut {
+                break;
+            }
+            st.resume[ri] = if me > ms { me } else { ms + 1 };
+            self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
+        }
+        cut.max(st.resume[ri]).min(wh)
     }
 
     /// Rule `ri`'s own leftmost-first iteration inside one of its windows.
@@ -400,47 +480,8 @@ impl Engine {
         }
     }
 
-    /// Run the name detector and merge its findings into `out[base..]`:
-    /// a name overlapping another finding (a name inside an email address)
-    /// gives way to it.
-    #[allow(clippy::too_many_arguments)]
-    fn add_names(
-        &self,
-        ri: usize,
-        names: &names::NameDetector,
-        hay: &[u8],
-        field: &FieldContext,
-        base: usize,
-        out: &mut Vec<RawFinding>,
-        progress: &mut dyn FnMut(usize),
-    ) {
-        let mut found = Vec::new();
-        names.scan(hay, field, ri, self.opts.min_score, &mut found, progress);
-        if found.is_empty() {
-            return;
-        }
-        let others = out.split_off(base);
-        let mut cursor = Cursor::default();
-        let mut merged = Vec::with_capacity(others.len() + found.len());
-        let mut oi = others.into_iter().peekable();
-        for mut n in found {
-            while oi.peek().is_some_and(|o| o.end <= n.start) {
-                merged.extend(oi.next());
-            }
-            let overlaps = merged.last().is_some_and(|o: &RawFinding| o.end > n.start)
-                || oi.peek().is_some_and(|o| o.start < n.end);
-            if overlaps {
-                continue;
-            }
-            (n.line, n.column, n.char_column) = cursor.advance(hay, n.start);
-            merged.push(n);
-        }
-        merged.extend(oi);
-        out.extend(merged);
-    }
-
     /// Without the prefilter: each rule's own pass over the whole buffer.
-    fn per_rule(&self, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Vec<RawFinding>) {
+    fn per_rule(&self, hay: &[u8], field: &FieldContext, st: &mut State, out: &mut Output<'_>) {
         for &ri in &self.pat_rule {
             self.run_window(ri, (0, hay.len()), hay, field, st);
         }
@@ -450,7 +491,19 @@ impl Engine {
     /// Emit, in order and with overlaps resolved, the longest prefix of the
     /// pending candidates that nothing pending or future (starting at or
     /// after `limit`) can overlap.
-    fn finalize(&self, limit: usize, hay: &[u8], st: &mut State, out: &mut Vec<RawFinding>) {
+    ///
+    /// Below `limit` (short of the end), what is out is final, and with no
+    /// later finding starting before the first pending candidate or `limit`,
+    /// names ending before that can be merged and handed over.
+    fn finalize(&self, limit: usize, hay: &[u8], st: &mut State, out: &mut Output<'_>) {
+        self.finalize_cands(limit, hay, st, out);
+        if limit != usize::MAX {
+            let bound = st.cands.first().map_or(limit, |c| c.start.min(limit));
+            out.flush(Some(bound));
+        }
+    }
+
+    fn finalize_cands(&self, limit: usize, hay: &[u8], st: &mut State, out: &mut Output<'_>) {
         if st.cands.is_empty() {
             st.finalized = st.finalized.max(limit.min(hay.len()));
             return;
@@ -478,7 +531,6 @@ impl Engine {
             c.column = col;
             c.char_column = chars;
             out.push(c);
-            st.emitted += 1;
         }
         st.finalized = st.finalized.max(limit.min(hay.len()));
     }
@@ -598,6 +650,15 @@ fn find(
     Some((m.start(), m.end(), Some(groups)))
 }
 
+/// Longest anchor window run at once. Text with an anchor every few bytes
+/// (logs: timestamps on every line) would otherwise make one window of the
+/// whole buffer, found by a first pass over all of it before the second
+/// starts: twice the memory traffic, and all of a mapped file resident.
+/// A longer run is cut where the next anchor's own window starts; that
+/// window holds every match through that anchor, so none is lost, and a
+/// match end reported twice (in the overlap) changes nothing.
+const MAX_WINDOW: usize = 256 * 1024;
+
 /// How often (in bytes of progress) pending work is finalised.
 const CHECK_EVERY: usize = 64 * 1024;
 
@@ -624,8 +685,6 @@ struct State<'s> {
     next_check: usize,
     /// Everything before this offset has been emitted.
     finalized: usize,
-    /// Findings emitted so far by this scan.
-    emitted: usize,
 }
 
 impl<'s> State<'s> {
@@ -638,7 +697,96 @@ impl<'s> State<'s> {
             open: vec![None; rules],
             next_check: CHECK_EVERY,
             finalized: 0,
-            emitted: 0,
+        }
+    }
+}
+
+/// Final findings on their way out: regex findings as the engine finalises
+/// them, merged with the names (all found before), handed over in batches.
+///
+/// A name gives way to any regex finding it overlaps. A batch is handed
+/// over with a bound below which no later regex finding starts, so a name
+/// ending by the bound is decided; one reaching past it waits.
+struct Output<'e> {
+    hay: &'e [u8],
+    /// Regex findings finalised since the last hand-over.
+    batch: Vec<RawFinding>,
+    /// Every name, in offset order; `next` is the first not yet decided.
+    names: Vec<RawFinding>,
+    next: usize,
+    /// End of the last finding handed over.
+    last_end: usize,
+    /// Line tracking for names (regex findings get theirs when finalised).
+    cursor: Cursor,
+    /// Regex findings handed over, and how many a restart must skip.
+    handed: usize,
+    skip: usize,
+    emit: &'e mut dyn FnMut(&mut Vec<RawFinding>),
+}
+
+impl<'e> Output<'e> {
+    fn new(hay: &'e [u8], names: Vec<RawFinding>, emit: &'e mut dyn FnMut(&mut Vec<RawFinding>)) -> Output<'e> {
+        Output {
+            hay,
+            batch: Vec::new(),
+            names,
+            next: 0,
+            last_end: 0,
+            cursor: Cursor::default(),
+            handed: 0,
+            skip: 0,
+            emit,
+        }
+    }
+
+    /// A final regex finding, in offset order.
+    fn push(&mut self, f: RawFinding) {
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else {
+            self.batch.push(f);
+        }
+    }
+
+    /// The regex pass starts over from the beginning: what it already
+    /// handed over will be found again and is skipped.
+    fn restart(&mut self) {
+        self.batch.clear();
+        self.skip = self.handed;
+    }
+
+    /// Merge the batch with the names it decides and hand it over; `None`
+    /// when no regex finding is to come.
+    fn flush(&mut self, bound: Option<usize>) {
+        let batch = std::mem::take(&mut self.batch);
+        self.handed += batch.len();
+        let mut merged = Vec::with_capacity(batch.len());
+        let mut regex = batch.into_iter().peekable();
+        while let Some(n) = self.names.get(self.next) {
+            let (ns, ne) = (n.start, n.end);
+            while let Some(o) = regex.next_if(|o| o.end <= ns) {
+                self.last_end = o.end;
+                merged.push(o);
+            }
+            let following = regex.peek();
+            if following.is_none() && bound.is_some_and(|b| ne > b) {
+                break;
+            }
+            let overlaps = self.last_end > ns || following.is_some_and(|o| o.start < ne);
+            if !overlaps {
+                let mut n = std::mem::replace(&mut self.names[self.next], RawFinding::placeholder());
+                (n.line, n.column, n.char_column) = self.cursor.advance(self.hay, ns);
+                self.last_end = ne;
+                merged.push(n);
+            }
+            self.next += 1;
+        }
+        for o in regex {
+            self.last_end = o.end;
+            merged.push(o);
+        }
+        if !merged.is_empty() {
+            (self.emit)(&mut merged);
         }
     }
 }

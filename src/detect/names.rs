@@ -373,7 +373,7 @@ impl NameDetector {
         let mut i = 0;
         let mut run: Vec<Word> = Vec::new();
         let mut comma_at: Option<usize> = None;
-        let mut next_report = 1 << 24;
+        let mut next_report = 1 << 20;
         // A column header can vouch for any word; otherwise a lower-case word
         // only matters inside a run or right after a cue or title.
         let labels = !matches!(field, FieldContext::None);
@@ -397,7 +397,7 @@ impl NameDetector {
             let end = i;
             if end >= next_report {
                 progress(end);
-                next_report = end + (1 << 24);
+                next_report = end + (1 << 20);
             }
             let lower_first = hay[start].is_ascii_lowercase();
             let prev_word = std::mem::replace(&mut prev, (start, end));

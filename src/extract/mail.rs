@@ -43,7 +43,7 @@ pub fn extract(
     emit: &mut dyn FnMut(Segment<'_>),
 ) -> Result<&'static str, Refusal> {
     let mbox = super::detect(name, bytes) == super::Kind::Mbox;
-    let decoded = text::decode(bytes, cx.explicit)?;
+    let decoded = text::decode(bytes, cx.explicit, &|_| {})?;
     if cx.depth == 0 {
         cx.encoding = decoded.encoding;
     }

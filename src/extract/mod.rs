@@ -121,6 +121,10 @@ pub struct Segment<'a> {
     /// Line of the segment's first byte in the file, minus one (for extra
     /// segments over part of the file).
     pub line_offset: u64,
+    /// The only segment of its file, so its findings are final as they are
+    /// found and may be passed on before the file is done (a big CSV
+    /// export or log). Set by extractors that know no other segment follows.
+    pub sole: bool,
 }
 
 impl<'a> Segment<'a> {
@@ -137,6 +141,7 @@ impl<'a> Segment<'a> {
             only_crossing: false,
             rewritten: Vec::new(),
             line_offset: 0,
+            sole: false,
         }
     }
 
@@ -180,8 +185,7 @@ pub struct Problem {
 }
 
 /// The state of one file's extraction.
-#[derive(Debug)]
-pub struct Cx {
+pub struct Cx<'r> {
     /// Limits.
     pub limits: Limits,
     /// Bytes expanded so far from this file.
@@ -194,12 +198,22 @@ pub struct Cx {
     pub problems: Vec<Problem>,
     /// The encoding the top-level text was read as.
     pub encoding: &'static str,
+    /// Releases a memory-mapped file's pages before the given offset: a
+    /// whole-file pass (the UTF-8 check) calls it as it goes, so a big file
+    /// is not all resident before the scan starts.
+    pub release: Option<&'r dyn Fn(usize)>,
 }
 
-impl Cx {
+impl std::fmt::Debug for Cx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cx").field("depth", &self.depth).field("expanded", &self.expanded).finish_non_exhaustive()
+    }
+}
+
+impl Cx<'_> {
     /// A fresh context.
-    pub fn new(limits: Limits, explicit: bool) -> Cx {
-        Cx { limits, expanded: 0, depth: 0, explicit, problems: Vec::new(), encoding: "" }
+    pub fn new(limits: Limits, explicit: bool) -> Cx<'static> {
+        Cx { limits, expanded: 0, depth: 0, explicit, problems: Vec::new(), encoding: "", release: None }
     }
 }
 
@@ -284,7 +298,7 @@ pub fn extract(
         Kind::Pdf => pdf::extract(bytes, cx, emit),
         Kind::Eml | Kind::Mbox => mail::extract(name, bytes, cx, emit),
         _ => {
-            let decoded = text::decode(bytes, cx.explicit)?;
+            let decoded = text::decode(bytes, cx.explicit, &|p| cx.release.map_or((), |r| r(p)))?;
             if top {
                 cx.encoding = decoded.encoding;
             }
@@ -307,6 +321,7 @@ fn structured(name: &str, t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut
             let mut seg = Segment::new(t, origin);
             seg.field = csvx::field_context(&seg.text, tsv);
             seg.locator = Locator::Csv(csvx::CsvLocator::new(&seg.text, &seg.field));
+            seg.sole = true;
             emit(seg);
             "csv"
         }
@@ -314,8 +329,10 @@ fn structured(name: &str, t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut
         "xml" | "html" | "htm" | "xhtml" | "svg" | "plist" => xml::extract(&ext_of(name), t, origin, emit),
         "vtt" | "srt" => transcript::extract(t, origin, emit),
         _ => {
-            spoken_plain(&t, &origin, emit);
-            emit(Segment::new(t, origin));
+            let spoken = spoken_plain(&t, &origin, emit);
+            let mut seg = Segment::new(t, origin);
+            seg.sole = !spoken;
+            emit(seg);
             "text"
         }
     }
@@ -444,17 +461,18 @@ fn windows(spans: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
 const WINDOW: usize = 96;
 
 /// Spoken forms in plain text that reads like speech (chat logs, notes of
-/// calls): an extra segment, for texts up to [`SPOKEN_MAX`] bytes.
-pub fn spoken_plain(t: &[u8], origin: &Origin, emit: &mut dyn FnMut(Segment<'_>)) {
+/// calls): an extra segment, for texts up to [`SPOKEN_MAX`] bytes. Whether
+/// one was emitted.
+pub fn spoken_plain(t: &[u8], origin: &Origin, emit: &mut dyn FnMut(Segment<'_>)) -> bool {
     if t.len() > SPOKEN_MAX || !spoken::worth_it(t) {
-        return;
+        return false;
     }
-    if let Some(n) = spoken::normalize(t) {
-        let mut seg = Segment::new(Cow::Owned(n.text), text::compose(&n.map, origin));
-        seg.extra = true;
-        seg.rewritten = n.rewritten;
-        emit(seg);
-    }
+    let Some(n) = spoken::normalize(t) else { return false };
+    let mut seg = Segment::new(Cow::Owned(n.text), text::compose(&n.map, origin));
+    seg.extra = true;
+    seg.rewritten = n.rewritten;
+    emit(seg);
+    true
 }
 
 /// Largest plain text searched for spoken forms.

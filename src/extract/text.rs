@@ -30,7 +30,9 @@ const LEGACY_MAX: usize = 64 << 20;
 
 /// Decode `bytes`; binary content (NUL in the first 8 KiB, no BOM) is
 /// refused unless `explicit`.
-pub fn decode(bytes: &[u8], explicit: bool) -> Result<Decoded<'_>, Refusal> {
+///
+/// `release(pos)` is told as the UTF-8 check passes `pos`.
+pub fn decode<'a>(bytes: &'a [u8], explicit: bool, release: &dyn Fn(usize)) -> Result<Decoded<'a>, Refusal> {
     match read::sniff_encoding(bytes) {
         enc @ (TextEncoding::Utf16Le | TextEncoding::Utf16Be) => {
             let t = read::transcode_utf16(bytes, enc);
@@ -43,13 +45,30 @@ pub fn decode(bytes: &[u8], explicit: bool) -> Result<Decoded<'_>, Refusal> {
                 }
                 return Ok(Decoded { text: Cow::Borrowed(bytes), map: None, encoding: "binary" });
             }
-            if bytes.len() <= LEGACY_MAX && std::str::from_utf8(bytes).is_err() {
+            if bytes.len() <= LEGACY_MAX && !is_utf8(bytes, release) {
                 let (text, map) = windows_1252(bytes);
                 return Ok(Decoded { text: Cow::Owned(text), map: Some(map), encoding: "windows-1252" });
             }
             Ok(Decoded { text: Cow::Borrowed(bytes), map: None, encoding: "utf-8" })
         }
     }
+}
+
+/// Whether `bytes` are valid UTF-8, checked a megabyte at a time (a
+/// sequence cut by a chunk's end is carried over), telling `release`.
+fn is_utf8(bytes: &[u8], release: &dyn Fn(usize)) -> bool {
+    const CHUNK: usize = 1 << 20;
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = (i + CHUNK).min(bytes.len());
+        match std::str::from_utf8(&bytes[i..end]) {
+            Ok(_) => i = end,
+            Err(e) if e.error_len().is_none() && end < bytes.len() && e.valid_up_to() > 0 => i += e.valid_up_to(),
+            Err(_) => return false,
+        }
+        release(i);
+    }
+    true
 }
 
 /// Windows-1252 → UTF-8, byte by byte (a single-byte encoding maps each byte
@@ -93,7 +112,7 @@ mod tests {
     #[test]
     fn legacy_text_maps_back() {
         let b = b"Zo\xeb Smith, zoe@example.org \x80 5";
-        let d = decode(b, false).unwrap();
+        let d = decode(b, false, &|_| {}).unwrap();
         assert_eq!(d.encoding, "windows-1252");
         let t = std::str::from_utf8(&d.text).unwrap();
         assert!(t.starts_with("Zoë Smith"));
@@ -101,7 +120,7 @@ mod tests {
         let at = t.find("zoe@").unwrap();
         let m = d.map.unwrap();
         assert_eq!(&b[m[at] as usize..m[at + 15] as usize], b"zoe@example.org");
-        assert_eq!(decode("plain é".as_bytes(), false).unwrap().encoding, "utf-8");
-        assert!(decode(b"\0\x01\x02", false).is_err());
+        assert_eq!(decode("plain é".as_bytes(), false, &|_| {}).unwrap().encoding, "utf-8");
+        assert!(decode(b"\0\x01\x02", false, &|_| {}).is_err());
     }
 }

@@ -262,6 +262,10 @@ impl Redactor {
 }
 
 impl Sink for Redactor {
+    /// A file is rewritten from all its findings at once.
+    fn whole_files(&self) -> bool {
+        true
+    }
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         if let Some((reason, _)) = &o.skipped {
             let why = match reason {

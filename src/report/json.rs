@@ -25,6 +25,10 @@ impl<W: Write> JsonReport<W> {
 }
 
 impl<W: Write> Sink for JsonReport<W> {
+    /// A file's entry counts its findings.
+    fn whole_files(&self) -> bool {
+        true
+    }
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         let mut status = match &o.skipped {
             None => json!({"status": "scanned", "format": o.format, "encoding": o.encoding,

@@ -32,8 +32,15 @@ pub const FINDING_SCHEMA: &str = include_str!("finding.schema.json");
 
 /// Receives scan results.
 pub trait Sink {
-    /// One file's outcome (scanned with findings, or skipped).
+    /// One file's outcome (scanned with findings, or skipped), or a part of
+    /// a big file's findings sent ahead of it ([`FileOutcome::partial`]).
     fn file(&mut self, outcome: &FileOutcome) -> io::Result<()>;
+    /// Whether this sink needs all of a file's findings in one call (its
+    /// parts are then joined first, in memory). Per-finding reporters
+    /// stream, so a big export is never held whole.
+    fn whole_files(&self) -> bool {
+        false
+    }
     /// The end of the run.
     fn finish(&mut self, inventory: &Inventory) -> io::Result<()>;
 }
@@ -68,6 +75,9 @@ pub struct Tee<'a>(pub Vec<&'a mut dyn Sink>);
 impl Sink for Tee<'_> {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         self.0.iter_mut().try_for_each(|s| s.file(o))
+    }
+    fn whole_files(&self) -> bool {
+        self.0.iter().any(|s| s.whole_files())
     }
     fn finish(&mut self, inv: &Inventory) -> io::Result<()> {
         self.0.iter_mut().try_for_each(|s| s.finish(inv))

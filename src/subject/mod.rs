@@ -55,7 +55,7 @@ impl Progressed for FileResult {
 /// built from [`subject_rules`].
 pub fn run(scanner: &Scanner, matcher: &Matcher, consume: &mut dyn FnMut(FileResult) -> Result<()>) -> Result<()> {
     scanner.run_with(
-        |entry, worker| {
+        |entry, worker, _| {
             let (outcome, m) = scanner.with_text(entry, worker, |text, scratch, _| {
                 matcher.match_text(scanner.engine(), scratch, &entry.path, text)
             });
