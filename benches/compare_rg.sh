@@ -60,7 +60,7 @@ for tool in ("rg", "piiscan", "piiscan-no-names"):
         rss = [int(r[3]) for r in rows if r[0] == tool and r[1] == j]
         if ts:
             med[tool, j] = (statistics.median(ts), max(rss) / 1024)
-print(f"tree: {mb:.0f} MB, {len(rows) // 4} paired runs per setting")
+print(f"tree: {mb:.0f} MB, {len(rows) // 6} paired runs per setting")
 print("| tool | threads | median s | MB/s | MB/s per core | peak RSS MB |")
 print("|---|---:|---:|---:|---:|---:|")
 for (tool, j), (t, rss) in sorted(med.items()):

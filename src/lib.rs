@@ -35,6 +35,13 @@
 //!   whatever the thread count, after [`allow`] has marked known-fake data
 //!   and dropped suppressed findings. The [`inventory`] is aggregated from the
 //!   same outcomes.
+//! - Memory does not grow with a file's findings: the engine hands final
+//!   findings over in batches as it goes ([`detect::Engine::scan_batches`]),
+//!   a file read as one segment (CSV, log, text) sends them on in parts
+//!   ([`outcome::FileOutcome::partial`]); the part of the file being
+//!   reported goes straight to the sinks, parts of files further ahead wait
+//!   within a budget ([`scan::PART_BUDGET`]). Sinks that need a whole file
+//!   (the JSON report, the redactor) say so and get parts joined.
 //! - [`redact`] is a sink too: it rewrites exactly the reported spans,
 //!   atomically, and keeps an evidence log.
 //! - [`subject`] answers data subject requests on the same machinery:
@@ -51,8 +58,8 @@
 //! Departures from the architecture sketch: extraction is a second
 //! dispatch inside the scan (not a separate pass), and findings keep
 //! file offsets wherever the bytes are plain text; a sink receives one call per
-//! file rather than per finding (findings of a file are produced and sorted
-//! together); the engine is two-phase through one overlapping DFA rather
+//! file, or per part of a big file, rather than per finding (findings come
+//! in sorted batches); the engine is two-phase through one overlapping DFA rather
 //! than per-kind prefilters; names use a word tokenizer with hash lookups
 //! rather than an Aho-Corasick automaton over the lexicons (apostrophes,
 //! hyphens and diacritics need no spelled-out variants).

@@ -30,7 +30,7 @@
 
 use std::collections::HashSet;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
@@ -95,13 +95,13 @@ fn cue_key(cue: &str) -> Option<String> {
     (!w.is_empty() && t.ends_with(|ch: char| ch.is_ascii_alphabetic())).then(|| w.to_string())
 }
 
-/// For each first byte, the lengths (as bits) of the words starting with it.
-fn shapes_of<'a>(words: impl Iterator<Item = &'a Box<[u8]>>) -> [u64; 256] {
-    let mut t = [0u64; 256];
-    for w in words.filter(|w| !w.is_empty() && w.len() < 64) {
-        t[w[0] as usize] |= 1 << w.len();
-    }
-    t
+/// A word of at most 16 bytes, lower-cased, as one integer (zero-padded:
+/// no word holds a NUL byte).
+fn pack16(word: &[u8]) -> Option<u128> {
+    let mut buf = [0u8; 16];
+    buf.get_mut(..word.len())?.copy_from_slice(word);
+    buf.make_ascii_lowercase();
+    Some(u128::from_le_bytes(buf))
 }
 
 /// The compiled name detector.
@@ -112,12 +112,10 @@ pub struct NameDetector {
     lexicon: FxHashMap<Box<[u8]>, u8>,
     titles: HashSet<String>,
     /// The last word of every cue ("is" of "my name is") and every title: a
-    /// cheap gate before the cue search, and before looking up lower-case words.
-    cue_ends: FxHashMap<Box<[u8]>, u8>,
-    /// Bit `len` of entry `b` is set when some cue end starts with byte `b`
-    /// (lower case) and has `len` bytes: rules out almost every word of
-    /// prose before hashing it (this test runs on each lower-case word).
-    cue_end_shapes: [u64; 256],
+    /// cheap gate before the cue search, and before looking up lower-case
+    /// words. Packed into one integer each ([`pack16`]): this test runs on
+    /// every lower-case word of prose.
+    cue_ends: FxHashSet<u128>,
     /// Whether every cue's last word is letters (and apostrophes), so that
     /// [`NameDetector::cue_end_before`] may rule cues out.
     cue_gate: bool,
@@ -240,13 +238,11 @@ impl NameDetector {
         // a cue it cannot read that way (ending in a digit) turns the gate off.
         let ends: Vec<Option<String>> =
             cfg.cues.iter().chain(&cfg.surname_cues).chain(&cfg.titles).map(|c| cue_key(c)).collect();
-        let cue_gate = ends.iter().all(|k| k.as_ref().is_some_and(|k| k.len() <= 32));
-        let cue_ends: FxHashMap<Box<[u8]>, u8> =
-            ends.into_iter().flatten().map(|w| (Box::from(w.as_bytes()), 1)).collect();
+        let cue_gate = ends.iter().all(|k| k.as_ref().is_some_and(|k| k.len() <= 16));
+        let cue_ends: FxHashSet<u128> = ends.iter().flatten().filter_map(|w| pack16(w.as_bytes())).collect();
         Ok(NameDetector {
             lexicon,
             titles: lower(&cfg.titles),
-            cue_end_shapes: shapes_of(cue_ends.keys()),
             cue_gate,
             cue_ends,
             not_after: lower(&cfg.not_after),
@@ -349,13 +345,14 @@ impl NameDetector {
         })
     }
 
-    /// The lexicon key of a word (lower case, ASCII-folded).
-    fn key(hay: &[u8], w: &Word) -> String {
+    /// Append the lexicon key of a word (lower case, ASCII-folded) to `out`.
+    fn push_key(out: &mut String, hay: &[u8], w: &Word) {
         let raw = &hay[w.start..w.end];
-        if raw.is_ascii() {
-            String::from_utf8_lossy(raw).to_ascii_lowercase()
-        } else {
-            deunicode::deunicode(&String::from_utf8_lossy(raw)).replace('\u{2019}', "'").to_ascii_lowercase()
+        match std::str::from_utf8(raw) {
+            Ok(ascii) if raw.is_ascii() => out.extend(ascii.chars().map(|c| c.to_ascii_lowercase())),
+            _ => out.push_str(
+                &deunicode::deunicode(&String::from_utf8_lossy(raw)).replace('\u{2019}', "'").to_ascii_lowercase(),
+            ),
         }
     }
 
@@ -459,19 +456,9 @@ impl NameDetector {
         pe - ps >= 2 && !hay[pe..start].iter().any(u8::is_ascii_alphanumeric) && self.is_cue_end(&hay[ps..pe])
     }
 
-    /// Whether `word` (any case, at most 32 bytes) ends a cue or is a title.
+    /// Whether `word` (any case, at most 16 bytes) ends a cue or is a title.
     fn is_cue_end(&self, word: &[u8]) -> bool {
-        let mut buf = [0u8; 32];
-        if word.is_empty() || word.len() > buf.len() {
-            return false;
-        }
-        if self.cue_end_shapes[word[0].to_ascii_lowercase() as usize] & (1 << word.len()) == 0 {
-            return false;
-        }
-        for (d, b) in buf.iter_mut().zip(word) {
-            *d = b.to_ascii_lowercase();
-        }
-        self.cue_ends.contains_key(&buf[..word.len()])
+        !word.is_empty() && pack16(word).is_some_and(|k| self.cue_ends.contains(&k))
     }
 
     /// The word right before `pos` (skipping one space and a `.`) is a title.
@@ -557,21 +544,29 @@ impl NameDetector {
         best.is_some()
     }
 
-    /// The next word after `pos` (skipping spaces), lower-cased, and whether
-    /// `&` comes first.
-    fn word_after(hay: &[u8], pos: usize) -> (String, bool) {
+    /// The next word after `pos` (skipping spaces), lower-cased into `buf`,
+    /// and whether `&` comes first. No allocation: this
+    /// runs for every candidate name.
+    fn word_after<'b>(hay: &[u8], pos: usize, buf: &'b mut [u8; 24]) -> (&'b str, bool) {
         let mut s = pos;
         while s < hay.len() && hay[s] == b' ' {
             s += 1;
         }
         if s < hay.len() && hay[s] == b'&' {
-            return (String::new(), true);
+            return ("", true);
         }
         let e = hay[s..]
             .iter()
             .position(|b| !(b.is_ascii_alphabetic() || *b == b'(' || *b == b')'))
             .map_or(hay.len(), |p| s + p);
-        (String::from_utf8_lossy(&hay[s..e]).to_ascii_lowercase(), false)
+        // Longer words keep their first 24 bytes: every listed word and
+        // cue is shorter, so prefix and equality tests are unchanged.
+        let n = (e - s).min(buf.len());
+        let dst = &mut buf[..n];
+        dst.copy_from_slice(&hay[s..s + n]);
+        dst.make_ascii_lowercase();
+        // ASCII letters and parentheses only: always UTF-8.
+        (std::str::from_utf8(dst).unwrap_or_default(), false)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -657,12 +652,23 @@ impl NameDetector {
         {
             return None;
         }
-        let (next, amp) = Self::word_after(hay, end);
-        if amp || self.not_after.contains(&next) {
+        let mut after = [0u8; 24];
+        let (next, amp) = Self::word_after(hay, end, &mut after);
+        if amp || self.not_after.contains(next) {
             return None;
         }
-        let keys: Vec<String> = words.iter().map(|w| Self::key(hay, w)).collect();
-        let joined = keys.join(" ");
+        // The words' keys joined by spaces, in one buffer.
+        let mut joined = String::with_capacity(end - start + 8);
+        let mut first_len = 0;
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            Self::push_key(&mut joined, hay, w);
+            if i == 0 {
+                first_len = joined.len();
+            }
+        }
         if self.not_names.contains(&joined) {
             return None;
         }
@@ -670,7 +676,13 @@ impl NameDetector {
             // A place word right before: "North Kelly".
             let e = hay[..start].iter().rposition(|b| *b != b' ').map_or(0, |p| p + 1);
             let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
-            if e > s && self.not_before.contains(&String::from_utf8_lossy(&hay[s..e]).to_ascii_lowercase()) {
+            let mut before = [0u8; 24];
+            let word = before.get_mut(..e - s).map(|b| {
+                b.copy_from_slice(&hay[s..e]);
+                b.make_ascii_lowercase();
+                std::str::from_utf8(b).unwrap_or_default()
+            });
+            if word.is_some_and(|w| !w.is_empty() && self.not_before.contains(w)) {
                 return None;
             }
         }
@@ -743,7 +755,12 @@ impl NameDetector {
         if score < min_score || (comma.is_some() && !surname_first) {
             return None;
         }
-        let normalized = if surname_first { format!("{} {}", keys[1], keys[0]) } else { joined };
+        let normalized = if surname_first {
+            // "SMITH, John" is John Smith (two words: the rest is the given name).
+            format!("{} {}", &joined[first_len + 1..], &joined[..first_len])
+        } else {
+            joined
+        };
         Some(RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized })
     }
 }

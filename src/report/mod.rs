@@ -2,9 +2,12 @@
 //! pipeline never knows which format it feeds.
 //!
 //! A sink gets one call per file, in path order, with that file's outcome
-//! and findings, then [`Sink::finish`] with the inventory. (A per-finding
-//! callback, as in ripgrep's `Sink`, bought nothing here: findings of a
-//! file are produced together and sorted before they leave the engine.)
+//! and findings, then [`Sink::finish`] with the inventory. A big file's
+//! findings may come first in parts (outcomes with `partial` set, findings
+//! only, in order) so that they need not all be held; a sink that needs a
+//! whole file says so ([`Sink::whole_files`]) and gets them joined. (A
+//! per-finding callback, as in ripgrep's `Sink`, bought nothing more:
+//! findings leave the engine in sorted batches.)
 
 mod baseline;
 mod csv;
