@@ -313,15 +313,9 @@ impl Scanner {
                 part(FileOutcome {
                     path: entry.path.clone(),
                     store: entry.store.clone(),
-                    size: 0,
-                    modified: None,
-                    skipped: None,
-                    encoding: "",
-                    format: "",
                     findings,
-                    suppressed: 0,
-                    problems: Vec::new(),
                     partial: true,
+                    ..FileOutcome::default()
                 })
             }
         });
@@ -521,19 +515,7 @@ impl Scanner {
         f: impl FnOnce(&[u8], &mut Scratch, &mut dyn FnMut(usize)) -> R,
     ) -> (FileOutcome, Option<R>) {
         let Worker { reader, scratch } = worker;
-        let mut out = FileOutcome {
-            path: entry.path.clone(),
-            store: entry.store.clone(),
-            size: 0,
-            modified: None,
-            skipped: None,
-            encoding: "",
-            format: "",
-            findings: Vec::new(),
-            suppressed: 0,
-            problems: Vec::new(),
-            partial: false,
-        };
+        let mut out = FileOutcome { path: entry.path.clone(), store: entry.store.clone(), ..FileOutcome::default() };
         let skip = |mut out: FileOutcome, r: SkipReason, d: String| {
             out.skipped = Some((r, d));
             (out, None)

@@ -16,6 +16,21 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// A one-thread scanner of `dir` with `engine`.
+fn scanner(dir: &Path, engine: Engine, mmap: bool) -> Scanner {
+    let cfg = ScanConfig {
+        roots: vec![dir.to_path_buf()],
+        walk: WalkOptions::default(),
+        max_filesize: u64::MAX,
+        modified_before: None,
+        threads: 1,
+        mmap,
+        keep_values: false,
+        files: None,
+    };
+    Scanner::new(engine, Key::from_secret("k"), cfg)
+}
+
 fn run(args: &[&str]) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_piiscan")).args(args).env("PIISCAN_KEY", "eq").output().unwrap();
     assert!(o.status.code() == Some(1), "{}", String::from_utf8_lossy(&o.stderr));
@@ -171,17 +186,7 @@ fn file_deleted_after_the_walk_is_reported_as_vanished() {
     let entry = FileEntry { path: p.clone(), store: d.path().display().to_string(), explicit: false, blob: None };
     std::fs::remove_file(&p).unwrap();
     let engine = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions::default());
-    let cfg = ScanConfig {
-        roots: vec![d.path().to_path_buf()],
-        walk: WalkOptions::default(),
-        max_filesize: u64::MAX,
-        modified_before: None,
-        threads: 1,
-        mmap: true,
-        keep_values: false,
-        files: None,
-    };
-    let s = Scanner::new(engine, Key::from_secret("k"), cfg);
+    let s = scanner(d.path(), engine, true);
     let o = s.scan_file(&entry, &mut s.worker(), None);
     assert_eq!(o.skipped.as_ref().map(|s| s.0), Some(SkipReason::Vanished));
 }
@@ -206,17 +211,7 @@ fn parts_hold_the_same_findings_as_one_outcome() {
     std::fs::write(&p, &csv).unwrap();
     let entry = FileEntry { path: p.clone(), store: d.path().display().to_string(), explicit: false, blob: None };
     let engine = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions::default());
-    let cfg = ScanConfig {
-        roots: vec![d.path().to_path_buf()],
-        walk: WalkOptions::default(),
-        max_filesize: u64::MAX,
-        modified_before: None,
-        threads: 1,
-        mmap: true,
-        keep_values: false,
-        files: None,
-    };
-    let s = Scanner::new(engine, Key::from_secret("k"), cfg);
+    let s = scanner(d.path(), engine, true);
     let whole = s.scan_file(&entry, &mut s.worker(), None);
     let mut parts = Vec::new();
     let last = s.scan_file(&entry, &mut s.worker(), Some(&mut |o| parts.push(o)));
@@ -229,17 +224,7 @@ fn parts_hold_the_same_findings_as_one_outcome() {
     // Dense anchors over 720 KB: the first pass cuts its windows
     // (MAX_WINDOW) and settles open ones early; per-rule passes do neither.
     let plain = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions { prefilter: false, min_score: 0.5 });
-    let cfg = ScanConfig {
-        roots: vec![d.path().to_path_buf()],
-        walk: WalkOptions::default(),
-        max_filesize: u64::MAX,
-        modified_before: None,
-        threads: 1,
-        mmap: false,
-        keep_values: false,
-        files: None,
-    };
-    let s = Scanner::new(plain, Key::from_secret("k"), cfg);
+    let s = scanner(d.path(), plain, false);
     assert_eq!(s.scan_file(&entry, &mut s.worker(), None).findings, streamed);
 
     let dir = d.path().to_str().unwrap();
