@@ -2,7 +2,8 @@
 # The cost of names in instructions, which (unlike wall time on a shared VM)
 # does not vary from run to run: callgrind counts the instructions of one
 # scan with all kinds and one with `--exclude-kinds name` over a sample of
-# the bench tree (two files per data store, ~31 MB), and prints the ratio.
+# the bench tree (up to two files per data store: 9 files, ~31 MB), and
+# prints the ratio.
 #
 #   benches/names_cost.sh [TREE]      # default: bench-data/tree
 #
