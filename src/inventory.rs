@@ -140,10 +140,11 @@ impl StoreStats {
         self.bytes += o.size;
         self.suppressed += o.suppressed;
         self.add_findings(o);
-        if o.findings.is_empty() && !std::mem::take(&mut self.open_hits) {
+        // Its parts' findings count too.
+        let hits = std::mem::take(&mut self.open_hits) || !o.findings.is_empty();
+        if !hits {
             return;
         }
-        self.open_hits = false;
         self.files_with_pii += 1;
         if let Some(m) = o.modified {
             self.oldest = Some(self.oldest.map_or(m, |x| x.min(m)));

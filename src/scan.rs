@@ -169,15 +169,8 @@ impl Scanner {
             let o = FileOutcome {
                 path: p.path.clone(),
                 store: p.store.clone(),
-                size: 0,
-                modified: None,
                 skipped: Some((p.reason, p.detail.clone())),
-                encoding: "",
-                format: "",
-                findings: Vec::new(),
-                suppressed: 0,
-                problems: Vec::new(),
-                partial: false,
+                ..FileOutcome::default()
             };
             consume(problem(o))?;
         }

@@ -87,22 +87,6 @@ pub struct RawFinding {
     pub normalized: String,
 }
 
-impl RawFinding {
-    /// An empty finding, left behind where one was moved out.
-    fn placeholder() -> RawFinding {
-        RawFinding {
-            rule: 0,
-            start: 0,
-            end: 0,
-            line: 0,
-            column: 0,
-            char_column: 0,
-            score: 0.0,
-            normalized: String::new(),
-        }
-    }
-}
-
 /// The detection engine: immutable, shared by all workers.
 #[derive(Debug)]
 pub struct Engine {
@@ -429,7 +413,10 @@ impl Engine {
         self.finalize(limit, hay, st, out);
     }
 
-    /// Run the part of an open window whose matches are already settled:
+    /// Rule `ri`'s own leftmost-first iteration inside one of its windows,
+    /// up to matches starting at `cut`.
+    ///
+    /// For an open window, the part whose matches are already settled:
     /// those starting before `cut` = `x` - the rule's longest match. Every
     /// match starting there ends before `x`, at an end the first pass has
     /// reported, so at or before `wh`: searching up to `wh` finds exactly
@@ -466,18 +453,8 @@ impl Engine {
     }
 
     /// Rule `ri`'s own leftmost-first iteration inside one of its windows.
-    fn run_window(&self, ri: usize, (wl, wh): (usize, usize), hay: &[u8], field: &FieldContext, st: &mut State) {
-        let rule = &self.rules.rules[ri];
-        loop {
-            let from = st.resume[ri].max(wl);
-            if from >= wh {
-                break;
-            }
-            let (cache, caps) = (&mut st.scratch.caches[ri], &mut st.scratch.caps[ri]);
-            let Some((ms, me, groups)) = find(rule, hay, from, wh, cache, caps) else { break };
-            st.resume[ri] = if me > ms { me } else { ms + 1 };
-            self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
-        }
+    fn run_window(&self, ri: usize, w: (usize, usize), hay: &[u8], field: &FieldContext, st: &mut State) {
+        self.run_window_before(ri, w, usize::MAX, hay, field, st);
     }
 
     /// Without the prefilter: each rule's own pass over the whole buffer.
@@ -711,9 +688,8 @@ struct Output<'e> {
     hay: &'e [u8],
     /// Regex findings finalised since the last hand-over.
     batch: Vec<RawFinding>,
-    /// Every name, in offset order; `next` is the first not yet decided.
-    names: Vec<RawFinding>,
-    next: usize,
+    /// The names not yet decided, in offset order.
+    names: std::iter::Peekable<std::vec::IntoIter<RawFinding>>,
     /// End of the last finding handed over.
     last_end: usize,
     /// Line tracking for names (regex findings get theirs when finalised).
@@ -729,8 +705,7 @@ impl<'e> Output<'e> {
         Output {
             hay,
             batch: Vec::new(),
-            names,
-            next: 0,
+            names: names.into_iter().peekable(),
             last_end: 0,
             cursor: Cursor::default(),
             handed: 0,
@@ -762,7 +737,7 @@ impl<'e> Output<'e> {
         self.handed += batch.len();
         let mut merged = Vec::with_capacity(batch.len());
         let mut regex = batch.into_iter().peekable();
-        while let Some(n) = self.names.get(self.next) {
+        while let Some(n) = self.names.peek() {
             let (ns, ne) = (n.start, n.end);
             while let Some(o) = regex.next_if(|o| o.end <= ns) {
                 self.last_end = o.end;
@@ -773,13 +748,12 @@ impl<'e> Output<'e> {
                 break;
             }
             let overlaps = self.last_end > ns || following.is_some_and(|o| o.start < ne);
+            let Some(mut n) = self.names.next() else { break };
             if !overlaps {
-                let mut n = std::mem::replace(&mut self.names[self.next], RawFinding::placeholder());
                 (n.line, n.column, n.char_column) = self.cursor.advance(self.hay, ns);
                 self.last_end = ne;
                 merged.push(n);
             }
-            self.next += 1;
         }
         for o in regex {
             self.last_end = o.end;

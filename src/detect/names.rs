@@ -95,6 +95,15 @@ fn cue_key(cue: &str) -> Option<String> {
     (!w.is_empty() && t.ends_with(|ch: char| ch.is_ascii_alphabetic())).then(|| w.to_string())
 }
 
+/// `word` lower-cased into `buf`, without allocating (a lookup per candidate
+/// name); `None` when it does not fit or is not UTF-8.
+fn lower_into<'b>(word: &[u8], buf: &'b mut [u8; 24]) -> Option<&'b str> {
+    let dst = buf.get_mut(..word.len())?;
+    dst.copy_from_slice(word);
+    dst.make_ascii_lowercase();
+    std::str::from_utf8(dst).ok()
+}
+
 /// A word of at most 16 bytes, lower-cased, as one integer (zero-padded:
 /// no word holds a NUL byte).
 fn pack16(word: &[u8]) -> Option<u128> {
@@ -561,12 +570,7 @@ impl NameDetector {
             .map_or(hay.len(), |p| s + p);
         // Longer words keep their first 24 bytes: every listed word and
         // cue is shorter, so prefix and equality tests are unchanged.
-        let n = (e - s).min(buf.len());
-        let dst = &mut buf[..n];
-        dst.copy_from_slice(&hay[s..s + n]);
-        dst.make_ascii_lowercase();
-        // ASCII letters and parentheses only: always UTF-8.
-        (std::str::from_utf8(dst).unwrap_or_default(), false)
+        (lower_into(&hay[s..e.min(s + buf.len())], buf).unwrap_or_default(), false)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -677,12 +681,7 @@ impl NameDetector {
             let e = hay[..start].iter().rposition(|b| *b != b' ').map_or(0, |p| p + 1);
             let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
             let mut before = [0u8; 24];
-            let word = before.get_mut(..e - s).map(|b| {
-                b.copy_from_slice(&hay[s..e]);
-                b.make_ascii_lowercase();
-                std::str::from_utf8(b).unwrap_or_default()
-            });
-            if word.is_some_and(|w| !w.is_empty() && self.not_before.contains(w)) {
+            if lower_into(&hay[s..e], &mut before).is_some_and(|w| !w.is_empty() && self.not_before.contains(w)) {
                 return None;
             }
         }

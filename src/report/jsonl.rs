@@ -16,12 +16,7 @@ pub(super) struct Hex16(pub u64);
 
 impl Serialize for Hex16 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut buf = [0u8; 16];
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = HEX[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
-        }
-        s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
+        s.collect_str(&format_args!("{:016x}", self.0))
     }
 }
 
