@@ -104,6 +104,9 @@ pub struct Engine {
     max_len: usize,
     /// Word-at-a-time test for anchor bytes.
     swar: Swar,
+    /// Window padding for a run of digits and colons (the bytes of
+    /// [`Swar`]'s range): the larger of their two pads.
+    range_pad: (usize, usize),
     /// Rule index of each pattern of the `ends` DFA.
     pat_rule: Vec<usize>,
     /// The name detector and its rule index, if names are wanted.
@@ -111,7 +114,9 @@ pub struct Engine {
 }
 
 /// Tests eight bytes at once for anchor bytes, so anchor-free text is
-/// skipped a word at a time (the per-byte table decides the rest).
+/// skipped a word at a time, and a word whose anchors all share the
+/// digit/colon pad is taken in one step (the per-byte table decides the
+/// rest).
 #[derive(Debug, Clone, Copy)]
 struct Swar {
     /// Exclusive byte range (m, n), m < b < n, both <= 128: the digits (and `:`).
@@ -141,18 +146,27 @@ impl Swar {
         Swar { range, eq }
     }
 
-    /// Whether any byte of `w` may be an anchor (no false negatives).
+    /// The anchor bytes of `w` (little-endian): the high bit of each byte in
+    /// the range, and of each byte equal to a single anchor byte. Exact per
+    /// byte, no false positives: a word with only range bytes can be taken
+    /// whole.
     #[inline]
-    fn hit(&self, w: u64) -> bool {
-        let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
-        if let Some((m, n)) = self.range {
-            // "Determine if a word has a byte between m and n" (Bit Twiddling Hacks).
-            let low7 = w & (ONES * 127);
-            if (ONES * (127 + n)).wrapping_sub(low7) & !w & low7.wrapping_add(ONES * (127 - m)) & HIGHS != 0 {
-                return true;
+    fn masks(&self, w: u64) -> (u64, u64) {
+        let in_range = match self.range {
+            // "Determine if a word has a byte between m and n" (Bit Twiddling
+            // Hacks): no carry or borrow crosses a byte, so each byte's high
+            // bit is its own answer.
+            Some((m, n)) => {
+                let low7 = w & (ONES * 127);
+                (ONES * (127 + n)).wrapping_sub(low7) & !w & low7.wrapping_add(ONES * (127 - m)) & HIGHS
             }
-        }
-        self.eq.iter().flatten().any(|&e| has_zero(w ^ e))
+            None => 0,
+        };
+        // Exact zero-byte test: a byte's high bit is set after adding 0x7f
+        // to its low seven bits, or'ed with itself, unless it is zero.
+        let zero = |v: u64| !(((v & !HIGHS).wrapping_add(!HIGHS)) | v) & HIGHS;
+        let single = self.eq.iter().flatten().fold(0, |acc, &e| acc | zero(w ^ e));
+        (in_range, single)
     }
 }
 
@@ -214,8 +228,9 @@ impl Engine {
         };
         let max_len = rules.rules.iter().map(|r| r.max_len).max().unwrap_or(0);
         let swar = Swar::new(&class);
+        let range_pad = pad[(Anchor::Digit.bit() | Anchor::Colon.bit()) as usize];
         let names = rules.rules.iter().enumerate().find_map(|(i, r)| r.detector.clone().map(|d| (i, d)));
-        Engine { rules, opts, class, pad, ends, max_len, swar, pat_rule: regex_rules, names }
+        Engine { rules, opts, class, pad, range_pad, ends, max_len, swar, pat_rule: regex_rules, names }
     }
 
     /// The rule set.
@@ -334,33 +349,42 @@ impl Engine {
                 Ok::<(), regex_automata::MatchError>(())
             };
             let mut result = Ok(());
+            // Open or extend the current window with an anchor region.
+            let mut add = |lo: usize, hi: usize, st: &mut State, out: &mut Output<'_>| {
+                cur = match cur {
+                    Some((s, e)) if lo <= e && e - s < MAX_WINDOW => Some((s, e.max(hi))),
+                    Some((s, e)) => {
+                        result = std::mem::replace(&mut result, Ok(())).and_then(|()| windows(s, e, st, out));
+                        Some((lo, hi))
+                    }
+                    None => Some((lo, hi)),
+                };
+            };
+            let (r_before, r_after) = self.range_pad;
             let mut i = 0;
             while i < n {
-                // Eight bytes at a time while none is an anchor (most prose).
                 if let Some(w) = hay.get(i..i + 8) {
                     let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-                    if !self.swar.hit(w) {
+                    let (in_range, single) = self.swar.masks(w);
+                    if single == 0 {
+                        // No anchor (most prose), or only digits/colons
+                        // (logs, exports): one region from the first to the
+                        // last, which covers each of theirs.
+                        if in_range != 0 {
+                            let first = i + in_range.trailing_zeros() as usize / 8;
+                            let last = i + 7 - in_range.leading_zeros() as usize / 8;
+                            add(first.saturating_sub(r_before), (last + r_after).min(n), st, out);
+                        }
                         i += 8;
                         continue;
                     }
                 }
                 let c = self.class[hay[i] as usize];
-                i += 1;
-                if c == 0 {
-                    continue;
+                if c != 0 {
+                    let (before, after) = self.pad[c as usize];
+                    add(i.saturating_sub(before), (i + after).min(n), st, out);
                 }
-                let i = i - 1;
-                let (before, after) = self.pad[c as usize];
-                let lo = i.saturating_sub(before);
-                let hi = (i + after).min(n);
-                cur = match cur {
-                    Some((s, e)) if lo <= e && e - s < MAX_WINDOW => Some((s, e.max(hi))),
-                    Some((s, e)) => {
-                        result = result.and_then(|()| windows(s, e, st, out));
-                        Some((lo, hi))
-                    }
-                    None => Some((lo, hi)),
-                };
+                i += 1;
             }
             if let Some((s, e)) = cur {
                 result = result.and_then(|()| windows(s, e, st, out));
@@ -769,28 +793,52 @@ impl<'e> Output<'e> {
 mod tests {
     use super::*;
 
+    /// The masks must be exact per byte, not just "some anchor here": a
+    /// word whose only anchors are digits and colons is taken whole, from
+    /// its first anchor to its last.
     #[test]
-    fn swar_finds_every_anchor_byte() {
-        let mut class = [0u8; 256];
-        for b in b'0'..=b'9' {
-            class[b as usize] = 1;
-        }
-        class[b'@' as usize] = 2;
-        class[b'%' as usize] = 2;
-        class[b':' as usize] = 4;
-        let sw = Swar::new(&class);
-        for b in 0..=255u8 {
-            for pos in 0..8 {
-                let mut bytes = [b'x'; 8];
-                bytes[pos] = b;
-                let hit = sw.hit(u64::from_le_bytes(bytes));
-                if class[b as usize] != 0 {
-                    assert!(hit, "byte {b:#x} at {pos} missed");
+    fn swar_masks_are_exact_per_byte() {
+        let digits_colon = |colon: bool, at: bool| {
+            let mut class = [0u8; 256];
+            for b in b'0'..=b'9' {
+                class[b as usize] = 1;
+            }
+            if at {
+                class[b'@' as usize] = 2;
+                class[b'%' as usize] = 2;
+            }
+            if colon {
+                class[b':' as usize] = 4;
+            }
+            class
+        };
+        let mut colon_only = [0u8; 256];
+        colon_only[b':' as usize] = 4;
+        // Bytes next to the class edges, NUL and high bytes around each byte tested.
+        let backgrounds = [b'x', 0x00, 0x2f, 0x3a, 0x3b, 0x3f, 0x41, 0x80, 0xff, b'5', b'@'];
+        for class in [digits_colon(true, true), digits_colon(false, true), digits_colon(true, false), colon_only] {
+            let sw = Swar::new(&class);
+            for b in 0..=255u8 {
+                for &bg in &backgrounds {
+                    for pos in 0..8 {
+                        let mut bytes = [bg; 8];
+                        bytes[pos] = b;
+                        let (in_range, single) = sw.masks(u64::from_le_bytes(bytes));
+                        for (k, &x) in bytes.iter().enumerate() {
+                            let bit = 0x80u64 << (8 * k);
+                            let ranged = class[b'0' as usize] != 0 && class[x as usize] & 5 != 0;
+                            assert_eq!(in_range & bit != 0, ranged, "range: byte {x:#x} at {k}");
+                            assert_eq!(
+                                single & bit != 0,
+                                class[x as usize] != 0 && !ranged,
+                                "single: byte {x:#x} at {k}"
+                            );
+                        }
+                    }
                 }
             }
+            assert_eq!(sw.masks(u64::from_le_bytes(*b"abcdefgh")), (0, 0));
         }
-        assert!(!sw.hit(u64::from_le_bytes(*b"abcdefgh")));
-        assert!(!sw.hit(u64::from_le_bytes([0xC3, 0xA9, b' ', b'Z', 0xFF, 0x80, b'/', b';'])));
     }
 }
 
