@@ -140,11 +140,62 @@ pub const INLINE_REACH: usize = 4096;
 /// Whether the line of `text` holding `[start, end)` carries the inline
 /// marker within [`INLINE_REACH`] bytes of the finding.
 pub fn inline_allowed(text: &[u8], start: usize, end: usize) -> bool {
+    let (ls, le) = marker_line(text, start, end);
+    marker_finder().find(&text[ls..le]).is_some()
+}
+
+/// The part of the finding's line searched for the marker.
+fn marker_line(text: &[u8], start: usize, end: usize) -> (usize, usize) {
     let floor = start.saturating_sub(INLINE_REACH);
     let ceil = (end + INLINE_REACH).min(text.len());
     let ls = memchr::memrchr(b'\n', &text[floor..start]).map_or(floor, |p| floor + p + 1);
     let le = memchr::memchr(b'\n', &text[end..ceil]).map_or(ceil, |p| end + p);
-    memchr::memmem::find(&text[ls..le], INLINE_MARKER).is_some()
+    (ls, le)
+}
+
+fn marker_finder() -> &'static memchr::memmem::Finder<'static> {
+    static F: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    F.get_or_init(|| memchr::memmem::Finder::new(INLINE_MARKER))
+}
+
+/// [`inline_allowed`] for the findings of one text, asked in offset order.
+///
+/// A dense export has a finding every few dozen bytes and no marker at
+/// all: instead of finding each finding's line and searching it, this
+/// searches ahead once per [`MarkerCache::AHEAD`] bytes and remembers the
+/// first marker there (or that there is none). Bounded, so a mapped file is
+/// not paged in ahead of the scan.
+#[derive(Debug, Default)]
+pub struct MarkerCache {
+    /// Searched: `[from, upto)`.
+    from: usize,
+    upto: usize,
+    /// The first marker lying wholly in `[from, upto)`, if any.
+    next: Option<usize>,
+}
+
+impl MarkerCache {
+    const AHEAD: usize = 256 * 1024;
+
+    /// Same answer as [`inline_allowed`].
+    pub fn allowed(&mut self, text: &[u8], start: usize, end: usize) -> bool {
+        let reach = (start.saturating_sub(INLINE_REACH), (end + INLINE_REACH).min(text.len()));
+        if self.next.is_none() && self.from <= reach.0 && reach.1 <= self.upto {
+            return false; // no marker anywhere the line could be
+        }
+        let (ls, le) = marker_line(text, start, end);
+        if ls < self.from {
+            return marker_finder().find(&text[ls..le]).is_some();
+        }
+        if le > self.upto || self.next.is_some_and(|m| m < ls) {
+            self.from = ls;
+            self.upto = (ls + Self::AHEAD).max(le).min(text.len());
+            self.next = marker_finder().find(&text[ls..self.upto]).map(|p| ls + p);
+        }
+        // The first marker at or after `from` starts at or after `ls`: the
+        // line has one iff that one ends within it.
+        self.next.is_some_and(|m| m + INLINE_MARKER.len() <= le)
+    }
 }
 
 /// One accepted finding in a baseline file.
@@ -193,5 +244,35 @@ mod tests {
         let t = b"a 07700 900123 # piiscan:allow\nb 07700 900124\n";
         assert!(inline_allowed(t, 2, 14));
         assert!(!inline_allowed(t, 33, 45));
+    }
+
+    /// The cache answers as the plain per-line search does, for findings
+    /// in offset order, markers anywhere (line starts and ends, near and
+    /// beyond the reach, several per stretch searched ahead).
+    #[test]
+    fn marker_cache_agrees_with_the_line_search() {
+        let mut text = Vec::new();
+        let mut spans = Vec::new();
+        for i in 0..40_000usize {
+            let start = text.len() + 2;
+            text.extend_from_slice(b"x 07700 900123");
+            spans.push((start, start + 12));
+            if i % 7 == 3 {
+                text.extend_from_slice(b" # piiscan:allow");
+            }
+            if i % 1000 == 999 {
+                text.extend(std::iter::repeat_n(b'y', INLINE_REACH + 10));
+                text.extend_from_slice(b"piiscan:allow");
+            }
+            text.push(if i % 3 == 0 { b'\n' } else { b' ' });
+        }
+        let mut cache = MarkerCache::default();
+        let mut allowed = 0;
+        for &(s, e) in &spans {
+            let want = inline_allowed(&text, s, e);
+            assert_eq!(cache.allowed(&text, s, e), want, "finding at {s}");
+            allowed += usize::from(want);
+        }
+        assert!(allowed > 1000 && allowed < spans.len() - 1000, "{allowed}");
     }
 }

@@ -371,8 +371,9 @@ impl Scanner {
         rel(usize::MAX);
         // The only segment of the stored bytes: its findings go out in parts.
         let stream = seg.sole && !seg.extra && seg.origin == Origin::File && acc.part.is_some();
+        let mut marks = crate::allow::MarkerCache::default();
         let mut batch = |raw: &mut Vec<RawFinding>| {
-            self.collect(seg, raw, path, lines, acc);
+            self.collect(seg, raw, path, lines, &mut marks, acc);
             if stream && acc.main.len() >= PART_SIZE {
                 let chunk = std::mem::replace(&mut acc.main, Vec::with_capacity(PART_SIZE));
                 if let Some(part) = acc.part.as_mut() {
@@ -390,10 +391,11 @@ impl Scanner {
         raw: &mut Vec<RawFinding>,
         path: &str,
         lines: &mut LineIndex<'_>,
+        marks: &mut crate::allow::MarkerCache,
         acc: &mut Collected<'_>,
     ) {
         for r in raw.drain(..) {
-            if crate::allow::inline_allowed(&seg.text, r.start, r.end) {
+            if marks.allowed(&seg.text, r.start, r.end) {
                 acc.suppressed += 1;
                 continue;
             }

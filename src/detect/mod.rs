@@ -266,7 +266,7 @@ impl Engine {
     /// (`.0`) or against (`.1`) the span `s..e`: e.g. whether a date sits
     /// where a date of birth is expected.
     pub fn context(&self, rule: usize, hay: &[u8], field: &FieldContext, s: usize, e: usize) -> (bool, bool) {
-        context_of(&self.rules.rules[rule], hay, field, s, e)
+        context_of(&self.rules.rules[rule], hay, field, None, s, e)
     }
 
     /// [`Engine::scan`] with caller-owned scratch space.
@@ -302,7 +302,7 @@ impl Engine {
             d.scan(hay, field, *ri, self.opts.min_score, &mut names, progress);
         }
         let mut out = Output::new(hay, names, emit);
-        let mut st = State::new(self.rules.rules.len(), scratch);
+        let mut st = State::new(self.rules.rules.len(), header_cues(&self.rules, field), scratch);
         let done = match (&self.ends, self.opts.prefilter) {
             (Some(dfa), true) => self.two_phase(dfa, hay, field, &mut st, &mut out, progress).is_ok(),
             _ => false,
@@ -312,7 +312,7 @@ impl Engine {
             // (after handing some findings over: the passes find the same
             // findings, and those already handed over are skipped).
             out.restart();
-            let mut st = State::new(self.rules.rules.len(), st.scratch);
+            let mut st = State::new(self.rules.rules.len(), st.heads, st.scratch);
             self.per_rule(hay, field, &mut st, &mut out);
         }
         out.flush(None);
@@ -471,7 +471,8 @@ impl Engine {
                 break;
             }
             st.resume[ri] = if me > ms { me } else { ms + 1 };
-            self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, &mut st.cands);
+            let heads = st.heads.get(ri).map_or(&[][..], Vec::as_slice);
+            self.consider(ri, rule, hay, ms, me, groups.as_deref(), field, heads, &mut st.cands);
         }
         cut.max(st.resume[ri]).min(wh)
     }
@@ -546,12 +547,13 @@ impl Engine {
         mut e: usize,
         groups: Option<&[(usize, usize)]>,
         field: &FieldContext,
+        heads: &[(bool, bool)],
         cands: &mut Vec<RawFinding>,
     ) {
         if rule.isolated && !isolated(hay, s, e) {
             return;
         }
-        let cues = |e: usize| context_of(rule, hay, field, s, e);
+        let cues = |e: usize| context_of(rule, hay, field, Some(heads), s, e);
         // Required context is cheaper to check than most validators, and
         // usually absent (dates in logs): check it first.
         let early = if rule.context_required {
@@ -620,15 +622,36 @@ impl Engine {
 /// (positive, negative) context of the span `s..e` for `rule`: the column
 /// header when the field structure names one, else the closest cue word in
 /// the rule's window.
-fn context_of(rule: &Rule, hay: &[u8], field: &FieldContext, s: usize, e: usize) -> (bool, bool) {
+///
+/// `heads` holds the rule's verdict on each column header, judged once per
+/// text ([`header_cues`]); `None` judges the header here.
+fn context_of(
+    rule: &Rule,
+    hay: &[u8],
+    field: &FieldContext,
+    heads: Option<&[(bool, bool)]>,
+    s: usize,
+    e: usize,
+) -> (bool, bool) {
     let cs = s.saturating_sub(rule.context_before);
     let ce = (e + rule.context_after).min(hay.len());
+    let header = match heads {
+        Some(h) => field.column(hay, s).and_then(|c| h.get(c).copied()),
+        None => field.label(hay, s).map(|l| rule.cues.in_text(l)),
+    };
     // A column header names the field outright.
-    match field.label(hay, s).map(|l| rule.cues.in_text(l)) {
+    match header {
         Some((true, _)) => (true, false),
         Some((false, true)) => (false, true),
         _ => rule.cues.closest(hay, cs, s, e, ce),
     }
+}
+
+/// Each rule's (positive, negative) verdict on each column header: a dense
+/// export has a finding in most cells, and the header's words need not be
+/// searched for each.
+fn header_cues(rules: &RuleSet, field: &FieldContext) -> Vec<Vec<(bool, bool)>> {
+    rules.rules.iter().map(|r| field.headers().iter().map(|h| r.cues.in_text(h)).collect()).collect()
 }
 
 fn find(
@@ -686,10 +709,12 @@ struct State<'s> {
     next_check: usize,
     /// Everything before this offset has been emitted.
     finalized: usize,
+    /// [`header_cues`] of the text.
+    heads: Vec<Vec<(bool, bool)>>,
 }
 
 impl<'s> State<'s> {
-    fn new(rules: usize, scratch: &'s mut Scratch) -> State<'s> {
+    fn new(rules: usize, heads: Vec<Vec<(bool, bool)>>, scratch: &'s mut Scratch) -> State<'s> {
         State {
             scratch,
             cands: Vec::new(),
@@ -698,6 +723,7 @@ impl<'s> State<'s> {
             open: vec![None; rules],
             next_check: CHECK_EVERY,
             finalized: 0,
+            heads,
         }
     }
 }

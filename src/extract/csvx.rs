@@ -182,6 +182,7 @@ pub struct CsvLocator {
     /// Start offset of each record (header excluded), from the `csv` crate.
     starts: Vec<usize>,
     delim: u8,
+    /// Column names as JSON strings, quoted and escaped once per file.
     headers: Vec<String>,
 }
 
@@ -195,7 +196,7 @@ impl CsvLocator {
         };
         let headers: Vec<String> = match FieldContext::sniff_csv(text, delim == b'\t') {
             FieldContext::Csv { headers, .. } if body_start > 0 => {
-                headers.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect()
+                headers.iter().map(|h| serde_json::Value::from(String::from_utf8_lossy(h)).to_string()).collect()
             }
             _ => Vec::new(),
         };
@@ -208,11 +209,10 @@ impl CsvLocator {
     /// per finding: a large export has millions).
     pub fn at_json(&self, text: &[u8], pos: usize) -> Option<String> {
         let (row, col) = self.row_col(text, pos)?;
-        let name = match self.headers.get(col) {
-            Some(h) if !h.is_empty() => serde_json::to_string(h).ok()?,
-            _ => format!("\"{}\"", col + 1),
-        };
-        Some(format!("{{\"column\":{name},\"row\":{row}}}"))
+        Some(match self.headers.get(col) {
+            Some(h) if h != "\"\"" => format!("{{\"column\":{h},\"row\":{row}}}"),
+            _ => format!("{{\"column\":\"{}\",\"row\":{row}}}", col + 1),
+        })
     }
 
     fn row_col(&self, text: &[u8], pos: usize) -> Option<(usize, usize)> {
