@@ -578,7 +578,7 @@ impl Engine {
             }
             None => rule.validator.check(hay, s, e),
         };
-        let Verdict::Accept(acc) = verdict else {
+        let Verdict::Accept(mut acc) = verdict else {
             return;
         };
         e -= acc.trim_end;
@@ -604,7 +604,10 @@ impl Engine {
             Some(g) => g.to_vec(),
             None => vec![(s, e)],
         };
-        for (gs, ge) in spans {
+        let last = spans.len() - 1;
+        for (k, (gs, ge)) in spans.into_iter().enumerate() {
+            // Each span gets the value; the last takes it.
+            let normalized = if k == last { std::mem::take(&mut acc.normalized) } else { acc.normalized.clone() };
             cands.push(RawFinding {
                 rule: ri,
                 start: gs,
@@ -613,7 +616,7 @@ impl Engine {
                 column: 0,
                 char_column: 0,
                 score,
-                normalized: acc.normalized.clone(),
+                normalized,
             });
         }
     }
