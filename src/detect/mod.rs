@@ -582,6 +582,26 @@ impl Engine {
             return;
         };
         e -= acc.trim_end;
+        // The best score context could give: when even that is too low (a
+        // private IP address), the context search is skipped.
+        let score_with = |positive: bool, negative: bool| {
+            let mut score = rule.score + acc.score_adj;
+            if positive {
+                score += rule.context_boost;
+            }
+            if negative {
+                score -= rule.negative_penalty;
+            }
+            score.clamp(0.0, 1.0)
+        };
+        let best = if rule.context_required {
+            score_with(true, false)
+        } else {
+            score_with(true, false).max(score_with(false, true)).max(score_with(false, false))
+        };
+        if best < self.opts.min_score {
+            return;
+        }
         let (positive, negative) = match early {
             Some(c) if acc.trim_end == 0 => c,
             _ => cues(e),
@@ -589,14 +609,7 @@ impl Engine {
         if rule.context_required && !positive {
             return;
         }
-        let mut score = rule.score + acc.score_adj;
-        if positive {
-            score += rule.context_boost;
-        }
-        if negative {
-            score -= rule.negative_penalty;
-        }
-        let score = score.clamp(0.0, 1.0);
+        let score = score_with(positive, negative);
         if score < self.opts.min_score {
             return;
         }
