@@ -4,6 +4,10 @@
 # boundaries via --no-unicode, `rg -c`) over the same tree.
 #
 #   benches/compare_rg.sh [TREE] [RUNS]      # defaults: bench-data/tree 5
+#   BASE=/path/to/older/piiscan benches/compare_rg.sh ...
+#
+# With BASE, an older build runs (all kinds) in the same rounds, so a change
+# is judged on paired runs: this VM's timings drift by +-20% over minutes.
 #
 # Needs: ripgrep, GNU time (/usr/bin/time), python3 >= 3.11 (tomllib).
 # Generates the ~1 GiB tree with benches/gen_tree.py when TREE is missing.
@@ -47,6 +51,9 @@ for j in 1 2; do
     measure rg "$j" rg -c --no-unicode --no-messages -j "$j" -f "$PATS" "$TREE" >> "$RES" || true
     measure piiscan "$j" "$BIN" scan --format jsonl -q -j "$j" "$TREE" >> "$RES" || true
     measure piiscan-no-names "$j" "$BIN" scan --format jsonl -q -j "$j" --exclude-kinds name "$TREE" >> "$RES" || true
+    if [ -n "${BASE:-}" ]; then
+      measure base "$j" "$BASE" scan --format jsonl -q -j "$j" "$TREE" >> "$RES" || true
+    fi
   done
 done
 python3 - "$RES" "$BYTES" <<'PY'
@@ -54,13 +61,13 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 mb = int(sys.argv[2]) / 1e6
 med = {}
-for tool in ("rg", "piiscan", "piiscan-no-names"):
+for tool in ("rg", "piiscan", "piiscan-no-names", "base"):
     for j in ("1", "2"):
         ts = [float(r[2]) for r in rows if r[0] == tool and r[1] == j]
         rss = [int(r[3]) for r in rows if r[0] == tool and r[1] == j]
         if ts:
             med[tool, j] = (statistics.median(ts), max(rss) / 1024)
-print(f"tree: {mb:.0f} MB, {len(rows) // 6} paired runs per setting")
+print(f"tree: {mb:.0f} MB, {len([r for r in rows if r[0] == 'rg']) // 2} paired runs per setting")
 print("| tool | threads | median s | MB/s | MB/s per core | peak RSS MB |")
 print("|---|---:|---:|---:|---:|---:|")
 for (tool, j), (t, rss) in sorted(med.items()):
@@ -71,6 +78,9 @@ for j in ("1", "2"):
             print(f"{tool}/rg throughput ratio, {j} thread(s): {med['rg', j][0] / med[tool, j][0]:.2f}")
 if ("piiscan", "1") in med and ("piiscan-no-names", "1") in med:
     print(f"cost of names, 1 thread: +{100 * (med['piiscan', '1'][0] / med['piiscan-no-names', '1'][0] - 1):.0f}% time")
+for j in ("1", "2"):
+    if ("base", j) in med and ("piiscan", j) in med:
+        print(f"piiscan against BASE, {j} thread(s): {med['base', j][0] / med['piiscan', j][0]:.2f}x throughput")
 if ("piiscan", "1") in med and ("piiscan", "2") in med:
     print(f"piiscan 2-thread speed-up: {med['piiscan', '1'][0] / med['piiscan', '2'][0]:.2f}x")
 PY
