@@ -45,8 +45,16 @@ impl serde::Serialize for Location {
 impl Finding {
     /// The fingerprint as 16 lower-case hex digits.
     pub fn fingerprint_hex(&self) -> String {
-        format!("{:016x}", self.fingerprint)
+        hex16(self.fingerprint).iter().map(|&b| char::from(b)).collect()
     }
+}
+
+/// A fingerprint's 16 lower-case hex digits, on the stack: the one spelling
+/// every report uses ([`Finding::fingerprint_hex`], and the JSON and CSV
+/// reports, which write one per finding without a heap string).
+pub fn hex16(v: u64) -> [u8; 16] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    std::array::from_fn(|k| HEX[(v >> (4 * (15 - k)) & 0xf) as usize])
 }
 
 /// One detected piece of personal data.
@@ -106,4 +114,16 @@ pub struct Finding {
     /// Found in spoken words normalised to their written form ("oh seven
     /// seven double oh..."): `start`/`end` cover the words.
     pub spoken: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex16;
+
+    #[test]
+    fn hex16_is_the_zero_padded_lower_hex() {
+        for v in [0, 1, 0xf, 0x00ab_cdef_0123_4567, 0x8000_0000_0000_0000, u64::MAX] {
+            assert_eq!(std::str::from_utf8(&hex16(v)).unwrap(), format!("{v:016x}"));
+        }
+    }
 }

@@ -130,6 +130,15 @@ struct Swar {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
+/// The high bit of each byte of `w` strictly between `m` and `n` (both at
+/// most 128): "determine if a word has a byte between m and n" (Bit
+/// Twiddling Hacks). No carry or borrow crosses a byte, so each byte's high
+/// bit is its own answer, exact.
+pub(crate) fn bytes_between(w: u64, m: u64, n: u64) -> u64 {
+    let low7 = w & (ONES * 127);
+    (ONES * (127 + n)).wrapping_sub(low7) & !w & low7.wrapping_add(ONES * (127 - m)) & HIGHS
+}
+
 impl Swar {
     fn new(class: &[u8; 256]) -> Swar {
         let digits = class[b'0' as usize] != 0;
@@ -154,16 +163,7 @@ impl Swar {
     /// whole.
     #[inline]
     fn masks(&self, w: u64) -> (u64, u64) {
-        let in_range = match self.range {
-            // "Determine if a word has a byte between m and n" (Bit Twiddling
-            // Hacks): no carry or borrow crosses a byte, so each byte's high
-            // bit is its own answer.
-            Some((m, n)) => {
-                let low7 = w & (ONES * 127);
-                (ONES * (127 + n)).wrapping_sub(low7) & !w & low7.wrapping_add(ONES * (127 - m)) & HIGHS
-            }
-            None => 0,
-        };
+        let in_range = self.range.map_or(0, |(m, n)| bytes_between(w, m, n));
         // Exact zero-byte test: a byte's high bit is set after adding 0x7f
         // to its low seven bits, or'ed with itself, unless it is zero.
         let zero = |v: u64| !(((v & !HIGHS).wrapping_add(!HIGHS)) | v) & HIGHS;

@@ -129,13 +129,9 @@ fn pack16(word: &[u8]) -> Option<u128> {
 }
 
 /// `make_ascii_lowercase` on the eight bytes of a word at once: the bytes
-/// strictly between `@` and `[` (A-Z, found as in "determine if a word has
-/// a byte between m and n", Bit Twiddling Hacks, exact per byte) get 0x20.
+/// strictly between `@` and `[` (A-Z) get 0x20.
 fn ascii_lower8(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let low7 = w & (ONES * 127);
-    let upper = (ONES * (127 + 0x5b)).wrapping_sub(low7) & !w & low7.wrapping_add(ONES * (127 - 0x40)) & (ONES * 0x80);
-    w | upper >> 2
+    w | super::bytes_between(w, 0x40, 0x5b) >> 2
 }
 
 /// The compiled name detector.

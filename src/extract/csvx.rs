@@ -182,8 +182,9 @@ pub struct CsvLocator {
     /// Start offset of each record (header excluded), from the `csv` crate.
     starts: Vec<usize>,
     delim: u8,
-    /// Column names as JSON strings, quoted and escaped once per file.
-    headers: Vec<String>,
+    /// Column names as JSON strings, quoted and escaped once per file;
+    /// `None` for an empty name (the column number stands in).
+    headers: Vec<Option<String>>,
 }
 
 impl CsvLocator {
@@ -194,10 +195,11 @@ impl CsvLocator {
             FieldContext::Csv { delim, body_start, .. } => (*delim, *body_start),
             FieldContext::None => (sniff_delim(text, false), 0),
         };
-        let headers: Vec<String> = match FieldContext::sniff_csv(text, delim == b'\t') {
-            FieldContext::Csv { headers, .. } if body_start > 0 => {
-                headers.iter().map(|h| serde_json::Value::from(String::from_utf8_lossy(h)).to_string()).collect()
-            }
+        let headers: Vec<Option<String>> = match FieldContext::sniff_csv(text, delim == b'\t') {
+            FieldContext::Csv { headers, .. } if body_start > 0 => headers
+                .iter()
+                .map(|h| (!h.is_empty()).then(|| serde_json::Value::from(String::from_utf8_lossy(h)).to_string()))
+                .collect(),
             _ => Vec::new(),
         };
         let body_start = body_start.min(text.len());
@@ -210,7 +212,7 @@ impl CsvLocator {
     pub fn at_json(&self, text: &[u8], pos: usize) -> Option<String> {
         let (row, col) = self.row_col(text, pos)?;
         Some(match self.headers.get(col) {
-            Some(h) if h != "\"\"" => format!("{{\"column\":{h},\"row\":{row}}}"),
+            Some(Some(h)) => format!("{{\"column\":{h},\"row\":{row}}}"),
             _ => format!("{{\"column\":\"{}\",\"row\":{row}}}", col + 1),
         })
     }

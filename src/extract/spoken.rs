@@ -689,7 +689,7 @@ mod tests {
     #[test]
     fn worth_it_agrees_with_the_word_loop() {
         // Words that count, near misses, long words, digits, non-ASCII, and
-        // separators, in every case, so that words straddle block edges.
+        // separators, in several cases.
         let words: &[&[u8]] = &[
             b"oh",
             b"O",

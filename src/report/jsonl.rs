@@ -16,14 +16,9 @@ pub(super) struct Hex16(pub u64);
 
 impl Serialize for Hex16 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("{:016x}", self.0))
+        let digits = crate::finding::hex16(self.0);
+        s.serialize_str(std::str::from_utf8(&digits).expect("hex digits are ASCII"))
     }
-}
-
-/// `v` as 16 lower-case hex digits, as [`Hex16`] serialises it.
-fn push_hex16(out: &mut Vec<u8>, v: u64) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.extend((0..16).rev().map(|k| HEX[(v >> (4 * k) & 0xf) as usize]));
 }
 
 /// A finding as serialised in JSON reports.
@@ -125,7 +120,7 @@ impl<W: Write> Sink for JsonlReport<W> {
             line.extend_from_slice(b",\"value\":");
             serde_json::to_writer(&mut line, &shown_value(f, &self.opts))?;
             line.extend_from_slice(b",\"fingerprint\":\"");
-            push_hex16(&mut line, f.fingerprint);
+            line.extend_from_slice(&crate::finding::hex16(f.fingerprint));
             line.extend_from_slice(b"\",\"rule\":");
             serde_json::to_writer(&mut line, &*f.rule)?;
             line.extend_from_slice(if f.test_data { b",\"test_data\":true" } else { b",\"test_data\":false" });
