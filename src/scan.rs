@@ -569,8 +569,8 @@ impl Scanner {
         let masked = mask(&rule.kind, &raw, &r.normalized);
         let value = if self.cfg.keep_values { raw.into() } else { Box::default() };
         Finding {
-            kind: rule.kind.clone(),
-            rule: rule.id.clone(),
+            kind: rule.kind,
+            rule: rule.id,
             start,
             end,
             line: r.line,

@@ -12,6 +12,7 @@ use super::BUILTIN;
 use crate::detect::names::NameDetector;
 use crate::detect::validate::Validator;
 use crate::error::{Error, Result};
+use crate::finding::Label;
 
 /// The byte class every match of a rule contains; drives the prefilter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -143,9 +144,9 @@ fn word_boundary(hay: &[u8], s: usize, e: usize) -> bool {
 #[derive(Debug)]
 pub struct Rule {
     /// Pattern id.
-    pub id: Arc<str>,
+    pub id: Label,
     /// Kind of data it finds.
-    pub kind: Arc<str>,
+    pub kind: Label,
     /// Description for listings.
     pub description: String,
     /// The compiled regex (`None` for a detector rule).
@@ -245,11 +246,11 @@ impl RuleSet {
     }
 
     /// The distinct kinds, in rule order.
-    pub fn kinds(&self) -> Vec<Arc<str>> {
-        let mut out: Vec<Arc<str>> = Vec::new();
+    pub fn kinds(&self) -> Vec<Label> {
+        let mut out: Vec<Label> = Vec::new();
         for r in &self.rules {
             if !out.contains(&r.kind) {
-                out.push(r.kind.clone());
+                out.push(r.kind);
             }
         }
         out
@@ -280,8 +281,8 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
             d.names_config.clone().ok_or_else(|| err("detector `names` needs a [names] table in its file".into()))?;
         let detector = NameDetector::new(cfg).map_err(&err)?;
         return Ok(Rule {
-            id: Arc::from(d.id.as_str()),
-            kind: Arc::from(kind.as_str()),
+            id: Label::new(&d.id),
+            kind: Label::new(&kind),
             description: d.description.clone().unwrap_or_default(),
             regex: None,
             detector: Some(Arc::new(detector)),
@@ -341,8 +342,8 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
         return Err(err("context_required is set but `context` is empty".into()));
     }
     Ok(Rule {
-        id: Arc::from(d.id.as_str()),
-        kind: Arc::from(kind.as_str()),
+        id: Label::new(&d.id),
+        kind: Label::new(&kind),
         description: d.description.clone().unwrap_or_default(),
         regex: Some(regex),
         detector: None,
