@@ -104,25 +104,37 @@ fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
 /// Mask a value for display. Separators are kept so the shape is readable;
 /// only as much is shown as a person needs to recognise the record.
 pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
+    // Each form is built at its exact length: the finding keeps it as a
+    // `Box<str>`, which would otherwise reallocate to shed spare capacity
+    // (one of the few allocations per finding).
+    let stars = |out: &mut String, n: usize| out.extend(std::iter::repeat_n('*', n));
     match kind {
         "payment_card" => {
             let last4 = &normalized[normalized.len().saturating_sub(4)..];
-            format!("**** **** **** {last4}")
+            let mut out = String::with_capacity(15 + last4.len());
+            out.push_str("**** **** **** ");
+            out.push_str(last4);
+            out
         }
         "email" => {
             let Some((local, domain)) = normalized.split_once('@') else {
                 return mask_alnum(value);
             };
             let (host, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
-            let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
-            format!(
-                "{}{}@{}{}.{}",
-                first(local),
-                "*".repeat(local.chars().count().saturating_sub(1).max(3)),
-                first(host),
-                "*".repeat(host.chars().count().saturating_sub(1).max(3)),
-                tld
-            )
+            fn first(s: &str) -> &str {
+                s.chars().next().map_or("", |c| &s[..c.len_utf8()])
+            }
+            let (l, h) =
+                (local.chars().count().saturating_sub(1).max(3), host.chars().count().saturating_sub(1).max(3));
+            let mut out = String::with_capacity(first(local).len() + l + 1 + first(host).len() + h + 1 + tld.len());
+            out.push_str(first(local));
+            stars(&mut out, l);
+            out.push('@');
+            out.push_str(first(host));
+            stars(&mut out, h);
+            out.push('.');
+            out.push_str(tld);
+            out
         }
         "phone" if normalized.starts_with('+') && normalized.len() > 8 => {
             // +44 77** ***123: country code, two digits, last three.
@@ -139,9 +151,19 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
             if n < 6 {
                 return mask_alnum(value);
             }
-            let masked = format!("{}{}{}", &nsn[..2], "*".repeat(n - 5), &nsn[n - 3..]);
-            let (a, b) = masked.split_at(4);
-            format!("+{cc} {a} {b}")
+            // The NSN's first two digits, n - 5 stars, its last three;
+            // a space after the fourth character of that.
+            let mut out = String::with_capacity(cc.len() + n + 3);
+            out.push('+');
+            out.push_str(cc);
+            out.push(' ');
+            for (i, d) in nsn.bytes().enumerate() {
+                out.push(if i < 2 || i + 3 >= n { char::from(d) } else { '*' });
+                if i == 3 {
+                    out.push(' ');
+                }
+            }
+            out
         }
         _ => keep_tail(value, 2),
     }
@@ -157,22 +179,22 @@ pub fn mask_alnum(v: &str) -> String {
 fn keep_tail(v: &str, keep: usize) -> String {
     let total = v.chars().filter(|c| c.is_alphanumeric()).count();
     let mut seen = 0;
-    v.chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                seen += 1;
-                if seen + keep > total {
-                    c
-                } else {
-                    '*'
-                }
-            } else if c.is_control() {
-                ' '
-            } else {
+    let mut out = String::with_capacity(v.len());
+    out.extend(v.chars().map(|c| {
+        if c.is_alphanumeric() {
+            seen += 1;
+            if seen + keep > total {
                 c
+            } else {
+                '*'
             }
-        })
-        .collect()
+        } else if c.is_control() {
+            ' '
+        } else {
+            c
+        }
+    }));
+    out
 }
 
 #[cfg(test)]
@@ -184,6 +206,12 @@ mod tests {
         assert_eq!(mask("email", "jane@example.com", "jane@example.com"), "j***@e******.com");
         assert_eq!(mask("phone", "07700 900123", "+447700900123"), "+44 77** ***123");
         assert_eq!(mask("uk_nino", "QQ 12 34 56 C", "QQ123456C"), "** ** ** *6 C");
+        assert_eq!(mask("phone", "+1 202 456 1111", "+12024561111"), "+1 20** ***111");
+        assert_eq!(mask("phone", "+353 1 234 567", "+3531234567"), "+35 31** *567");
+        assert_eq!(mask("phone", "+999 123456", "+999123456"), "+99 91** 456");
+        assert_eq!(mask("email", "émile@exämple.fr", "émile@exämple.fr"), "é****@e******.fr");
+        assert_eq!(mask("email", "a@b.c", "a@b.c"), "a***@b***.c");
+        assert_eq!(mask("payment_card", "4111", "4111"), "**** **** **** 4111");
     }
     #[test]
     fn keyed() {
