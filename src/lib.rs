@@ -101,3 +101,18 @@ pub mod walk;
 
 pub use error::{Error, Result};
 pub use finding::Finding;
+
+/// Helpers for the unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A seeded xorshift64 generator: the unit tests compare fast paths
+    /// with plain versions on random inputs, reproducibly.
+    pub fn rng(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+}

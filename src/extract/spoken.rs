@@ -719,13 +719,8 @@ mod tests {
             b"a",
         ];
         let seps: &[&[u8]] = &[b" ", b", ", b"\n", b"-", b".", b" \xe2\x80\x99 ", b"\0", b"'"];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut rnd = crate::testing::rng(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| (rnd() % n as u64) as usize;
         let (mut yes, mut no) = (0, 0);
         for _ in 0..4000 {
             let mut text = Vec::new();

@@ -132,13 +132,7 @@ mod tests {
     #[test]
     fn uk_validity_same_as_parse() {
         // Every 4-digit NSN prefix, with random tails, at both UK lengths.
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = crate::testing::rng(0x9e37_79b9_7f4a_7c15);
         let mut valid = 0;
         for prefix in 1000..10000u64 {
             for len in [9u32, 10] {
