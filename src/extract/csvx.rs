@@ -19,12 +19,14 @@
 //! Findings carry `{"row": n, "column": header}` (data rows from 1; the
 //! column's header, or its 1-based number without one).
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use crate::detect::validate::date::{current_year, parse_date};
 use crate::detect::FieldContext;
+use crate::finding::Location;
 
 /// Rows sampled to judge columns by content.
 const SAMPLE_ROWS: usize = 200;
@@ -164,16 +166,29 @@ pub fn row_starts(text: &[u8], delim: u8) -> Vec<usize> {
 /// The 0-based column of byte `pos` in the row starting at `row_start`
 /// (delimiters inside quotes do not count).
 pub fn column_at(text: &[u8], row_start: usize, pos: usize, delim: u8) -> usize {
-    let mut col = 0;
-    let mut quoted = false;
-    for &b in &text[row_start..pos.min(text.len())] {
+    column_from(text, row_start, pos, delim, 0, false).0
+}
+
+/// [`column_at`] carried on from `from`, where the column was `col` and
+/// quoting `quoted`: the column and quoting at `pos`.
+fn column_from(text: &[u8], from: usize, pos: usize, delim: u8, mut col: usize, mut quoted: bool) -> (usize, bool) {
+    for &b in text.get(from..pos.min(text.len())).unwrap_or_default() {
         if b == b'"' {
             quoted = !quoted;
         } else if b == delim && !quoted {
             col += 1;
         }
     }
-    col
+    (col, quoted)
+}
+
+/// Where [`CsvLocator::row_col`] last stopped.
+#[derive(Debug, Clone, Copy)]
+struct RowCursor {
+    row_start: usize,
+    pos: usize,
+    col: usize,
+    quoted: bool,
 }
 
 /// Row and column of positions in delimited text.
@@ -185,6 +200,8 @@ pub struct CsvLocator {
     /// Column names as JSON strings, quoted and escaped once per file;
     /// `None` for an empty name (the column number stands in).
     headers: Vec<Option<String>>,
+    /// Where the last position asked for was counted.
+    cursor: Cell<Option<RowCursor>>,
 }
 
 impl CsvLocator {
@@ -204,30 +221,37 @@ impl CsvLocator {
         };
         let body_start = body_start.min(text.len());
         let starts = row_starts(&text[body_start..], delim).into_iter().map(|s| body_start + s).collect();
-        CsvLocator { starts, delim, headers }
+        CsvLocator { starts, delim, headers, cursor: Cell::new(None) }
     }
 
-    /// `{"column", "row"}` of `pos` as JSON text, written directly (no map
-    /// per finding: a large export has millions).
-    pub fn at_json(&self, text: &[u8], pos: usize) -> Option<String> {
+    /// `{"column", "row"}` of `pos`, written directly (no map per finding:
+    /// a large export has millions).
+    pub fn location(&self, text: &[u8], pos: usize) -> Option<Location> {
         let (row, col) = self.row_col(text, pos)?;
-        Some(match self.headers.get(col) {
-            Some(Some(h)) => format!("{{\"column\":{h},\"row\":{row}}}"),
-            _ => format!("{{\"column\":\"{}\",\"row\":{row}}}", col + 1),
-        })
+        Some(Location::cell(self.headers.get(col).and_then(Option::as_deref), col, row))
     }
 
+    /// 1-based row and 0-based column of `pos`. Findings come in order, most
+    /// several to a row: the column count carries on from the last position
+    /// asked in the same row instead of starting again at the row's start.
     fn row_col(&self, text: &[u8], pos: usize) -> Option<(usize, usize)> {
         let i = self.starts.partition_point(|&s| s <= pos);
         if i == 0 {
             return None;
         }
-        Some((i, column_at(text, self.starts[i - 1], pos, self.delim)))
+        let row_start = self.starts[i - 1];
+        let (mut from, mut col, mut quoted) = (row_start, 0, false);
+        if let Some(c) = self.cursor.get().filter(|c| c.row_start == row_start && c.pos <= pos) {
+            (from, col, quoted) = (c.pos, c.col, c.quoted);
+        }
+        let (col, quoted) = column_from(text, from, pos, self.delim, col, quoted);
+        self.cursor.set(Some(RowCursor { row_start, pos, col, quoted }));
+        Some((i, col))
     }
 
     /// `{"row", "column"}` of `pos`.
     pub fn at(&self, text: &[u8], pos: usize) -> Option<Value> {
-        self.at_json(text, pos).and_then(|j| serde_json::from_str(&j).ok())
+        Some(self.location(text, pos)?.value())
     }
 }
 
@@ -235,6 +259,40 @@ impl CsvLocator {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The cursor counts as the plain count from the row's start, for
+    /// positions asked in order (several per row) and out of it.
+    #[test]
+    fn row_cursor_counts_as_from_the_row_start() {
+        let mut rnd = crate::testing::rng(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| (rnd() % n as u64) as usize;
+        let cells = ["a", "\"x,y\"", "\"say \"\"hi\"\", ok\"", "", "07700 900123", "\"multi\nline\""];
+        let mut text = String::from("h1,h2,h3,h4\n");
+        for _ in 0..200 {
+            for k in 0..1 + next(6) {
+                if k > 0 {
+                    text.push(',');
+                }
+                text.push_str(cells[next(cells.len())]);
+            }
+            text.push('\n');
+        }
+        let t = text.as_bytes();
+        let loc = CsvLocator::new(t, &field_context(t, false));
+        let plain = |pos: usize| {
+            let i = loc.starts.partition_point(|&s| s <= pos);
+            (i > 0).then(|| (i, column_at(t, loc.starts[i - 1], pos, b',')))
+        };
+        let mut pos = 0;
+        let mut deep = 0;
+        for _ in 0..3000 {
+            pos = if next(8) == 0 { next(t.len()) } else { (pos + next(9)).min(t.len()) };
+            let want = plain(pos);
+            assert_eq!(loc.row_col(t, pos), want, "at {pos}");
+            deep += usize::from(want.is_some_and(|(_, c)| c >= 2));
+        }
+        assert!(deep > 300, "{deep}");
+    }
 
     #[test]
     fn infers_birth_dates_not_event_dates() {

@@ -74,7 +74,7 @@ impl Locator {
     /// The location of `pos` merged under `base`, as a finding carries it.
     pub fn location(&self, base: Option<&Value>, text: &[u8], pos: usize) -> Option<crate::finding::Location> {
         if let (None, Locator::Csv(c)) = (base, self) {
-            return c.at_json(text, pos).and_then(crate::finding::Location::from_json);
+            return c.location(text, pos);
         }
         merge(base, self.at(text, pos)).and_then(|v| crate::finding::Location::new(&v))
     }
