@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use crate::finding::Label;
 use crate::outcome::FileOutcome;
 
 /// Counts for one data store.
@@ -39,9 +40,10 @@ pub struct StoreStats {
     /// Newest modification time among files with PII (RFC 3339).
     pub newest_modified: Option<String>,
     /// Fingerprints are keyed HMACs, already uniform: a cheap hash will do
-    /// (one insert per finding on the single, ordered writer thread).
+    /// (one insert per finding on the single, ordered writer thread), in a
+    /// set per kind found by its interned label, not by string order.
     #[serde(skip)]
-    fps: BTreeMap<String, FxHashSet<u64>>,
+    fps: FxHashMap<Label, FxHashSet<u64>>,
     #[serde(skip)]
     oldest: Option<SystemTime>,
     #[serde(skip)]
@@ -155,26 +157,27 @@ impl StoreStats {
     /// Count findings (of a whole file or a part of one).
     fn add_findings(&mut self, o: &FileOutcome) {
         self.test_data += o.findings.iter().filter(|f| f.test_data).count() as u64;
+        // Counted per kind here, added to the report's map once per kind.
+        let mut counts: Vec<(Label, u64)> = Vec::new();
         for f in &o.findings {
-            match self.fps.get_mut(&*f.kind) {
-                Some(set) => {
-                    set.insert(f.fingerprint);
-                }
-                None => {
-                    self.fps.insert(f.kind.to_string(), FxHashSet::from_iter([f.fingerprint]));
-                }
+            self.fps.entry(f.kind).or_default().insert(f.fingerprint);
+            match counts.iter_mut().find(|(k, _)| *k == f.kind) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((f.kind, 1)),
             }
-            // Look up by &str first: no String allocated per finding.
-            if let Some(n) = self.findings.get_mut(&*f.kind) {
-                *n += 1;
-            } else {
-                self.findings.insert(f.kind.to_string(), 1);
+        }
+        for (kind, n) in counts {
+            match self.findings.get_mut(&*kind) {
+                Some(total) => *total += n,
+                None => {
+                    self.findings.insert(kind.to_string(), n);
+                }
             }
         }
     }
 
     fn finish(&mut self) {
-        self.distinct = self.fps.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect();
+        self.distinct = self.fps.iter().map(|(k, v)| (k.to_string(), v.len() as u64)).collect();
         self.oldest_modified = self.oldest.map(rfc3339);
         self.newest_modified = self.newest.map(rfc3339);
     }
