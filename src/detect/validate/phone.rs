@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use rlibphonenumber::PhoneNumber;
+use rlibphonenumber::{PhoneNumber, Region};
 
 use super::{accept, digits, Verdict};
 
@@ -52,8 +52,14 @@ fn in_drama_range(n: u64) -> bool {
 /// reads (the leading-zero fields stay unset). Parsing was half of the
 /// validator's cost on dense exports; the test `uk_validity_same_as_parse`
 /// compares both over every NSN prefix the patterns can produce.
+///
+/// GB's own check comes first: `is_valid` finds the number's region (GB,
+/// the main region of +44, is tried first, by the same type check) and then
+/// checks it again for that region, so a GB number cost the check twice.
+/// The other regions of +44 (GG, IM, JE) are left to `is_valid`.
 fn valid_uk(n: u64) -> bool {
-    PhoneNumber { country_code: 44, national_number: n, ..Default::default() }.is_valid()
+    let p = PhoneNumber { country_code: 44, national_number: n, ..Default::default() };
+    p.is_valid_for_region(Region::GB) || p.is_valid()
 }
 
 fn valid_intl(e164_digits: &str) -> bool {
