@@ -81,17 +81,31 @@ impl FieldContext {
             None if floor == 0 => 0,
             None => return None,
         };
-        let mut col = 0usize;
-        let mut quoted = false;
-        for &b in &hay[ls..pos] {
-            if b == b'"' {
-                quoted = !quoted;
-            } else if b == *delim && !quoted {
-                col += 1;
-            }
-        }
-        Some(col)
+        Some(column_from(hay, ls, pos, *delim, 0, false).0)
     }
+}
+
+/// The column and quoting state at `pos`, counting delimiters outside
+/// double quotes from `from`, where the column was `col` and quoting
+/// `quoted` (from a row's start: 0 and false). The one column count of
+/// delimited text: field labels here, row/column locations and subject
+/// records in `extract::csvx`.
+pub(crate) fn column_from(
+    text: &[u8],
+    from: usize,
+    pos: usize,
+    delim: u8,
+    mut col: usize,
+    mut quoted: bool,
+) -> (usize, bool) {
+    for &b in text.get(from..pos.min(text.len())).unwrap_or_default() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delim && !quoted {
+            col += 1;
+        }
+    }
+    (col, quoted)
 }
 
 /// Field spans of one line, honouring double quotes.

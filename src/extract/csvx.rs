@@ -24,6 +24,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::detect::context::column_from;
 use crate::detect::validate::date::{current_year, parse_date};
 use crate::detect::FieldContext;
 use crate::finding::Location;
@@ -167,19 +168,6 @@ pub fn row_starts(text: &[u8], delim: u8) -> Vec<usize> {
 /// (delimiters inside quotes do not count).
 pub fn column_at(text: &[u8], row_start: usize, pos: usize, delim: u8) -> usize {
     column_from(text, row_start, pos, delim, 0, false).0
-}
-
-/// [`column_at`] carried on from `from`, where the column was `col` and
-/// quoting `quoted`: the column and quoting at `pos`.
-fn column_from(text: &[u8], from: usize, pos: usize, delim: u8, mut col: usize, mut quoted: bool) -> (usize, bool) {
-    for &b in text.get(from..pos.min(text.len())).unwrap_or_default() {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if b == delim && !quoted {
-            col += 1;
-        }
-    }
-    (col, quoted)
 }
 
 /// Where [`CsvLocator::row_col`] last stopped.
