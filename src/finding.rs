@@ -114,23 +114,15 @@ impl Location {
     /// serde_json, once per file); without one, the 1-based column number
     /// stands in, as a string. Valid JSON by construction.
     pub fn cell(name: Option<&str>, column: usize, row: usize) -> Location {
-        let (mut col, mut num) = (itoa::Buffer::new(), itoa::Buffer::new());
-        let row = num.format(row);
-        let name = name.map_or_else(|| Err(col.format(column + 1)), Ok);
-        let len = name.map_or_else(|n| n.len() + 2, str::len);
-        let mut t = String::with_capacity(len + row.len() + 18);
-        t.push_str("{\"column\":");
-        match name {
-            Ok(quoted) => t.push_str(quoted),
-            Err(number) => {
-                t.push('"');
-                t.push_str(number);
-                t.push('"');
-            }
-        }
-        t.push_str(",\"row\":");
-        t.push_str(row);
-        t.push('}');
+        let (mut number, mut row_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
+        // A name comes quoted; a number is quoted here.
+        let (quote, name) = match name {
+            Some(quoted) => ("", quoted),
+            None => ("\"", number.format(column + 1)),
+        };
+        let parts = ["{\"column\":", quote, name, quote, ",\"row\":", row_digits.format(row), "}"];
+        let mut t = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        parts.iter().for_each(|p| t.push_str(p));
         Location(t.into())
     }
 
