@@ -37,6 +37,10 @@ pub enum SkipReason {
     Vanished,
     /// The walker could not list a directory.
     WalkError,
+    /// piiscan itself failed on this file (a bug: a panic, caught so that
+    /// the run goes on and the file is counted, instead of the run hanging
+    /// or stopping).
+    InternalError,
 }
 
 impl SkipReason {
@@ -55,6 +59,7 @@ impl SkipReason {
             SkipReason::Unreadable => "unreadable",
             SkipReason::Vanished => "vanished",
             SkipReason::WalkError => "walk_error",
+            SkipReason::InternalError => "internal_error",
         }
     }
 
@@ -68,6 +73,7 @@ impl SkipReason {
                 | SkipReason::Unreadable
                 | SkipReason::Vanished
                 | SkipReason::WalkError
+                | SkipReason::InternalError
         )
     }
 

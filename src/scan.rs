@@ -154,7 +154,7 @@ impl Scanner {
     pub fn run_with<T: Progressed>(
         &self,
         process: impl Fn(&FileEntry, &mut Worker, &mut dyn FnMut(T)) -> T + Sync,
-        problem: impl Fn(FileOutcome) -> T,
+        problem: impl Fn(FileOutcome) -> T + Sync,
         consume: &mut dyn FnMut(T) -> Result<()>,
         progress: &Progress,
         tick: &mut dyn FnMut(&Progress),
@@ -185,7 +185,7 @@ impl Scanner {
             .build()
             .map_err(|e| crate::error::Error::Config(format!("thread pool: {e}")))?;
         let mut result: Result<()> = Ok(());
-        let process = &process;
+        let (process, problem) = (&process, &problem);
         pool.in_place_scope(|s| {
             for _ in 0..threads {
                 let tx = tx.clone();
@@ -216,7 +216,14 @@ impl Scanner {
                             buffered.fetch_add(n, Ordering::AcqRel);
                             gone |= tx.send((i, p)).is_err();
                         };
-                        let o = process(&files[i], &mut worker, &mut part);
+                        // A bug must not stop the run, nor hang it: the
+                        // writer waits for every file in order, and a worker
+                        // unwound past this point would never send this one.
+                        let run = std::panic::AssertUnwindSafe(|| process(&files[i], &mut worker, &mut part));
+                        let o = std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                            worker = self.worker();
+                            problem(internal_error(&files[i]))
+                        });
                         if gone || tx.send((i, o)).is_err() {
                             break;
                         }
@@ -746,5 +753,83 @@ fn io_reason(e: &std::io::Error) -> SkipReason {
     match e.kind() {
         std::io::ErrorKind::NotFound => SkipReason::Vanished,
         _ => SkipReason::Unreadable,
+    }
+}
+
+/// The outcome of a file piiscan failed on (see [`SkipReason::InternalError`]).
+/// The detail names no content: the panic's own message (printed once by
+/// the panic hook) may quote internals, so it is not repeated per file.
+fn internal_error(entry: &FileEntry) -> FileOutcome {
+    FileOutcome {
+        path: entry.path.clone(),
+        store: entry.store.clone(),
+        skipped: Some((
+            SkipReason::InternalError,
+            "internal error while scanning this file (a bug in piiscan: please report it); the run went on".into(),
+        )),
+        ..FileOutcome::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use crate::detect::{Engine, EngineOptions};
+    use crate::fingerprint::Key;
+    use crate::rules::RuleSet;
+
+    /// A file that makes the scanner panic is reported as an internal
+    /// error, in its place, and the run goes on: with two workers, one
+    /// unwound worker used to leave the writer waiting for that file for
+    /// ever (found by `tests/robustness.rs` on a damaged transcript).
+    #[test]
+    fn a_panic_on_one_file_is_counted_and_the_run_goes_on() {
+        let rules = Arc::new(RuleSet::builtin().unwrap());
+        let entries: Vec<FileEntry> = (0..200)
+            .map(|k| FileEntry {
+                path: PathBuf::from(format!("f{k:03}")),
+                store: "s".into(),
+                explicit: false,
+                blob: Some(Arc::from(&b"x"[..])),
+            })
+            .collect();
+        for threads in [1, 2] {
+            let cfg = ScanConfig {
+                roots: Vec::new(),
+                walk: crate::walk::WalkOptions::default(),
+                max_filesize: u64::MAX,
+                modified_before: None,
+                threads,
+                mmap: false,
+                keep_values: false,
+                files: Some(entries.clone()),
+            };
+            let engine = Engine::new(rules.clone(), EngineOptions::default());
+            let scanner = Scanner::new(engine, Key::from_secret("k"), cfg);
+            let mut seen = Vec::new();
+            scanner
+                .run_with(
+                    |e: &FileEntry, _: &mut Worker, _: &mut dyn FnMut(FileOutcome)| {
+                        let k: usize = e.path.to_str().unwrap()[1..].parse().unwrap();
+                        assert!(k % 50 != 7, "a bug");
+                        FileOutcome { path: e.path.clone(), ..FileOutcome::default() }
+                    },
+                    |o| o,
+                    &mut |o: FileOutcome| {
+                        seen.push((o.path, o.skipped.map(|s| s.0)));
+                        Ok(())
+                    },
+                    &Progress::default(),
+                    &mut |_| {},
+                )
+                .unwrap();
+            assert_eq!(seen.len(), 200, "{threads} thread(s)");
+            for (k, (p, why)) in seen.iter().enumerate() {
+                assert_eq!(p, &PathBuf::from(format!("f{k:03}")));
+                assert_eq!(*why, (k % 50 == 7).then_some(SkipReason::InternalError), "f{k:03}");
+            }
+        }
     }
 }

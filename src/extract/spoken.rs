@@ -158,7 +158,9 @@ fn letter(w: &str) -> Option<char> {
 /// Read one group of a number run at `i`: its text, how many tokens it
 /// used, and whether it was a spoken word (not digits or a lone letter).
 fn group(t: &[Tok], i: usize) -> Option<(String, usize, bool)> {
-    let w = t[i].w.as_str();
+    // Callers look ahead ("one thousand" at the very end): past the end is
+    // no group.
+    let w = t.get(i)?.w.as_str();
     let at = |k: usize| t.get(i + k).map(|x| x.w.as_str()).unwrap_or("");
     if matches!(w, "double" | "triple" | "treble") {
         let n = if w == "double" { 2 } else { 3 };
@@ -333,13 +335,14 @@ fn symbol(w: &str) -> Option<&'static str> {
 
 /// Rewritten text of tokens `a..=b` (number runs inside applied).
 fn piece(t: &[Tok], k: usize, runs: &[Rewrite]) -> (String, usize) {
-    if let Some(r) = runs.iter().find(|r| r.start == t[k].start) {
+    let Some(tk) = t.get(k) else { return (String::new(), 1) };
+    if let Some(r) = runs.iter().find(|r| r.start == tk.start) {
         let n = t[k..].iter().take_while(|x| x.end <= r.end).count();
         return (r.text.to_lowercase(), n.max(1));
     }
     match group(t, k) {
         Some((g, n, _)) if is_digits(&g) => (g, n),
-        _ => (t[k].w.clone(), 1),
+        _ => (tk.w.clone(), 1),
     }
 }
 
@@ -411,7 +414,9 @@ fn ips(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
             parts.push(p);
             end = t[j + n - 1].end;
             j += n;
-            if parts.len() < 4 && t.get(j).is_some_and(|x| x.w == "dot") {
+            // A trailing "dot" ends the address ("…one dot" at the end of
+            // a cue): a piece needs a token after it.
+            if parts.len() < 4 && t.get(j).is_some_and(|x| x.w == "dot") && j + 1 < t.len() {
                 j += 1;
             } else {
                 break;
@@ -652,6 +657,47 @@ mod tests {
         assert_eq!(n("my email is jane dot doe at gmail dot com thanks"), "my email is jane.doe@gmail.com thanks");
         assert_eq!(n("it's j underscore smith at outlook dot co dot uk"), "it's j_smith@outlook.co.uk");
         assert_eq!(n("the ip was one nine two dot one six eight dot one dot twenty"), "the ip was 192.168.1.20");
+    }
+
+    #[test]
+    fn trailing_dot_and_random_word_salad_do_not_panic() {
+        assert_eq!(n("the ip was one nine two dot"), "the ip was 192 dot");
+        assert_eq!(n("one nine two dot one six eight dot one dot"), "192 dot 168 dot one dot");
+        let words = [
+            "oh",
+            "one",
+            "two",
+            "double",
+            "triple",
+            "hundred",
+            "thousand",
+            "twenty",
+            "first",
+            "dot",
+            "at",
+            "point",
+            "underscore",
+            "dash",
+            "plus",
+            "and",
+            "of",
+            "march",
+            "is",
+            "email",
+            "jane",
+            "gmail",
+            "com",
+            "um",
+            ",",
+            ".",
+        ];
+        let mut next = crate::testing::rng(0x5b0c_e2d1);
+        for _ in 0..20000 {
+            let len = 1 + (next() % 12) as usize;
+            let text: Vec<&str> = (0..len).map(|_| words[(next() % words.len() as u64) as usize]).collect();
+            // Must return, whatever the words.
+            let _ = normalize(text.join(" ").as_bytes());
+        }
     }
 
     #[test]
