@@ -1,6 +1,8 @@
 //! Equivalence: the same findings whatever the thread count, with memory
 //! maps or plain reads, and with the anchor prefilter on or off.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -154,13 +156,7 @@ fn same_findings_with_prefilter_on_and_off_on_random_text() {
         "255",
         "v5",
     ];
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = common::rng(0x9E37_79B9_7F4A_7C15);
     let mut text = String::new();
     while text.len() < 400_000 {
         text.push_str(tokens[(next() % tokens.len() as u64) as usize]);

@@ -38,7 +38,14 @@ impl FieldContext {
         } else {
             *[b',', b';', b'\t', b'|'].iter().max_by_key(|d| first.iter().filter(|b| *b == *d).count()).unwrap_or(&b',')
         };
-        let headers: Vec<Vec<u8>> = split_fields(first, delim)
+        let cells = split_fields(first, delim);
+        // A redacted data row ("[NAME]",[EMAIL],… or "****",***@***) has few
+        // digits left, but is no header: read as one, its placeholders would
+        // label columns, and lower-case names below it would count.
+        if cells.iter().any(|&(s, e)| is_placeholder(&first[s..e]) || first[s..e].windows(3).any(|w| w == b"***")) {
+            return FieldContext::None;
+        }
+        let headers: Vec<Vec<u8>> = cells
             .into_iter()
             .map(|(s, e)| {
                 first[s..e].iter().filter(|b| **b != b'"' && **b != b'\r').map(u8::to_ascii_lowercase).collect()
@@ -108,6 +115,41 @@ pub(crate) fn column_from(
     (col, quoted)
 }
 
+/// Whether `s..e` lies inside a redaction placeholder: `[NAME]`,
+/// `[DATE_OF_BIRTH]`, `[EMAIL:lpopmido]` (what `piiscan redact` writes in
+/// its `label` and `hash` styles, or a template's `Dear [NAME]`).
+///
+/// A cue word there stands for a removed value, not for a field: counted as
+/// context, `[DATE_OF_BIRTH]` would make the next date a birth date and
+/// `[NAME] cal` would make `cal` a name, so a rescan after redaction would
+/// find personal data the original scan did not. Context searches skip such
+/// matches. A kind is at most [`PLACEHOLDER_MAX`] bytes of `A-Z`, `0-9`, `_`.
+pub(crate) fn in_placeholder(hay: &[u8], s: usize, e: usize) -> bool {
+    let kind = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_';
+    if e - s > PLACEHOLDER_MAX || !hay[s..e].iter().all(kind) {
+        return false;
+    }
+    let floor = s.saturating_sub(PLACEHOLDER_MAX);
+    let open = hay[floor..s].iter().rposition(|b| !kind(b)).map(|p| floor + p);
+    let ceil = (e + PLACEHOLDER_MAX).min(hay.len());
+    let close = hay[e..ceil].iter().position(|b| !kind(b)).map(|p| e + p);
+    matches!((open, close), (Some(o), Some(c)) if hay[o] == b'[' && matches!(hay[c], b']' | b':'))
+}
+
+/// Whether a whole cell (quotes and spaces around it ignored) is a
+/// redaction placeholder.
+fn is_placeholder(cell: &[u8]) -> bool {
+    let cell = cell.trim_ascii().strip_prefix(b"\"").unwrap_or(cell.trim_ascii());
+    let cell = cell.strip_suffix(b"\"").unwrap_or(cell);
+    let kind = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_';
+    let k = 1 + cell.iter().skip(1).take_while(|b| kind(b)).count();
+    cell.first() == Some(&b'[') && cell.last() == Some(&b']') && k > 1 && k < cell.len() && in_placeholder(cell, 1, k)
+}
+
+/// The longest placeholder kind [`in_placeholder`] recognises (the longest
+/// built-in kind, `UK_BANK_ACCOUNT`, has 15 bytes).
+const PLACEHOLDER_MAX: usize = 32;
+
 /// Field spans of one line, honouring double quotes.
 fn split_fields(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -136,5 +178,31 @@ mod tests {
         assert_eq!(f.label(hay, pos), Some(&b"date of birth"[..]));
         let no = FieldContext::sniff_csv(b"1,2,3\n4,5,6\n", false);
         assert!(matches!(no, FieldContext::None));
+        // A redacted data row is not a header.
+        let red = b"CUST-1,\"[NAME]\",[EMAIL],[PHONE],[UK_POSTCODE]\nCUST-2,\"Kemp, Ann\",a@b.uk,x,y\n";
+        assert!(matches!(FieldContext::sniff_csv(red, false), FieldContext::None));
+        let masked = b"ACC-1,\"**** *****\",****@****.***,***********\nACC-2,\"ann kemp\",a@b.uk,x\n";
+        assert!(matches!(FieldContext::sniff_csv(masked, false), FieldContext::None));
+        assert!(matches!(FieldContext::sniff_csv(b"id,name,[note]\n1,x,y\n", false), FieldContext::Csv { .. }));
+    }
+
+    #[test]
+    fn placeholders() {
+        let at = |hay: &[u8], w: &[u8]| {
+            let s = hay.windows(w.len()).position(|x| x == w).unwrap();
+            in_placeholder(hay, s, s + w.len())
+        };
+        assert!(at(b"x [DATE_OF_BIRTH], 1982", b"BIRTH"));
+        assert!(at(b"[NAME] cal", b"NAME"));
+        assert!(at(b"a [EMAIL:lpopmido] b", b"EMAIL"));
+        assert!(at(b"[CUSTOMER_NAME]", b"CUSTOMER"));
+        // Not placeholders: lower case, no brackets, a space inside, too long.
+        assert!(!at(b"[name] cal", b"name"));
+        assert!(!at(b"NAME: cal", b"NAME"));
+        assert!(!at(b"(NAME) cal", b"NAME"));
+        assert!(!at(b"[FULL NAME] cal", b"NAME"));
+        assert!(!at(b"[DATE_OF_BIRTH", b"BIRTH"));
+        let long = format!("[{}_NAME]", "X".repeat(40));
+        assert!(!at(long.as_bytes(), b"NAME"));
     }
 }

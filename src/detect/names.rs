@@ -35,7 +35,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
-use super::context::FieldContext;
+use super::context::{in_placeholder, FieldContext};
 use super::RawFinding;
 
 /// The `[names]` table of a pattern file.
@@ -565,9 +565,15 @@ impl NameDetector {
         let mut best = None;
         for m in ac.find_overlapping_iter(aho_corasick::Input::new(hay).range(from..pos)) {
             let boundary_before = m.start() == 0 || !hay[m.start() - 1].is_ascii_alphanumeric();
-            let gap_ok = hay[m.end()..pos].iter().all(|b| !b.is_ascii_alphanumeric());
+            let gap = &hay[m.end()..pos];
+            // Only punctuation between, and no masked word (`It's ***** ling`,
+            // `From: "***?Fletcher"`: the cue was for the name a redaction
+            // masked). `**Name:** Jo` (Markdown bold) keeps its cue.
+            let gap_ok = gap.iter().all(|b| !b.is_ascii_alphanumeric())
+                && !gap.windows(3).any(|w| w == b"***")
+                && !gap.split(u8::is_ascii_whitespace).any(|t| t.len() >= 2 && t.iter().all(|&b| b == b'*'));
             let boundary_after = m.end() == pos || !hay[m.end()].is_ascii_alphanumeric();
-            if boundary_before && boundary_after && gap_ok {
+            if boundary_before && boundary_after && gap_ok && !in_placeholder(hay, m.start(), m.end()) {
                 best = Some(m.end());
             }
         }
@@ -668,11 +674,16 @@ impl NameDetector {
                 return None;
             }
         }
-        // Glued to an email address or URL.
-        if (start > 0 && matches!(hay[start - 1], b'@' | b'.' | b'/' | b'_' | b'\\'))
+        // Glued to an email address or URL, to digits (`ha9` of a postcode,
+        // `jane2` of a user name) or to a redaction placeholder or mask
+        // (`nor[EMAIL]`, `nor**.***@`: what is left of a damaged address).
+        if (start > 0 && matches!(hay[start - 1], b'@' | b'.' | b'/' | b'_' | b'\\' | b']' | b'*' | b'0'..=b'9'))
             || (end < hay.len()
                 && (hay[end] == b'@'
                     || hay[end] == b'_'
+                    || hay[end] == b'['
+                    || hay[end] == b'*'
+                    || hay[end].is_ascii_digit()
                     || (matches!(hay[end], b'.' | b'/') && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric))))
         {
             return None;

@@ -56,7 +56,14 @@ fn tokens(text: &[u8]) -> Vec<Tok> {
             {
                 i += 1;
             }
-            out.push(Tok { start: s, end: i, w: String::from_utf8_lossy(&text[s..i]).to_ascii_lowercase() });
+            // A redaction placeholder (`[NAME]`) is a removed value, not a
+            // word: "it's [NAME] at hotmail dot com" has no local part.
+            let w = if crate::detect::context::in_placeholder(text, s, i) {
+                "[]".to_string()
+            } else {
+                String::from_utf8_lossy(&text[s..i]).to_ascii_lowercase()
+            };
+            out.push(Tok { start: s, end: i, w });
         } else {
             i += 1;
         }
@@ -385,7 +392,7 @@ fn emails(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
                 _ => break,
             }
         }
-        if matches!(local.as_str(), "is" | "me" | "it" | "email") {
+        if matches!(local.as_str(), "is" | "me" | "it" | "email") || local.contains("[]") || dom.contains("[]") {
             continue;
         }
         let cand = format!("{local}@{dom}");
@@ -663,6 +670,7 @@ mod tests {
     fn trailing_dot_and_random_word_salad_do_not_panic() {
         assert_eq!(n("the ip was one nine two dot"), "the ip was 192 dot");
         assert_eq!(n("one nine two dot one six eight dot one dot"), "192 dot 168 dot one dot");
+        assert_eq!(n("it's [NAME] at hotmail dot co dot uk"), "it's [NAME] at hotmail dot co dot uk");
         let words = [
             "oh",
             "one",

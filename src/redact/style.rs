@@ -107,6 +107,11 @@ pub fn replacement(style: Style, kind: &str, value: &str, fingerprint: u64) -> S
             },
             "uk_postcode" => {
                 let compact_len = value.chars().filter(|c| !c.is_whitespace()).count();
+                // Spoken ("c m two three s e"): no outward code to keep
+                // apart, and keeping all but three letters keeps it whole.
+                if !(5..=7).contains(&compact_len) || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+                    return mask(value);
+                }
                 // The inward code is always the last three characters.
                 let mut seen = 0;
                 value
@@ -138,6 +143,7 @@ mod tests {
         assert_eq!(replacement(Style::Partial, "email", "jane.doe@gmail.com", 0), "****.***@gmail.com");
         assert_eq!(replacement(Style::Partial, "uk_postcode", "SW1A 1AA", 0), "SW1A ***");
         assert_eq!(replacement(Style::Partial, "uk_postcode", "m11ae", 0), "m1***");
+        assert_eq!(replacement(Style::Partial, "uk_postcode", "c m two three s e", 0), "* * *** ***** * *");
         assert_eq!(replacement(Style::Hash, "email", "x", 0x0123_4567_89ab_cdef), "[EMAIL:abcdefgh]");
         for s in [Style::Label, Style::Mask, Style::Partial, Style::Hash] {
             let r = replacement(s, "phone", "+44 (0)20 7946 0123", u64::MAX);

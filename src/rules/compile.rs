@@ -9,6 +9,7 @@ use regex_automata::util::syntax;
 
 use super::file::{PatternDef, PatternFile};
 use super::BUILTIN;
+use crate::detect::context::in_placeholder;
 use crate::detect::names::NameDetector;
 use crate::detect::validate::Validator;
 use crate::error::{Error, Result};
@@ -103,7 +104,7 @@ impl Cues {
         let mut before: Option<(usize, bool)> = None;
         let mut after: Option<(usize, bool)> = None;
         for m in ac.find_overlapping_iter(aho_corasick::Input::new(hay).range(cs..ce)) {
-            if !word_boundary(hay, m.start(), m.end()) {
+            if !word_boundary(hay, m.start(), m.end()) || in_placeholder(hay, m.start(), m.end()) {
                 continue;
             }
             let pos = m.pattern().as_usize() < self.npos;

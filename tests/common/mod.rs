@@ -72,3 +72,15 @@ pub fn peak_child_rss_mb() -> f64 {
     assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) }, 0);
     ru.ru_maxrss as f64 / 1024.0
 }
+
+/// A seeded xorshift64 generator: reproducible random test data without a
+/// dependency.
+pub fn rng(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed.max(1);
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
