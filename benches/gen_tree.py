@@ -2,13 +2,25 @@
 """Generate a mixed benchmark tree (default ~1 GiB) shaped like a file share.
 
     python3 benches/gen_tree.py [DIR] [SIZE_MB]     # default bench-data/tree 1024
+    PEOPLE=fresh python3 benches/gen_tree.py bench-data/tree-people
+
+By default the personal data is the committed fixtures' (about 150 people,
+repeated): quick, no third-party packages, and the tree the README's numbers
+were measured on. PEOPLE=fresh builds the PII-bearing pieces (letters, mail,
+exports, CRM JSON, chats, CVs, transcripts, PII log lines) with the fixture
+generator's own functions (fixtures/generate.py, Faker), reseeded: pools of
+new pieces holding about 60,000 distinct synthetic people (64,071 distinct
+emails in the 1 GiB tree, against ~150 by default), so that nothing
+that remembers values (fingerprint sets, caches) looks better than it would
+on real data. Needs `pip install faker==33.1.0 phonenumbers==8.13.52`.
 
 Deterministic (seeded). Content is built from the committed fixtures (PII-dense
 exports, letters, chats, transcripts) and PII-free material: prose paragraphs,
 server logs full of timestamps, ids and versions, CSV of product data. Mix by
 bytes: ~35% documents (prose with sparse PII), ~25% exports (dense PII), ~30%
 logs (digit-dense, sparse PII), ~10% chats/transcripts. Stores: hr, billing,
-crm, it-logs, customer-service, marketing. No third-party packages needed.
+crm, it-logs, customer-service, marketing. No third-party packages needed
+by default.
 """
 import pathlib
 import random
@@ -44,11 +56,43 @@ def fixture_texts(sub):
     return out
 
 
+def fresh_pools(scale):
+    """Pools of PII-bearing pieces with new people, made by the fixture
+    generator's functions (its Doc.write captured instead of written)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fixture_generator", FIX / "generate.py")
+    g = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(g)
+    made = []
+    g.Doc.write = lambda self, encoding="utf-8": made.append(self.text())
+    seeds = iter(range(1_000_000, 2_000_000))  # one per piece, none reused
+
+    def pool(n, make):
+        out = []
+        for k in range(n):
+            g.reseed(next(seeds))
+            made.clear()
+            make(k)
+            out.extend(made)
+        return out
+
+    styles = ["obvious", "obscure", "none"]
+    letters = pool(30 * scale, g.letter) + pool(30 * scale, g.email_msg) + pool(10 * scale, g.cv)
+    exports = pool(60 * scale, lambda k: g.csv_export("x.csv", styles[k % 3])) + \
+        pool(30 * scale, lambda k: g.json_crm(k % 90, lines=k % 2 == 1))
+    chats = pool(40 * scale, g.chat_log) + pool(10 * scale, lambda k: (g.vtt_transcript if k % 2 else g.srt_transcript)(k % 90))
+    logs = pool(10 * scale, lambda k: g.server_log(k % 28))
+    return letters, exports, chats, logs
+
+
 PROSE = [paragraph() for _ in range(3000)]
-LETTERS = fixture_texts("letters") + fixture_texts("hr") + fixture_texts("mail")
-EXPORTS = fixture_texts("exports") + fixture_texts("crm")
-CHATS = fixture_texts("chats") + fixture_texts("transcripts")
-PII_LOGS = fixture_texts("logs")
+if __import__("os").environ.get("PEOPLE") == "fresh":
+    LETTERS, EXPORTS, CHATS, PII_LOGS = fresh_pools(20)
+else:
+    LETTERS = fixture_texts("letters") + fixture_texts("hr") + fixture_texts("mail")
+    EXPORTS = fixture_texts("exports") + fixture_texts("crm")
+    CHATS = fixture_texts("chats") + fixture_texts("transcripts")
+    PII_LOGS = fixture_texts("logs")
 
 
 def log_lines(n, t0):
