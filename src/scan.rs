@@ -150,7 +150,13 @@ impl Scanner {
     /// of the file being consumed goes straight on, so a big export's
     /// findings are never all in memory. Parts of files further ahead wait
     /// in memory, at most [`PART_BUDGET`] findings of them: past that, their
-    /// workers wait until their file's turn comes.
+    /// workers wait until their file's turn comes. The file being consumed
+    /// may have another [`PART_BUDGET`] in flight: past that its worker
+    /// waits for the writer (a slow sink, a pipe), which is draining exactly
+    /// those parts, so the wait always ends. Files ahead never hold more
+    /// than the budget (they only add when the total is within it), so
+    /// while the total is over it, some of the waiting parts are the
+    /// current file's.
     pub fn run_with<T: Progressed>(
         &self,
         process: impl Fn(&FileEntry, &mut Worker, &mut dyn FnMut(T)) -> T + Sync,
@@ -209,7 +215,14 @@ impl Scanner {
                             let n = p.hits();
                             let (lock, cv) = emitted;
                             let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
-                            while i != *done && buffered.load(Ordering::Acquire) + n > PART_BUDGET {
+                            while {
+                                let b = buffered.load(Ordering::Acquire);
+                                if i == *done {
+                                    b + n > 2 * PART_BUDGET && b > PART_BUDGET
+                                } else {
+                                    b + n > PART_BUDGET
+                                }
+                            } {
                                 done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
                             }
                             drop(done);
@@ -718,7 +731,8 @@ impl Text<'_> {
 }
 
 /// Findings of files further ahead than the one being consumed that may
-/// wait in memory as parts (about 200 bytes each: some 13 MB).
+/// wait in memory as parts (about 200 bytes each: some 13 MB); as many again
+/// of the file being consumed (see [`Scanner::run_with`]).
 pub const PART_BUDGET: usize = 1 << 16;
 
 /// How many findings a part carries.
@@ -779,6 +793,81 @@ mod tests {
     use crate::detect::{Engine, EngineOptions};
     use crate::fingerprint::Key;
     use crate::rules::RuleSet;
+
+    /// A slow writer holds back the worker of the file it is writing: that
+    /// file's parts in flight stay within the budget (they were unbounded:
+    /// a dense export scanned faster than its findings were written piled
+    /// up in the channel), and nothing deadlocks with files ahead waiting.
+    #[test]
+    fn parts_in_flight_stay_bounded_with_a_slow_writer() {
+        use std::sync::atomic::AtomicUsize;
+        let rules = Arc::new(RuleSet::builtin().unwrap());
+        let entries: Vec<FileEntry> = (0..3)
+            .map(|k| FileEntry { path: PathBuf::from(format!("f{k}")), store: "s".into(), explicit: false, blob: None })
+            .collect();
+        let (sent, consumed, peak) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+        let cfg = ScanConfig {
+            roots: Vec::new(),
+            walk: crate::walk::WalkOptions::default(),
+            max_filesize: u64::MAX,
+            modified_before: None,
+            threads: 2,
+            mmap: false,
+            keep_values: false,
+            files: Some(entries),
+        };
+        let scanner = Scanner::new(Engine::new(rules, EngineOptions::default()), Key::from_secret("k"), cfg);
+        let finding = || Finding {
+            kind: crate::finding::Label::new("email"),
+            rule: crate::finding::Label::new("email"),
+            start: 0,
+            end: 1,
+            line: 1,
+            column: 1,
+            char_column: 1,
+            test_data: false,
+            score: 1.0,
+            value: "".into(),
+            masked: "*".into(),
+            fingerprint: 0,
+            location: None,
+            file_offsets: true,
+            pieces: Vec::new(),
+            spoken: false,
+        };
+        let mut files = 0;
+        scanner
+            .run_with(
+                |e: &FileEntry, _: &mut Worker, part: &mut dyn FnMut(FileOutcome)| {
+                    // 60 parts of PART_SIZE: 3.75 budgets per file.
+                    for _ in 0..60 {
+                        let findings = vec![finding(); PART_SIZE];
+                        let now = sent.fetch_add(PART_SIZE, Ordering::SeqCst) + PART_SIZE;
+                        peak.fetch_max(now - consumed.load(Ordering::SeqCst), Ordering::SeqCst);
+                        part(FileOutcome { path: e.path.clone(), findings, partial: true, ..FileOutcome::default() });
+                    }
+                    FileOutcome { path: e.path.clone(), ..FileOutcome::default() }
+                },
+                |o| o,
+                &mut |o: FileOutcome| {
+                    if o.partial {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        consumed.fetch_add(o.findings.len(), Ordering::SeqCst);
+                    } else {
+                        files += 1;
+                    }
+                    Ok(())
+                },
+                &Progress::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+        assert_eq!(files, 3);
+        assert_eq!(consumed.load(Ordering::SeqCst), 3 * 60 * PART_SIZE);
+        // Both budgets, plus the part each worker holds while it waits.
+        let peak = peak.load(Ordering::SeqCst);
+        assert!(peak <= 2 * PART_BUDGET + 2 * PART_SIZE, "{peak} findings in flight");
+    }
 
     /// A file that makes the scanner panic is reported as an internal
     /// error, in its place, and the run goes on: with two workers, one
