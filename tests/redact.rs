@@ -185,6 +185,40 @@ fn styles_mask_partial_hash_and_evidence_log_has_no_values() {
     }
 }
 
+/// A partial email keeps its domain, unless the value is glued to more of
+/// an address (damaged data): then the kept domain would read as a new
+/// address, so it is masked whole, and the evidence log says so.
+#[test]
+fn partial_email_glued_to_another_address_is_masked_whole() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("a.txt"), "to ann.lee@example.co@example.com or bo.ray@example.org.\n").unwrap();
+    let out = d.path().join("out");
+    let log = d.path().join("evidence.jsonl");
+    let o = piiscan(&[
+        "redact",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--default-style",
+        "partial",
+        "--log",
+        log.to_str().unwrap(),
+        "--verify",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).contains(" 0 residual finding(s)"), "{}", err(&o));
+    let a = std::fs::read_to_string(out.join("a.txt")).unwrap();
+    assert_eq!(a, "to ***.***@*******.**@example.com or **.***@example.org.\n");
+    let styles: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["style"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(styles, ["mask", "partial"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn in_place_keeps_permissions_backup_and_refuses_read_only_and_symlinks() {

@@ -169,8 +169,7 @@ impl Redactor {
             } else {
                 spans.extend(f.pieces.iter().map(|&(s, e)| (s as usize, e as usize, f)));
             }
-            let style = self.styles.for_kind(&f.kind);
-            entries.push((f, style));
+            entries.push((f, self.style_at(f, &original)));
         }
         spans.sort_by_key(|&(s, e, _)| (s, e));
         for (s, e, f) in spans {
@@ -178,7 +177,7 @@ impl Redactor {
                 return Err("findings out of order or beyond the end: left untouched".into());
             }
             out.extend_from_slice(&original[at..s]);
-            let style = self.styles.for_kind(&f.kind);
+            let style = self.style_at(f, &original);
             let written = decode(&original[s..e], utf16);
             let rep = replacement(style, &f.kind, &written, f.fingerprint);
             out.extend_from_slice(&encode(&rep, utf16));
@@ -247,6 +246,20 @@ impl Redactor {
             return Err("output path is a symbolic link: refused".into());
         }
         write_atomic(dest, bytes, perms).map_err(|e| e.to_string())
+    }
+
+    /// The style `f` is redacted in: its kind's, except that a partial
+    /// value glued to more of an address (damaged data: `a@x.co@y.com`) is
+    /// masked whole, since the domain it keeps would read as a new address
+    /// on the rescan. The evidence log records the style used.
+    fn style_at(&self, f: &crate::finding::Finding, original: &[u8]) -> Style {
+        let style = self.styles.for_kind(&f.kind);
+        let glued = original.get(f.end as usize).is_some_and(|b| matches!(b, b'@' | b'%'));
+        if style == Style::Partial && glued {
+            Style::Mask
+        } else {
+            style
+        }
     }
 
     fn copy_unchanged(&mut self, o: &FileOutcome) -> Result<(), String> {
