@@ -125,7 +125,7 @@ pub(crate) fn column_from(
 /// find personal data the original scan did not. Context searches skip such
 /// matches. A kind is at most [`PLACEHOLDER_MAX`] bytes of `A-Z`, `0-9`, `_`.
 pub(crate) fn in_placeholder(hay: &[u8], s: usize, e: usize) -> bool {
-    let kind = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_';
+    let kind = placeholder_byte;
     if e - s > PLACEHOLDER_MAX || !hay[s..e].iter().all(kind) {
         return false;
     }
@@ -141,9 +141,13 @@ pub(crate) fn in_placeholder(hay: &[u8], s: usize, e: usize) -> bool {
 fn is_placeholder(cell: &[u8]) -> bool {
     let cell = cell.trim_ascii().strip_prefix(b"\"").unwrap_or(cell.trim_ascii());
     let cell = cell.strip_suffix(b"\"").unwrap_or(cell);
-    let kind = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_';
-    let k = 1 + cell.iter().skip(1).take_while(|b| kind(b)).count();
+    let k = 1 + cell.iter().skip(1).take_while(|b| placeholder_byte(b)).count();
     cell.first() == Some(&b'[') && cell.last() == Some(&b']') && k > 1 && k < cell.len() && in_placeholder(cell, 1, k)
+}
+
+/// A byte of a placeholder's kind (`DATE_OF_BIRTH`).
+fn placeholder_byte(b: &u8) -> bool {
+    b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_'
 }
 
 /// The longest placeholder kind [`in_placeholder`] recognises (the longest
