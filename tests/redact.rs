@@ -141,32 +141,39 @@ fn shape(v: &serde_json::Value) -> String {
     }
 }
 
-#[test]
-fn styles_mask_partial_hash_and_evidence_log_has_no_values() {
+/// Files written into a fresh `in/`, redacted into `out/` with an
+/// evidence log and `args`: (the temporary directory, out, log, the run).
+fn redact_files(files: &[(&str, &str)], args: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf, std::process::Output) {
     let d = tempfile::tempdir().unwrap();
     let input = d.path().join("in");
     std::fs::create_dir(&input).unwrap();
+    for (name, text) in files {
+        std::fs::write(input.join(name), text).unwrap();
+    }
+    let (out, log) = (d.path().join("out"), d.path().join("evidence.jsonl"));
+    let mut all =
+        vec!["redact", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--log", log.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let o = piiscan(&all);
+    (d, out, log, o)
+}
+
+#[test]
+fn styles_mask_partial_hash_and_evidence_log_has_no_values() {
     let text = "card 4929 1234 5678 9007 mail jane.doe@gmail.com at SW1A 1AA tel 07911 123456\n";
-    std::fs::write(input.join("a.txt"), text).unwrap();
-    std::fs::write(input.join("b.txt"), "again jane.doe@gmail.com\n").unwrap();
-    let out = d.path().join("out");
-    let log = d.path().join("evidence.jsonl");
-    let o = piiscan(&[
-        "redact",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--default-style",
-        "mask",
-        "--style",
-        "payment_card=partial",
-        "--style",
-        "uk_postcode=partial",
-        "--style",
-        "email=hash",
-        "--log",
-        log.to_str().unwrap(),
-    ]);
+    let (_d, out, log, o) = redact_files(
+        &[("a.txt", text), ("b.txt", "again jane.doe@gmail.com\n")],
+        &[
+            "--default-style",
+            "mask",
+            "--style",
+            "payment_card=partial",
+            "--style",
+            "uk_postcode=partial",
+            "--style",
+            "email=hash",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let a = std::fs::read_to_string(out.join("a.txt")).unwrap();
     assert!(a.contains("card **** **** **** 9007 "), "{a}");
@@ -190,23 +197,8 @@ fn styles_mask_partial_hash_and_evidence_log_has_no_values() {
 /// address, so it is masked whole, and the evidence log says so.
 #[test]
 fn partial_email_glued_to_another_address_is_masked_whole() {
-    let d = tempfile::tempdir().unwrap();
-    let input = d.path().join("in");
-    std::fs::create_dir(&input).unwrap();
-    std::fs::write(input.join("a.txt"), "to ann.lee@example.co@example.com or bo.ray@example.org.\n").unwrap();
-    let out = d.path().join("out");
-    let log = d.path().join("evidence.jsonl");
-    let o = piiscan(&[
-        "redact",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--default-style",
-        "partial",
-        "--log",
-        log.to_str().unwrap(),
-        "--verify",
-    ]);
+    let text = "to ann.lee@example.co@example.com or bo.ray@example.org.\n";
+    let (_d, out, log, o) = redact_files(&[("a.txt", text)], &["--default-style", "partial", "--verify"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(err(&o).contains(" 0 residual finding(s)"), "{}", err(&o));
     let a = std::fs::read_to_string(out.join("a.txt")).unwrap();
