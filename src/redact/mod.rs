@@ -282,9 +282,13 @@ impl Sink for Redactor {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         if let Some((reason, _)) = &o.skipped {
             let why = match reason {
-                crate::outcome::SkipReason::Binary | crate::outcome::SkipReason::Media => {
-                    "redaction not supported for this format".to_string()
+                // A `.csv` with a stray NUL lands here too: say why it was
+                // not read, not only that it cannot be redacted.
+                crate::outcome::SkipReason::Binary => {
+                    "redaction not supported for this format (binary: NUL bytes in the first 8 KiB, not scanned)"
+                        .to_string()
                 }
+                crate::outcome::SkipReason::Media => "redaction not supported for this format".to_string(),
                 r => format!("not scanned ({})", r.code()),
             };
             self.stats.not_redacted.push((o.path.clone(), why));
