@@ -22,6 +22,7 @@ logs (digit-dense, sparse PII), ~10% chats/transcripts. Stores: hr, billing,
 crm, it-logs, customer-service, marketing. No third-party packages needed
 by default.
 """
+import os
 import pathlib
 import random
 import sys
@@ -86,7 +87,7 @@ def fresh_pools(scale):
 
 
 PROSE = [paragraph() for _ in range(3000)]
-if __import__("os").environ.get("PEOPLE") == "fresh":
+if os.environ.get("PEOPLE") == "fresh":
     LETTERS, EXPORTS, CHATS, PII_LOGS = fresh_pools(20)
 else:
     LETTERS = fixture_texts("letters") + fixture_texts("hr") + fixture_texts("mail")

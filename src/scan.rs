@@ -214,15 +214,17 @@ impl Scanner {
                         let mut part = |p: T| {
                             let n = p.hits();
                             let (lock, cv) = emitted;
-                            let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
-                            while {
-                                let b = buffered.load(Ordering::Acquire);
-                                if i == *done {
+                            // File `i` waits while this part would take the
+                            // findings in flight over its budget (see above).
+                            let over = |done: usize, b: usize| {
+                                if i == done {
                                     b + n > 2 * PART_BUDGET && b > PART_BUDGET
                                 } else {
                                     b + n > PART_BUDGET
                                 }
-                            } {
+                            };
+                            let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
+                            while over(*done, buffered.load(Ordering::Acquire)) {
                                 done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
                             }
                             drop(done);

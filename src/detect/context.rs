@@ -139,7 +139,8 @@ pub(crate) fn in_placeholder(hay: &[u8], s: usize, e: usize) -> bool {
 /// Whether a whole cell (quotes and spaces around it ignored) is a
 /// redaction placeholder.
 fn is_placeholder(cell: &[u8]) -> bool {
-    let cell = cell.trim_ascii().strip_prefix(b"\"").unwrap_or(cell.trim_ascii());
+    let cell = cell.trim_ascii();
+    let cell = cell.strip_prefix(b"\"").unwrap_or(cell);
     let cell = cell.strip_suffix(b"\"").unwrap_or(cell);
     let k = 1 + cell.iter().skip(1).take_while(|b| placeholder_byte(b)).count();
     cell.first() == Some(&b'[') && cell.last() == Some(&b']') && k > 1 && k < cell.len() && in_placeholder(cell, 1, k)

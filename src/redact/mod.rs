@@ -162,22 +162,23 @@ impl Redactor {
         let mut entries = Vec::new();
         // Every span to replace: a value read over several cues is replaced
         // piece by piece, the timings between them kept.
-        let mut spans: Vec<(usize, usize, &crate::finding::Finding)> = Vec::new();
+        // Each with its finding's style, decided once for the text and the log.
+        let mut spans: Vec<(usize, usize, &crate::finding::Finding, Style)> = Vec::new();
         for f in &o.findings {
+            let style = self.style_at(f, &original);
             if f.pieces.is_empty() {
-                spans.push((f.start as usize, f.end as usize, f));
+                spans.push((f.start as usize, f.end as usize, f, style));
             } else {
-                spans.extend(f.pieces.iter().map(|&(s, e)| (s as usize, e as usize, f)));
+                spans.extend(f.pieces.iter().map(|&(s, e)| (s as usize, e as usize, f, style)));
             }
-            entries.push((f, self.style_at(f, &original)));
+            entries.push((f, style));
         }
-        spans.sort_by_key(|&(s, e, _)| (s, e));
-        for (s, e, f) in spans {
+        spans.sort_by_key(|&(s, e, _, _)| (s, e));
+        for (s, e, f, style) in spans {
             if s < at || e > original.len() || s > e {
                 return Err("findings out of order or beyond the end: left untouched".into());
             }
             out.extend_from_slice(&original[at..s]);
-            let style = self.style_at(f, &original);
             let written = decode(&original[s..e], utf16);
             let rep = replacement(style, &f.kind, &written, f.fingerprint);
             out.extend_from_slice(&encode(&rep, utf16));
