@@ -128,7 +128,14 @@ fn no_panic(o: &std::process::Output, what: &str) {
 #[test]
 fn damaged_files_never_panic_are_all_accounted_for_and_redact_clean() {
     let t = tempfile::tempdir().unwrap();
-    let input = t.path().join("in");
+    // ROBUSTNESS_KEEP=1 keeps the damaged tree and the redacted copies for
+    // a look after a failure.
+    let (root, _t) = match std::env::var_os("ROBUSTNESS_KEEP") {
+        Some(_) => (t.keep(), None),
+        None => (t.path().to_path_buf(), Some(t)),
+    };
+    println!("damaged tree in {}", root.display());
+    let input = root.join("in");
     std::fs::create_dir(&input).unwrap();
     let seed = std::env::var("ROBUSTNESS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(SEED);
     let n = damaged_tree(&input, seed);
@@ -163,7 +170,7 @@ fn damaged_files_never_panic_are_all_accounted_for_and_redact_clean() {
 
     // Redaction in every style leaves nothing for the rescan to find.
     for style in ["label", "mask", "partial", "hash"] {
-        let out = t.path().join(format!("out-{style}"));
+        let out = root.join(format!("out-{style}"));
         let o = piiscan(&["redact", dir, "--out", out.to_str().unwrap(), "--default-style", style, "--verify"]);
         no_panic(&o, style);
         let e = stderr(&o);

@@ -125,6 +125,23 @@ impl Cues {
     }
 }
 
+/// Whether `hir` can match a space or a tab anywhere.
+fn matches_blank(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    let blank = |c: u32| c == 0x20 || c == 0x09;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(l) => l.0.iter().any(|&b| blank(b.into())),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().any(|r| (r.start()..=r.end()).any(|b| blank(b.into()))),
+        HirKind::Class(Class::Unicode(c)) => {
+            c.ranges().iter().any(|r| [0x09, 0x20].iter().any(|&b| (r.start() as u32..=r.end() as u32).contains(&b)))
+        }
+        HirKind::Repetition(r) => matches_blank(&r.sub),
+        HirKind::Capture(c) => matches_blank(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(matches_blank),
+    }
+}
+
 /// A word boundary for context words: not inside a longer alphabetic run,
 /// except at a camelCase step (`dateOfBirth`) or `_`/digits (`d_o_b`, `dob2`).
 fn word_boundary(hay: &[u8], s: usize, e: usize) -> bool {
@@ -176,6 +193,10 @@ pub struct Rule {
     pub context_required: bool,
     /// Whether the match must not be glued to a longer number/identifier.
     pub isolated: bool,
+    /// Whether a match can hold a space or tab: a rejected match of such a
+    /// rule may hide a value starting at a word inside it
+    /// (`Engine::run_window_before` retries there).
+    pub spans_blank: bool,
     /// Capture-group indices reported as separate findings (empty: whole match).
     pub report_groups: Vec<usize>,
     /// The source definition (examples are run by tests).
@@ -298,6 +319,7 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
             negative_penalty: 0.0,
             context_required: false,
             isolated: false,
+            spans_blank: false,
             report_groups: Vec::new(),
             def: d,
             origin,
@@ -359,8 +381,32 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
         negative_penalty: d.negative_penalty,
         context_required: d.context_required,
         isolated: d.isolated,
+        spans_blank: matches_blank(&hir),
         report_groups,
         def: d,
         origin,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_rules_span_blanks() {
+        let rules = RuleSet::builtin().unwrap();
+        let blank = |id: &str| rules.rules.iter().find(|r| &*r.id == id).map(|r| r.spans_blank);
+        // Groups joined by blanks, in the pattern's literal or class.
+        assert_eq!(blank("iban"), Some(true));
+        assert_eq!(blank("uk_bank_sort_first"), Some(true));
+        assert_eq!(blank("dob_text_dmy"), Some(true));
+        // One token.
+        assert_eq!(blank("ipv4"), Some(false));
+        assert_eq!(blank("email"), Some(false));
+        let hir = |re: &str| regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(re).unwrap();
+        assert!(matches_blank(&hir(r"a\sb")));
+        assert!(matches_blank(&hir(r"a[^0-9]b")));
+        assert!(matches_blank(&hir("(?:x|y\t)")));
+        assert!(!matches_blank(&hir(r"\d{1,3}(?:\.\d{1,3}){3}")));
+    }
 }
