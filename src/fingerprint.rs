@@ -171,8 +171,10 @@ pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
 
 /// Every alphanumeric replaced by `*`, everything else kept (the `mask`
 /// redaction style, and the display mask of values with no better form).
+/// A byte that was no UTF-8 (read as U+FFFD) is masked too: it stood inside
+/// the value, and the mask should not grow it into three bytes.
 pub fn mask_alnum(v: &str) -> String {
-    v.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
+    v.chars().map(|c| if c.is_alphanumeric() || c == char::REPLACEMENT_CHARACTER { '*' } else { c }).collect()
 }
 
 /// Alphanumerics masked except the last `keep`; separators kept.

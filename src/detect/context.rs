@@ -136,6 +136,26 @@ pub(crate) fn in_placeholder(hay: &[u8], s: usize, e: usize) -> bool {
     matches!((open, close), (Some(o), Some(c)) if hay[o] == b'[' && matches!(hay[c], b']' | b':'))
 }
 
+/// The end of the redaction placeholder that opens at `hay[i]` (`[NAME]`,
+/// `[EMAIL:lpopmido]`), if one does: a kind as [`in_placeholder`] reads it,
+/// then `]`, or `:`, up to 16 lower-case letters (the hash style's token)
+/// and `]`.
+pub(crate) fn placeholder_end(hay: &[u8], i: usize) -> Option<usize> {
+    let rest = hay.get(i..)?.strip_prefix(b"[")?;
+    let k = rest.iter().take(PLACEHOLDER_MAX + 1).take_while(|b| placeholder_byte(b)).count();
+    if k == 0 || k > PLACEHOLDER_MAX {
+        return None;
+    }
+    match rest.get(k)? {
+        b']' => Some(i + 1 + k + 1),
+        b':' => {
+            let t = rest[k + 1..].iter().take(17).take_while(|b| b.is_ascii_lowercase()).count();
+            (t > 0 && t <= 16 && rest.get(k + 1 + t) == Some(&b']')).then_some(i + 1 + k + 1 + t + 1)
+        }
+        _ => None,
+    }
+}
+
 /// Whether a whole cell (quotes and spaces around it ignored) is a
 /// redaction placeholder.
 fn is_placeholder(cell: &[u8]) -> bool {
@@ -209,5 +229,13 @@ mod tests {
         assert!(!at(b"[DATE_OF_BIRTH", b"BIRTH"));
         let long = format!("[{}_NAME]", "X".repeat(40));
         assert!(!at(long.as_bytes(), b"NAME"));
+        // Where a whole placeholder ends, from its `[`.
+        assert_eq!(placeholder_end(b"x [NAME] y", 2), Some(8));
+        assert_eq!(placeholder_end(b"[EMAIL:lpopmido].", 0), Some(16));
+        assert_eq!(placeholder_end(b"[EMAIL:]", 0), None);
+        assert_eq!(placeholder_end(b"[EMAIL:LPOP]", 0), None);
+        assert_eq!(placeholder_end(b"[name]", 0), None);
+        assert_eq!(placeholder_end(b"[NAME", 0), None);
+        assert_eq!(placeholder_end(long.as_bytes(), 0), None);
     }
 }

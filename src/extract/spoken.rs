@@ -64,6 +64,19 @@ fn tokens(text: &[u8]) -> Vec<Tok> {
                 String::from_utf8_lossy(&text[s..i]).to_ascii_lowercase()
             };
             out.push(Tok { start: s, end: i, w });
+        } else if let Some(end) = (text[i] == b'[').then(|| crate::detect::context::placeholder_end(text, i)).flatten()
+        {
+            // A whole placeholder, with the hash style's token: `[NAME:abejbmhl]`.
+            out.push(Tok { start: i, end, w: "[]".to_string() });
+            i = end;
+        } else if text[i] == b'*' {
+            // A masked word (`******`, the mask style's output) is a removed
+            // value too: "it's ****** at hotmail dot co dot uk" has none.
+            let s = i;
+            while i < text.len() && text[i] == b'*' {
+                i += 1;
+            }
+            out.push(Tok { start: s, end: i, w: "[]".to_string() });
         } else {
             i += 1;
         }
@@ -270,7 +283,13 @@ struct Rewrite {
     text: String,
 }
 
-fn number_runs(t: &[Tok], out: &mut Vec<Rewrite>) {
+/// Whether the bytes between two words end a sentence: `.`, `?` or `!`
+/// followed by a blank.
+fn sentence_end(gap: &[u8]) -> bool {
+    gap.windows(2).any(|w| matches!(w[0], b'.' | b'?' | b'!') && w[1].is_ascii_whitespace())
+}
+
+fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
     let mut i = 0;
     while i < t.len() {
         let Some((first, n, sp)) = group(t, i) else {
@@ -286,6 +305,16 @@ fn number_runs(t: &[Tok], out: &mut Vec<Rewrite>) {
                 k += 1;
             }
             match t.get(k).and_then(|_| group(t, k)) {
+                // A sentence ends between them: only digits go on ("double
+                // oh. nine hundred", a transcriber's full stop); letters
+                // begin another value ("…eight nine three. A B six four").
+                Some((g, ..))
+                    if sentence_end(&src[t[last].end..t[k].start])
+                        && !(text.ends_with(|c: char| c.is_ascii_digit())
+                            && g.starts_with(|c: char| c.is_ascii_digit())) =>
+                {
+                    break
+                }
                 Some((g, n, sp)) => {
                     text.push_str(&g);
                     spoken |= sp;
@@ -581,7 +610,7 @@ fn is_number_word(w: &[u8]) -> bool {
 pub fn normalize(text: &[u8]) -> Option<Normalized> {
     let t = tokens(text);
     let mut runs = Vec::new();
-    number_runs(&t, &mut runs);
+    number_runs(text, &t, &mut runs);
     let mut special = Vec::new();
     emails(&t, &runs, &mut special);
     ips(&t, &runs, &mut special);
@@ -653,6 +682,13 @@ mod tests {
         assert_eq!(n("spelled B O O for oscar T H"), "spelled Booth");
         assert_eq!(n("O B one nine eight nine six nine C"), "OB198969C");
         assert_eq!(n("o l two p three u n"), "OL2P3UN");
+        // A sentence end parts letters from digits, not digits from digits.
+        assert_eq!(
+            n("NHS number five zero seven eight yeah two oh three eight nine three. A B six four eight X J."),
+            "NHS number 5078203893. AB648XJ."
+        );
+        assert_eq!(n("S W one A one A A. Oh seven seven"), "SW1A1AA. 077");
+        assert_eq!(n("it's oh seven seven double oh. nine hundred one two three."), "it's 07700900123.");
         assert_eq!(
             n("date of birth is the twenty first of november nineteen ninety seven"),
             "date of birth is the 21 of november 1997"
@@ -671,6 +707,14 @@ mod tests {
         assert_eq!(n("the ip was one nine two dot"), "the ip was 192 dot");
         assert_eq!(n("one nine two dot one six eight dot one dot"), "192 dot 168 dot one dot");
         assert_eq!(n("it's [NAME] at hotmail dot co dot uk"), "it's [NAME] at hotmail dot co dot uk");
+        assert_eq!(
+            n("It's [NAME:abejbmhl] at hotmail dot co dot uk."),
+            "It's [NAME:abejbmhl] at hotmail dot co dot uk."
+        );
+        assert_eq!(
+            n("It's ****** *\u{fffd}* ***** at hotmail dot co dot uk."),
+            "It's ****** *\u{fffd}* ***** at hotmail dot co dot uk."
+        );
         let words = [
             "oh",
             "one",

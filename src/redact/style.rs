@@ -145,6 +145,8 @@ mod tests {
         assert_eq!(replacement(Style::Partial, "uk_postcode", "m11ae", 0), "m1***");
         assert_eq!(replacement(Style::Partial, "uk_postcode", "c m two three s e", 0), "* * *** ***** * *");
         assert_eq!(replacement(Style::Hash, "email", "x", 0x0123_4567_89ab_cdef), "[EMAIL:abcdefgh]");
+        // A byte that was no UTF-8 is masked, not written as U+FFFD.
+        assert_eq!(replacement(Style::Mask, "name", "hannah d\u{fffd}t parry", 0), "****** *** *****");
         for s in [Style::Label, Style::Mask, Style::Partial, Style::Hash] {
             let r = replacement(s, "phone", "+44 (0)20 7946 0123", u64::MAX);
             assert!(!r.bytes().any(|b| b.is_ascii_digit() || b"\",\\<&\n".contains(&b)), "{r}");
