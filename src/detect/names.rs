@@ -134,6 +134,21 @@ fn ascii_lower8(w: u64) -> u64 {
     w | super::bytes_between(w, 0x40, 0x5b) >> 2
 }
 
+/// A word starting at `start` is glued to what comes before it: an email
+/// address or URL, digits (`ha9` of a postcode, `jane2` of a user name), a
+/// redaction placeholder or mask (`nor[EMAIL]`, `nor**.***@`: what is left
+/// of a damaged address).
+fn glued_before(hay: &[u8], start: usize) -> bool {
+    start > 0 && matches!(hay[start - 1], b'@' | b'.' | b'/' | b'_' | b'\\' | b']' | b'*' | b'0'..=b'9')
+}
+
+/// A word ending at `end` is glued to what follows it (see [`glued_before`]).
+fn glued_after(hay: &[u8], end: usize) -> bool {
+    end < hay.len()
+        && (matches!(hay[end], b'@' | b'_' | b'[' | b'*' | b'0'..=b'9')
+            || (matches!(hay[end], b'.' | b'/') && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)))
+}
+
 /// The compiled name detector.
 #[derive(Debug)]
 pub struct NameDetector {
@@ -483,7 +498,9 @@ impl NameDetector {
     /// The previous word `[ps, pe)` ends a cue or is a title, with only
     /// punctuation and spaces between it and `start`.
     fn ends_cue(&self, hay: &[u8], (ps, pe): (usize, usize), start: usize) -> bool {
-        pe - ps >= 2 && !hay[pe..start].iter().any(u8::is_ascii_alphanumeric) && self.is_cue_end(&hay[ps..pe])
+        pe - ps >= 2
+            && !hay[pe..start].iter().any(|b| b.is_ascii_alphanumeric() || *b == b'*')
+            && self.is_cue_end(&hay[ps..pe])
     }
 
     /// Whether `word` (any case, at most 16 bytes) ends a cue or is a title.
@@ -616,6 +633,12 @@ impl NameDetector {
         if run.is_empty() {
             return;
         }
+        // A word glued to what follows it is part of that (`Chloé
+        // Sane.briggs@…`): the words before it may still be a name.
+        while run.len() > 1 && run.last().is_some_and(|l| glued_after(hay, l.end)) {
+            run.pop();
+        }
+        let comma = comma.filter(|&c| c < run.len());
         // The run's buffer is reused for the next run.
         if let Some(f) = self.evaluate(hay, field, cued, rule, min_score, run, comma) {
             out.push(f);
@@ -666,7 +689,8 @@ impl NameDetector {
                     e -= 1;
                 }
                 let s0 = hay[..e].iter().rposition(|b| !(b.is_ascii_alphabetic() || *b == b'\'')).map_or(0, |p| p + 1);
-                self.is_cue_end(&hay[s0..e])
+                // A masked word between (`Dear **# Scott`) took the cue.
+                !hay[e..start].contains(&b'*') && self.is_cue_end(&hay[s0..e])
             };
             let label_possible = !matches!(field, FieldContext::None);
             let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");
@@ -674,18 +698,7 @@ impl NameDetector {
                 return None;
             }
         }
-        // Glued to an email address or URL, to digits (`ha9` of a postcode,
-        // `jane2` of a user name) or to a redaction placeholder or mask
-        // (`nor[EMAIL]`, `nor**.***@`: what is left of a damaged address).
-        if (start > 0 && matches!(hay[start - 1], b'@' | b'.' | b'/' | b'_' | b'\\' | b']' | b'*' | b'0'..=b'9'))
-            || (end < hay.len()
-                && (hay[end] == b'@'
-                    || hay[end] == b'_'
-                    || hay[end] == b'['
-                    || hay[end] == b'*'
-                    || hay[end].is_ascii_digit()
-                    || (matches!(hay[end], b'.' | b'/') && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric))))
-        {
+        if glued_before(hay, start) || glued_after(hay, end) {
             return None;
         }
         let mut after = [0u8; 24];

@@ -85,6 +85,15 @@ fn keep_last_digits(value: &str, keep: usize) -> String {
         .collect()
 }
 
+/// Where the `@` of an email as written starts: the last `@`, or `@` escaped
+/// as the extractors decode it (`%40` in URLs and logs, `&#64;`, `&#x40;`,
+/// `&commat;` in markup). A bare `%` is no split: in `karl%4&#64;sky.com`
+/// it is part of the local part, and keeping `%4` gave the rescan `4@sky.com`.
+fn at_sign(value: &str) -> Option<usize> {
+    let lower = value.to_ascii_lowercase();
+    ["@", "%40", "&#64;", "&#x40;", "&commat;"].iter().filter_map(|a| lower.rfind(a)).max()
+}
+
 /// The keyed token of a fingerprint: 8 letters `a`-`p`, one per nibble of
 /// the high 32 bits (letters, not hex digits, so the token itself can never
 /// look like a number to a later scan).
@@ -101,7 +110,7 @@ pub fn replacement(style: Style, kind: &str, value: &str, fingerprint: u64) -> S
         Style::Partial => match kind {
             // Four digits of a card identify no one, and are what receipts print.
             "payment_card" => keep_last_digits(value, 4),
-            "email" => match value.rfind(['@', '%']) {
+            "email" => match at_sign(value) {
                 Some(at) => format!("{}{}", mask(&value[..at]), &value[at..]),
                 None => mask(value),
             },
@@ -145,6 +154,9 @@ mod tests {
         assert_eq!(replacement(Style::Partial, "uk_postcode", "m11ae", 0), "m1***");
         assert_eq!(replacement(Style::Partial, "uk_postcode", "c m two three s e", 0), "* * *** ***** * *");
         assert_eq!(replacement(Style::Hash, "email", "x", 0x0123_4567_89ab_cdef), "[EMAIL:abcdefgh]");
+        assert_eq!(replacement(Style::Partial, "email", "jane%40gmail.com", 0), "****%40gmail.com");
+        assert_eq!(replacement(Style::Partial, "email", "karl%4&#64;sky.com", 0), "****%*&#64;sky.com");
+        assert_eq!(replacement(Style::Partial, "email", "jo&#X40;sky.com", 0), "**&#X40;sky.com");
         // A byte that was no UTF-8 is masked, not written as U+FFFD.
         assert_eq!(replacement(Style::Mask, "name", "hannah d\u{fffd}t parry", 0), "****** *** *****");
         for s in [Style::Label, Style::Mask, Style::Partial, Style::Hash] {

@@ -61,6 +61,12 @@ pub(super) fn check_v6(m: &[u8]) -> Verdict {
     if groups < 3 {
         return Verdict::Reject;
     }
+    // Every group one or two decimal digits: a clock time with a digit lost
+    // ("11:3::28" in a damaged log), not an address (those have hex or
+    // longer groups: "2001:db8::1", "fe80::1ff:fe23").
+    if addr.split(':').all(|g| g.len() <= 2 && g.bytes().all(|b| b.is_ascii_digit())) {
+        return Verdict::Reject;
+    }
     let seg0 = ip.segments()[0];
     let local = (seg0 & 0xffc0) == 0xfe80 || (seg0 & 0xfe00) == 0xfc00 || (seg0 & 0xff00) == 0xff00;
     accept_adjusted(ip.to_string(), if local { LOW } else { 0.0 })
@@ -89,5 +95,8 @@ mod tests {
         assert!(matches!(check_v6(b"fe80::1ff:fe23:4567:890a%eth0"), Verdict::Accept(_)));
         assert_eq!(check_v6(b"10:22:01"), Verdict::Reject);
         assert_eq!(check_v6(b"::1"), Verdict::Reject);
+        assert_eq!(check_v6(b"11:3::28"), Verdict::Reject);
+        assert!(matches!(check_v6(b"2001:db8::1"), Verdict::Accept(_)));
+        assert!(matches!(check_v6(b"fe80::1:2"), Verdict::Accept(_)));
     }
 }
