@@ -211,6 +211,32 @@ fn partial_email_glued_to_another_address_is_masked_whole() {
     assert_eq!(styles, ["mask", "partial"]);
 }
 
+/// Redaction moves text: here the hash placeholder is longer than the name
+/// it replaces, which pushes the negative cue `ref` out of the bare phone
+/// number's context window, so the rescan finds a phone number the first
+/// scan had scored below the minimum. `--verify` redacts it in a second
+/// pass, logs it, and rescans clean.
+#[test]
+fn verify_redacts_what_moved_text_brings_into_view() {
+    let text = "[\n  {\"ref\": \"ACC-396540\", \"name\": \"WILLIAMS,n\": \"447540739077\"}}\n]\n";
+    let (_d, out, log, o) = redact_files(&[("c.json", text)], &["--default-style", "hash", "--verify"]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    let verify: Vec<&str> = e.lines().filter(|l| l.contains("verify")).collect();
+    assert_eq!(verify.len(), 3, "{e}");
+    assert!(verify[0].ends_with(" 1 residual finding(s): phone 1"), "{e}");
+    assert!(verify[1].contains("pass 2 redacted 1 finding(s) in 1 file(s)"), "{e}");
+    assert!(verify[2].ends_with(" 0 residual finding(s)"), "{e}");
+    let c = std::fs::read_to_string(out.join("c.json")).unwrap();
+    assert!(!c.contains("4475") && c.contains("\"[PHONE:"), "{c}");
+    let kinds: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["name", "phone"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn in_place_keeps_permissions_backup_and_refuses_read_only_and_symlinks() {

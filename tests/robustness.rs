@@ -174,7 +174,14 @@ fn damaged_files_never_panic_are_all_accounted_for_and_redact_clean() {
         let o = piiscan(&["redact", dir, "--out", out.to_str().unwrap(), "--default-style", style, "--verify"]);
         no_panic(&o, style);
         let e = stderr(&o);
-        if !e.contains(" 0 residual finding(s)") {
+        // `--verify` redacts what a rescan still finds (text moved by the
+        // pass before) in further passes; the last rescan must be clean. On
+        // the default seed the first must be too: this test guards against
+        // redaction output that becomes context, which a second pass would
+        // hide.
+        let rescans: Vec<&str> = e.lines().filter(|l| l.contains("verify:") && l.contains("residual")).collect();
+        let clean = |l: Option<&&str>| l.is_some_and(|l| l.ends_with(" 0 residual finding(s)"));
+        if !clean(rescans.last()) || (seed == SEED && !clean(rescans.first())) {
             // What the rescan found, where, and the redacted text around
             // it (synthetic data: values may be shown).
             let again = piiscan(&["scan", "--format", "jsonl", "--show-values", "-q", out.to_str().unwrap()]);
@@ -187,7 +194,7 @@ fn damaged_files_never_panic_are_all_accounted_for_and_redact_clean() {
                     format!("{} {} {}: {around:?}", f["path"], f["kind"], f["value"])
                 })
                 .collect();
-            panic!("{style}: {}\n{}", e.lines().filter(|l| l.contains("verify")).collect::<String>(), shown.join("\n"));
+            panic!("{style}: {}\n{}", rescans.join("\n"), shown.join("\n"));
         }
         assert_eq!(o.status.code(), Some(0), "{style}");
     }

@@ -37,13 +37,18 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     let stats = redactor.into_stats();
     let mut code = summarise(&stats, &a.red, a.sel.quiet);
     if a.red.verify && !a.red.dry_run {
-        let residual = verify(scanner, stats.outputs)?;
+        let styles = styles(&a.red, &file_cfg, &known)?;
+        let residual = verify(scanner, stats.outputs, &styles, a.red.log.as_deref())?;
         if residual > 0 && code == EXIT_CLEAN {
             code = EXIT_FOUND;
         }
     }
     Ok(code)
 }
+
+/// Redaction passes over the output after the first, at most: each redacts
+/// what the rescan before it found.
+const EXTRA_PASSES: usize = 2;
 
 /// The redactor for these options: styles (config file, then flags; `known`
 /// kinds only), target (output directory outside every input path, in
@@ -54,6 +59,27 @@ pub(super) fn redactor(
     file_cfg: &config::FileConfig,
     known: &[String],
 ) -> anyhow::Result<Redactor> {
+    let styles = styles(r, file_cfg, known)?;
+    let target = if r.dry_run {
+        Target::DryRun
+    } else if r.in_place {
+        Target::InPlace { backup: r.backup.clone() }
+    } else {
+        let dir = r.out.clone().context("--out DIR or --in-place is required")?;
+        super::refuse_inside(
+            &dir,
+            inputs,
+            "output directory",
+            " (redacted copies would be rescanned and mixed with originals)",
+        )?;
+        Target::OutDir { dir, roots: inputs.to_vec(), only_changed: r.only_changed }
+    };
+    Ok(Redactor::new(target, styles, r.log.as_deref())?)
+}
+
+/// The styles for these options: the config file's, then the flags'
+/// (`known` kinds only).
+fn styles(r: &RedactOpts, file_cfg: &config::FileConfig, known: &[String]) -> anyhow::Result<Styles> {
     let mut per_kind: BTreeMap<String, Style> = BTreeMap::new();
     let mut default = Style::Label;
     for (kind, style) in &file_cfg.redact.styles {
@@ -76,23 +102,7 @@ pub(super) fn redactor(
             .with_context(|| format!("--style `{spec}`: style is one of label, mask, partial, hash"))?;
         per_kind.insert(kind.to_string(), st);
     }
-    let styles = Styles { default, per_kind };
-
-    let target = if r.dry_run {
-        Target::DryRun
-    } else if r.in_place {
-        Target::InPlace { backup: r.backup.clone() }
-    } else {
-        let dir = r.out.clone().context("--out DIR or --in-place is required")?;
-        super::refuse_inside(
-            &dir,
-            inputs,
-            "output directory",
-            " (redacted copies would be rescanned and mixed with originals)",
-        )?;
-        Target::OutDir { dir, roots: inputs.to_vec(), only_changed: r.only_changed }
-    };
-    Ok(Redactor::new(target, styles, r.log.as_deref())?)
+    Ok(Styles { default, per_kind })
 }
 
 /// Print what was (or would be) redacted and what was not; the exit code.
@@ -122,23 +132,60 @@ pub(super) fn summarise(stats: &RedactStats, r: &RedactOpts, quiet: bool) -> u8 
     }
 }
 
-/// Rescan what was written with the same scanner (rules, key, allow-list);
-/// report and count what remains at or above the minimum score.
-fn verify(scanner: Scanner, outputs: Vec<PathBuf>) -> anyhow::Result<u64> {
+/// Rescan what was written with the same scanner (rules, key, allow-list)
+/// and report what remains at or above the minimum score; the count left
+/// after the last pass.
+///
+/// What a rescan finds is redacted in place (same styles, same evidence
+/// log), and rescanned again, up to [`EXTRA_PASSES`] times. Redaction moves
+/// text: a placeholder is longer or shorter than the value it replaced, so a
+/// context word can come within a rule's window that was outside it, or a
+/// timestamp that made a date an event can turn into `[IP_ADDRESS]`. Such a
+/// value is personal data to this scanner, and the promise of `--verify` is
+/// that nothing it finds is left.
+fn verify(
+    scanner: Scanner,
+    outputs: Vec<PathBuf>,
+    styles: &Styles,
+    log: Option<&std::path::Path>,
+) -> anyhow::Result<u64> {
     let files: Vec<FileEntry> = outputs
         .into_iter()
         .map(|p| FileEntry { path: p, store: "output".into(), explicit: false, blob: None })
         .collect();
     let scanner = scanner.with_files(files);
-    let mut warnings = Warnings(io::stderr());
-    let inv = scanner.run(&mut warnings, &Progress::default(), &mut |_| {})?;
-    let residual = inv.total_findings();
-    let kinds: Vec<String> = inv.total.findings.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    eprintln!(
-        "piiscan: verify: {} file(s) rescanned, {} residual finding(s){}",
-        inv.total.files_scanned,
-        residual,
-        if kinds.is_empty() { String::new() } else { format!(": {}", kinds.join(", ")) }
-    );
-    Ok(residual)
+    let mut pass = 1;
+    loop {
+        let mut warnings = Warnings(io::stderr());
+        let inv = scanner.run(&mut warnings, &Progress::default(), &mut |_| {})?;
+        let residual = inv.total_findings();
+        let kinds: Vec<String> = inv.total.findings.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        eprintln!(
+            "piiscan: verify: {} file(s) rescanned, {} residual finding(s){}",
+            inv.total.files_scanned,
+            residual,
+            if kinds.is_empty() { String::new() } else { format!(": {}", kinds.join(", ")) }
+        );
+        if residual == 0 || pass > EXTRA_PASSES {
+            return Ok(residual);
+        }
+        pass += 1;
+        let mut again = Redactor::new(Target::InPlace { backup: None }, styles.clone(), log)?;
+        {
+            let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut again]);
+            scanner.run(&mut sinks, &Progress::default(), &mut |_| {})?;
+        }
+        let st = again.into_stats();
+        eprintln!(
+            "piiscan: verify: pass {pass} redacted {} finding(s) in {} file(s) (text moved by the pass before brought them into view); rescanning",
+            st.per_kind.values().sum::<u64>(),
+            st.files_redacted
+        );
+        for (p, why) in &st.failed {
+            eprintln!(
+                "piiscan: error: {}: {why}; left as the pass before wrote it",
+                sanitize(&p.display().to_string())
+            );
+        }
+    }
 }
