@@ -235,6 +235,23 @@ fn verify_redacts_what_moved_text_brings_into_view() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(kinds, ["name", "phone"]);
+    // In place, the backup keeps the original, not the first pass's output.
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("c.json");
+    std::fs::write(&f, text).unwrap();
+    let o = piiscan(&[
+        "redact",
+        "--in-place",
+        "--backup",
+        ".orig",
+        "--default-style",
+        "hash",
+        "--verify",
+        d.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), c);
+    assert_eq!(std::fs::read_to_string(d.path().join("c.json.orig")).unwrap(), text);
 }
 
 #[cfg(unix)]
