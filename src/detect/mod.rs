@@ -16,7 +16,9 @@
 //!    in `[x - max_len(R), x)`; those ranges, merged per pattern, are R's
 //!    windows, and contain every match of R.
 //! 3. **Per pattern, only its windows.** R runs its own leftmost-first
-//!    iteration inside its windows, resumed where it last stopped, with
+//!    iteration inside its windows, resumed where it last stopped (after a
+//!    taken match, at its end; after a rejected one, at the next word after
+//!    a blank inside it, where a real value may start), with
 //!    `regex_automata::Input::range` so that `\b` sees the bytes outside.
 //!    Since its windows contain all its matches, it finds exactly what a pass
 //!    over the whole buffer would, for about one search per real match.
