@@ -165,7 +165,7 @@ fn marker_finder() -> &'static memchr::memmem::Finder<'static> {
 ///
 /// A dense export has a finding every few dozen bytes and no marker at
 /// all: instead of finding each finding's line and searching it, this
-/// searches ahead once per [`MarkerCache::AHEAD`] bytes and remembers the
+/// searches ahead once per `AHEAD` (256 KiB) bytes and remembers the
 /// first marker there (or that there is none). Bounded, so a mapped file is
 /// not paged in ahead of the scan.
 #[derive(Debug, Default)]
