@@ -158,6 +158,15 @@ fn redact_files(files: &[(&str, &str)], args: &[&str]) -> (tempfile::TempDir, Pa
     (d, out, log, o)
 }
 
+/// One string field of every evidence log entry, in order.
+fn log_field(log: &std::path::Path, field: &str) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()[field].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn styles_mask_partial_hash_and_evidence_log_has_no_values() {
     let text = "card 4929 1234 5678 9007 mail jane.doe@gmail.com at SW1A 1AA tel 07911 123456\n";
@@ -203,12 +212,7 @@ fn partial_email_glued_to_another_address_is_masked_whole() {
     assert!(err(&o).contains(" 0 residual finding(s)"), "{}", err(&o));
     let a = std::fs::read_to_string(out.join("a.txt")).unwrap();
     assert_eq!(a, "to ***.***@*******.**@example.com or **.***@example.org.\n");
-    let styles: Vec<String> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["style"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(styles, ["mask", "partial"]);
+    assert_eq!(log_field(&log, "style"), ["mask", "partial"]);
 }
 
 /// Redaction moves text: here the hash placeholder is longer than the name
@@ -229,12 +233,7 @@ fn verify_redacts_what_moved_text_brings_into_view() {
     assert!(verify[2].ends_with(" 0 residual finding(s)"), "{e}");
     let c = std::fs::read_to_string(out.join("c.json")).unwrap();
     assert!(!c.contains("4475") && c.contains("\"[PHONE:"), "{c}");
-    let kinds: Vec<String> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(kinds, ["name", "phone"]);
+    assert_eq!(log_field(&log, "kind"), ["name", "phone"]);
     // In place, the backup keeps the original, not the first pass's output.
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("c.json");
