@@ -239,8 +239,10 @@ pub struct RedactOpts {
     /// With --out, write only files that change (unchanged files are copied by default).
     #[arg(long, requires = "out", help_heading = "Redaction")]
     pub only_changed: bool,
-    /// Rescan the output; exit 1 if anything remains (for `subject erase`:
-    /// any match of the subjects).
+    /// Rescan the output, redact what the rescan still finds (redaction
+    /// moves text, and with it context), up to three passes; exit 1 if
+    /// anything remains. For `subject erase`: one rescan for any match of
+    /// the subjects.
     #[arg(long, help_heading = "Redaction")]
     pub verify: bool,
     /// Evidence log (JSON Lines): file, location, kind, fingerprint, style, time. Never values.
