@@ -149,6 +149,20 @@ fn glued_after(hay: &[u8], end: usize) -> bool {
             || (matches!(hay[end], b'.' | b'/') && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)))
 }
 
+/// Whether the punctuation between a cue and a word holds a masked word
+/// (the mask style's output): then the cue was for the value the mask
+/// hides, not for the word after it. A masked word is `***`, a run of two or
+/// more `*`, or a blank-separated token starting with `*` before the word
+/// (`Dear **# Scott`, `It's ***** ling`, `From: "***?Fletcher"`). Markdown
+/// bold after a cue (`**Name:** Jo`) is none: its `**` follows the cue.
+fn masked_gap(gap: &[u8]) -> bool {
+    // The tokens with a blank after them: all but the one touching the word.
+    let before_last_blank = gap.iter().rposition(u8::is_ascii_whitespace).map_or(&gap[..0], |p| &gap[..p]);
+    gap.windows(3).any(|w| w == b"***")
+        || gap.split(u8::is_ascii_whitespace).any(|t| t.len() >= 2 && t.iter().all(|&b| b == b'*'))
+        || before_last_blank.split(u8::is_ascii_whitespace).any(|t| t.first() == Some(&b'*'))
+}
+
 /// The compiled name detector.
 #[derive(Debug)]
 pub struct NameDetector {
@@ -499,8 +513,9 @@ impl NameDetector {
     /// punctuation and spaces between it and `start`.
     fn ends_cue(&self, hay: &[u8], (ps, pe): (usize, usize), start: usize) -> bool {
         pe - ps >= 2
-            && !hay[pe..start].iter().any(|b| b.is_ascii_alphanumeric() || *b == b'*')
+            && !hay[pe..start].iter().any(u8::is_ascii_alphanumeric)
             && self.is_cue_end(&hay[ps..pe])
+            && !masked_gap(&hay[pe..start])
     }
 
     /// Whether `word` (any case, at most 16 bytes) ends a cue or is a title.
@@ -586,9 +601,7 @@ impl NameDetector {
             // Only punctuation between, and no masked word (`It's ***** ling`,
             // `From: "***?Fletcher"`: the cue was for the name a redaction
             // masked). `**Name:** Jo` (Markdown bold) keeps its cue.
-            let gap_ok = gap.iter().all(|b| !b.is_ascii_alphanumeric())
-                && !gap.windows(3).any(|w| w == b"***")
-                && !gap.split(u8::is_ascii_whitespace).any(|t| t.len() >= 2 && t.iter().all(|&b| b == b'*'));
+            let gap_ok = gap.iter().all(|b| !b.is_ascii_alphanumeric()) && !masked_gap(gap);
             let boundary_after = m.end() == pos || !hay[m.end()].is_ascii_alphanumeric();
             if boundary_before && boundary_after && gap_ok && !in_placeholder(hay, m.start(), m.end()) {
                 best = Some(m.end());
@@ -690,7 +703,7 @@ impl NameDetector {
                 }
                 let s0 = hay[..e].iter().rposition(|b| !(b.is_ascii_alphabetic() || *b == b'\'')).map_or(0, |p| p + 1);
                 // A masked word between (`Dear **# Scott`) took the cue.
-                !hay[e..start].contains(&b'*') && self.is_cue_end(&hay[s0..e])
+                self.is_cue_end(&hay[s0..e]) && !masked_gap(&hay[e..start])
             };
             let label_possible = !matches!(field, FieldContext::None);
             let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");
