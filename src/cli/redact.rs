@@ -154,10 +154,20 @@ fn verify(
         .map(|p| FileEntry { path: p, store: "output".into(), explicit: false, blob: None })
         .collect();
     let scanner = scanner.with_files(files);
+    // Each rescan but the last also redacts what it finds, in the same pass
+    // over the files.
     let mut pass = 1;
     loop {
         let mut warnings = Warnings(io::stderr());
-        let inv = scanner.run(&mut warnings, &Progress::default(), &mut |_| {})?;
+        let mut again = (pass <= EXTRA_PASSES)
+            .then(|| Redactor::new(Target::InPlace { backup: None }, styles.clone(), log))
+            .transpose()?;
+        let inv = match again.as_mut() {
+            Some(r) => {
+                scanner.run(&mut Tee(vec![&mut warnings as &mut dyn Sink, r]), &Progress::default(), &mut |_| {})
+            }
+            None => scanner.run(&mut warnings, &Progress::default(), &mut |_| {}),
+        }?;
         let residual = inv.total_findings();
         let kinds: Vec<String> = inv.total.findings.iter().map(|(k, n)| format!("{k} {n}")).collect();
         eprintln!(
@@ -166,18 +176,10 @@ fn verify(
             residual,
             if kinds.is_empty() { String::new() } else { format!(": {}", kinds.join(", ")) }
         );
-        if residual == 0 || pass > EXTRA_PASSES {
-            return Ok(residual);
-        }
-        pass += 1;
-        let mut again = Redactor::new(Target::InPlace { backup: None }, styles.clone(), log)?;
-        {
-            let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut again]);
-            scanner.run(&mut sinks, &Progress::default(), &mut |_| {})?;
-        }
-        let st = again.into_stats();
+        let Some(st) = again.map(Redactor::into_stats).filter(|_| residual > 0) else { return Ok(residual) };
         eprintln!(
-            "piiscan: verify: pass {pass} redacted {} finding(s) in {} file(s) (text moved by the pass before brought them into view); rescanning",
+            "piiscan: verify: pass {} redacted {} finding(s) in {} file(s) (text moved by the pass before brought them into view); rescanning",
+            pass + 1,
             st.per_kind.values().sum::<u64>(),
             st.files_redacted
         );
@@ -187,5 +189,6 @@ fn verify(
                 sanitize(&p.display().to_string())
             );
         }
+        pass += 1;
     }
 }
