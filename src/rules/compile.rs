@@ -128,14 +128,12 @@ impl Cues {
 /// Whether `hir` can match a space or a tab anywhere.
 fn matches_blank(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::{Class, HirKind};
-    let blank = |c: u32| c == 0x20 || c == 0x09;
+    let covers = |lo: u32, hi: u32| [0x09, 0x20].iter().any(|b| (lo..=hi).contains(b));
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => false,
-        HirKind::Literal(l) => l.0.iter().any(|&b| blank(b.into())),
-        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().any(|r| (r.start()..=r.end()).any(|b| blank(b.into()))),
-        HirKind::Class(Class::Unicode(c)) => {
-            c.ranges().iter().any(|r| [0x09, 0x20].iter().any(|&b| (r.start() as u32..=r.end() as u32).contains(&b)))
-        }
+        HirKind::Literal(l) => l.0.iter().any(|&b| covers(b.into(), b.into())),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().any(|r| covers(r.start().into(), r.end().into())),
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().any(|r| covers(r.start().into(), r.end().into())),
         HirKind::Repetition(r) => matches_blank(&r.sub),
         HirKind::Capture(c) => matches_blank(&c.sub),
         HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(matches_blank),
