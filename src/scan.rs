@@ -28,6 +28,11 @@ use crate::walk::{self, FileEntry, WalkOptions};
 /// How many files workers may run ahead of the (ordered) sink.
 pub const MAX_AHEAD: usize = 64;
 
+/// Stack of each scan worker: 64 MiB of address space (pages are only
+/// touched as used), so that no input within the extractors' depth limits
+/// can overflow it.
+pub const WORKER_STACK: usize = 64 << 20;
+
 /// Everything a scan needs, already validated.
 #[derive(Debug)]
 pub struct ScanConfig {
@@ -188,6 +193,10 @@ impl Scanner {
         let (tx, rx) = mpsc::channel::<(usize, T)>();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
+            // Every extractor bounds its own recursion (`Limits::max_depth`,
+            // and the parsers' own limits); this is headroom for the deepest
+            // input those limits accept, with debug builds' larger frames.
+            .stack_size(WORKER_STACK)
             .build()
             .map_err(|e| crate::error::Error::Config(format!("thread pool: {e}")))?;
         let mut result: Result<()> = Ok(());

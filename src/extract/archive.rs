@@ -59,7 +59,7 @@ fn member(name: &str, data: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>
 /// Scan a member that was (or could not be) read. A limit breach stops
 /// the whole archive (a bomb is not read further); any other problem is
 /// recorded against the member and the archive goes on.
-fn take(
+pub(super) fn take(
     mname: String,
     data: Result<Vec<u8>, Refusal>,
     cx: &mut Cx,

@@ -16,6 +16,7 @@ use mail_parser::{Encoding, MessageParser, MimeHeaders, PartType};
 use serde_json::json;
 
 use super::{extract as extract_any, nest, text, Cx, Origin, Refusal, Segment};
+use crate::outcome::SkipReason;
 
 /// Message boundaries of a mailbox (`From ` lines after a blank line);
 /// the whole text for a single message.
@@ -43,7 +44,9 @@ pub fn extract(
     emit: &mut dyn FnMut(Segment<'_>),
 ) -> Result<&'static str, Refusal> {
     let mbox = super::detect(name, bytes) == super::Kind::Mbox;
-    let decoded = text::decode(bytes, cx.explicit, &|_| {})?;
+    // A message with one binary part is still a message: MIME says where
+    // its text is, so NUL bytes do not make it a binary file.
+    let decoded = text::decode(bytes, true, &|_| {})?;
     if cx.depth == 0 {
         cx.encoding = decoded.encoding;
     }
@@ -60,7 +63,7 @@ pub fn extract(
             }
             Some(loc)
         };
-        message(&t[s..e], cx, &mut |mut seg: Segment<'_>| {
+        message(&t[s..e], "", true, cx, &mut |mut seg: Segment<'_>| {
             let loc = seg.location.take().unwrap_or_else(|| json!({}));
             seg.location = at(loc);
             emit(seg)
@@ -80,11 +83,22 @@ pub fn extract(
 }
 
 /// The decoded parts of one message as extra segments.
-fn message(raw: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
+///
+/// A forwarded message (`message/rfc822`, and every part of a
+/// `multipart/digest`) is a message again: its headers and parts are read
+/// the same way, one level deeper, with part ids like `"1.2"`. The depth is
+/// ours to bound ([`Limits::max_depth`](super::Limits::max_depth), shared with archives): a message
+/// nested past it is a `limit_exceeded` problem, and the rest is read.
+///
+/// `verbatim`: the message's bytes stand in the file as they are (not
+/// inside a base64 or quoted-printable forward), so its plain parts are
+/// already scanned, with file offsets, in the file's main segment.
+fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
     let Some(msg) = MessageParser::default().parse(raw) else { return };
+    let at = |loc: serde_json::Value| if part_id.is_empty() { loc } else { merge_part(loc, part_id) };
     // Encoded header words: the decoded address headers.
     let head_end = msg.parts.first().map_or(raw.len(), |p| p.offset_body.min(raw.len()));
-    if memchr::memmem::find(&raw[..head_end], b"=?").is_some() {
+    if memchr::memmem::find(&raw[..head_end], b"=?").is_some() || !verbatim {
         let mut lines = String::new();
         for (label, addr) in [("From", msg.from()), ("To", msg.to()), ("Cc", msg.cc()), ("Reply-To", msg.reply_to())] {
             for a in addr.into_iter().flat_map(|a| a.iter()) {
@@ -99,7 +113,7 @@ fn message(raw: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
             lines.push_str(&format!("Subject: {s}\n"));
         }
         let mut seg = Segment::new(Cow::Owned(lines.into_bytes()), Origin::Inside);
-        seg.location = Some(json!({ "part": "headers (decoded)" }));
+        seg.location = Some(at(json!({ "part": "headers (decoded)" })));
         emit(seg);
     }
     for (i, part) in msg.parts.iter().enumerate() {
@@ -107,8 +121,11 @@ fn message(raw: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
             .content_type()
             .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
             .unwrap_or_else(|| "text/plain".into());
-        let loc = json!({ "part": i, "content_type": ctype });
-        let encoded = part.encoding != Encoding::None;
+        let id: serde_json::Value = if part_id.is_empty() { json!(i) } else { json!(format!("{part_id}.{i}")) };
+        let loc = json!({ "part": id, "content_type": ctype });
+        // Inside a forward sent in a transfer encoding, every text part is
+        // text the file's main segment does not hold as such.
+        let encoded = part.encoding != Encoding::None || !verbatim;
         match (&part.body, part.attachment_name()) {
             (PartType::Text(s) | PartType::Html(s), None) if encoded => {
                 let mut seg = Segment::new(Cow::Owned(s.as_bytes().to_vec()), Origin::Inside);
@@ -116,10 +133,22 @@ fn message(raw: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
                 emit(seg);
             }
             (PartType::Message(inner), _) => {
-                message(inner.raw_message.as_ref(), cx, &mut |mut seg: Segment<'_>| {
-                    seg.location = nest(&format!("attached message {i}"), seg.location.take());
-                    emit(seg)
-                });
+                let member = format!("attached message {}", id.as_str().map_or_else(|| i.to_string(), str::to_string));
+                if cx.depth >= cx.limits.max_depth {
+                    cx.problems.push(super::Problem {
+                        member,
+                        reason: SkipReason::LimitExceeded,
+                        detail: format!("messages and archives nested more than {} deep", cx.limits.max_depth),
+                    });
+                    continue;
+                }
+                // `raw_message()`, not the field: a nested message shares its
+                // parent's buffer, and the method returns its own bytes.
+                let inner_raw = inner.raw_message();
+                let inner_id = id.as_str().map_or_else(|| i.to_string(), str::to_string);
+                cx.depth += 1;
+                message(inner_raw, &inner_id, verbatim && part.encoding == Encoding::None, cx, emit);
+                cx.depth -= 1;
             }
             (
                 body @ (PartType::Text(_) | PartType::Html(_) | PartType::Binary(_) | PartType::InlineBinary(_)),
@@ -130,22 +159,112 @@ fn message(raw: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
                     PartType::Binary(b) | PartType::InlineBinary(b) => b,
                     _ => &[],
                 };
-                let member = format!("attachment {i}: {fname}");
-                let before = cx.problems.len();
-                cx.depth += 1;
-                let r = extract_any(fname, data, cx, &mut |mut seg: Segment<'_>| {
-                    seg.location = nest(&member, seg.location.take());
-                    emit(seg)
-                });
-                cx.depth -= 1;
-                for p in &mut cx.problems[before..] {
-                    p.member = format!("{member}!/{}", p.member);
-                }
-                if let Err((reason, detail)) = r {
-                    cx.problems.push(super::Problem { member, reason, detail });
-                }
+                let member =
+                    format!("attachment {}: {fname}", id.as_str().map_or_else(|| i.to_string(), str::to_string));
+                attachment(&member, fname, data, cx, emit);
+            }
+            (PartType::Binary(b) | PartType::InlineBinary(b), None) if looks_like_message(b) => {
+                // A forwarded message sent as an octet stream, or a part whose
+                // type was lost: it reads as a message, so read it as one.
+                let member =
+                    format!("attachment {}: message", id.as_str().map_or_else(|| i.to_string(), str::to_string));
+                attachment(&member, "message.eml", b, cx, emit);
             }
             _ => {}
         }
     }
+}
+
+/// An attachment through the extractor of its own format, one level deeper.
+fn attachment(member: &str, fname: &str, data: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
+    let before = cx.problems.len();
+    if cx.depth >= cx.limits.max_depth {
+        cx.problems.push(super::Problem {
+            member: member.to_string(),
+            reason: SkipReason::LimitExceeded,
+            detail: format!("messages and archives nested more than {} deep", cx.limits.max_depth),
+        });
+        return;
+    }
+    cx.depth += 1;
+    let r = extract_any(fname, data, cx, &mut |mut seg: Segment<'_>| {
+        seg.location = nest(member, seg.location.take());
+        emit(seg)
+    });
+    cx.depth -= 1;
+    for p in &mut cx.problems[before..] {
+        p.member = format!("{member}!/{}", p.member);
+    }
+    if let Err((reason, detail)) = r {
+        cx.problems.push(super::Problem { member: member.to_string(), reason, detail });
+    }
+}
+
+/// Put a nested message's part id on a location: `{"part": "1.2"}` for the
+/// headers of the message in part 1.2.
+fn merge_part(mut loc: serde_json::Value, part_id: &str) -> serde_json::Value {
+    if let Some(m) = loc.as_object_mut() {
+        let inner = m.get("part").and_then(|p| p.as_str().map(str::to_string));
+        let p = match inner {
+            Some(s) => format!("{part_id} {s}"),
+            None => part_id.to_string(),
+        };
+        m.insert("part".into(), json!(p));
+    }
+    loc
+}
+
+/// Whether bytes read as an RFC 5322 message: a header block of
+/// `Name: value` lines (continuations allowed) before a blank line, holding
+/// at least two of the headers messages have, one of them an origin header
+/// (`From`, `Received`, `Message-ID`, `Return-Path`, `Date`) or a MIME one
+/// (`MIME-Version`, `Content-Type`: a saved MIME entity).
+///
+/// Used to recognise mail by content (a saved message named `.txt` or with
+/// no extension, a Maildir file) and inside octet-stream parts.
+pub fn looks_like_message(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(16 << 10)];
+    let mut lines = head.split(|&b| b == b'\n');
+    let mut first = true;
+    let (mut known, mut origin, mut fields) = (0u32, false, 0u32);
+    for line in lines.by_ref() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if first && line.starts_with(b"From ") {
+            // An mbox separator line before the first header.
+            first = false;
+            continue;
+        }
+        first = false;
+        if line.is_empty() {
+            return fields >= 2 && known >= 2 && origin;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if fields == 0 {
+                return false;
+            }
+            continue;
+        }
+        let Some(colon) = memchr::memchr(b':', line) else { return false };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return false;
+        }
+        fields += 1;
+        let lower = name.to_ascii_lowercase();
+        match lower.as_slice() {
+            b"from" | b"received" | b"message-id" | b"return-path" | b"date" => {
+                origin = true;
+                known += 1;
+            }
+            b"mime-version" | b"content-type" => {
+                origin = true;
+                known += 1;
+            }
+            b"to" | b"subject" | b"cc" | b"delivered-to" | b"reply-to" | b"x-mailer" | b"user-agent" | b"sender" => {
+                known += 1
+            }
+            _ => {}
+        }
+    }
+    false
 }

@@ -277,6 +277,19 @@ pub fn detect(name: &str, bytes: &[u8]) -> Kind {
     match ext.as_str() {
         "eml" => Kind::Eml,
         "mbox" | "mbx" => Kind::Mbox,
+        // Structured text keeps its own extractor even if it starts like a
+        // header block.
+        "csv" | "tsv" | "psv" | "tab" | "json" | "jsonl" | "ndjson" | "geojson" | "xml" | "html" | "htm" | "xhtml"
+        | "svg" | "plist" | "vtt" | "srt" => Kind::Text,
+        // Mail by content: a saved message named `.txt` or with no
+        // extension, a Maildir file (`1700000000.M1P2.host:2,S`).
+        _ if mail::looks_like_message(bytes) => {
+            if bytes.starts_with(b"From ") {
+                Kind::Mbox
+            } else {
+                Kind::Eml
+            }
+        }
         _ => Kind::Text,
     }
 }

@@ -72,6 +72,41 @@ fn read_member<R: Read + Seek>(
     read_limited(f, c, cx).map(Some).map_err(|(r, d)| (r, format!("{name}: {d}")))
 }
 
+/// Embedded files (`word/embeddings/`, `xl/embeddings/`, `ppt/embeddings/`,
+/// an OpenDocument's `Object 1/`): a spreadsheet pasted into a letter, a
+/// document inside a document. Each goes through the extractor of its own
+/// format one level deeper, under the same nesting limit as archives.
+fn embedded<R: Read + Seek>(
+    za: &mut zip::ZipArchive<R>,
+    names: &[String],
+    cx: &mut Cx,
+    emit: &mut dyn FnMut(Segment<'_>),
+) -> Result<(), Refusal> {
+    let mut parts: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            !n.ends_with('/')
+                && (n.starts_with("word/embeddings/")
+                    || n.starts_with("xl/embeddings/")
+                    || n.starts_with("ppt/embeddings/"))
+        })
+        .collect();
+    parts.sort();
+    for part in parts {
+        if cx.depth >= cx.limits.max_depth {
+            cx.problems.push(Problem {
+                member: part.clone(),
+                reason: SkipReason::LimitExceeded,
+                detail: format!("documents and archives nested more than {} deep", cx.limits.max_depth),
+            });
+            continue;
+        }
+        let data = read_member(za, part, cx).and_then(|d| d.ok_or((SkipReason::Malformed, "missing".into())));
+        super::archive::take(part.clone(), data, cx, emit)?;
+    }
+    Ok(())
+}
+
 /// Events of an XML part that text extraction needs.
 enum Ev<'a> {
     Start(&'a [u8], &'a quick_xml::events::BytesStart<'a>),
@@ -436,6 +471,7 @@ pub fn extract<R: Read + Seek>(
             }
         }
     }
+    embedded(za, &names, cx, emit)?;
     if damaged {
         cx.problems.push(Problem {
             member: "(document)".into(),

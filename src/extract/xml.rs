@@ -82,6 +82,9 @@ fn decode_refs(text: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
     any.then_some((out, map))
 }
 
+/// Deepest element path written in full in a location.
+const XPATH_DEPTH: usize = 64;
+
 /// Element paths by position (XML only).
 fn xpaths(text: &[u8]) -> Vec<(usize, Value)> {
     let mut reader = Reader::from_reader(text);
@@ -89,11 +92,17 @@ fn xpaths(text: &[u8]) -> Vec<(usize, Value)> {
     let mut out = Vec::new();
     // (name, counts of children by name)
     let mut stack: Vec<(String, Vec<(String, usize)>)> = Vec::new();
+    // A path names at most XPATH_DEPTH elements: 100,000 nested elements
+    // would otherwise give 100,000 paths of 100,000 names (quadratic time
+    // and tens of gigabytes).
     let path = |stack: &[(String, Vec<(String, usize)>)]| {
         let mut p = String::new();
-        for (name, _) in stack {
+        for (name, _) in stack.iter().take(XPATH_DEPTH) {
             p.push('/');
             p.push_str(name);
+        }
+        if stack.len() > XPATH_DEPTH {
+            p.push_str(&format!("/…({} more levels)", stack.len() - XPATH_DEPTH));
         }
         p
     };

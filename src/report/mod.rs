@@ -93,7 +93,10 @@ pub struct Warnings<W: Write>(pub W);
 
 impl<W: Write> Sink for Warnings<W> {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
-        for p in &o.problems {
+        // A media member (an image in a mail, a photo in a zip) is a normal
+        // skip, like a media file: counted in reports, not a warning line
+        // per part (a mailbox of 10,000 images would print 10,000 lines).
+        for p in o.problems.iter().filter(|p| p.reason.warns()) {
             let sep = if p.detail.is_empty() { "" } else { ": " };
             writeln!(
                 self.0,
