@@ -6,18 +6,7 @@
 //! see the table.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use piiscan::detect::{Engine, EngineOptions};
-use piiscan::fingerprint::Key;
-use piiscan::inventory::Inventory;
-use piiscan::outcome::FileOutcome;
-use piiscan::report::Sink;
-use piiscan::rules::RuleSet;
-use piiscan::scan::{Progress, ScanConfig, Scanner};
-use piiscan::walk::WalkOptions;
 
 /// (precision, recall) floors per kind.
 const FLOORS: &[(&str, f64, f64)] = &[
@@ -34,22 +23,9 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("name", 0.90, 0.88),
 ];
 
+mod common;
+
 type Span = (String, String, u64, u64);
-
-struct Collect(Vec<Span>);
-
-impl Sink for Collect {
-    fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
-        let rel = o.path.strip_prefix(fixtures()).unwrap_or(&o.path).to_string_lossy().replace('\\', "/");
-        for f in &o.findings {
-            self.0.push((rel.clone(), f.kind.to_string(), f.start, f.end));
-        }
-        Ok(())
-    }
-    fn finish(&mut self, _: &Inventory) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -71,31 +47,9 @@ fn gold() -> BTreeSet<Span> {
 }
 
 fn scan_fixtures() -> Vec<Span> {
-    let engine = Engine::new(Arc::new(RuleSet::builtin().unwrap()), EngineOptions::default());
-    let cfg = ScanConfig {
-        roots: vec![fixtures()],
-        walk: WalkOptions {
-            threads: 2,
-            globs: vec![
-                "!*.py".into(),
-                "!gold.jsonl".into(),
-                "!subjects/".into(),
-                "!formats/".into(),
-                "!spoken/".into(),
-            ],
-            ..Default::default()
-        },
-        max_filesize: u64::MAX,
-        modified_before: None,
-        threads: 2,
-        mmap: true,
-        keep_values: false,
-        files: None,
-    };
-    let scanner = Scanner::new(engine, Key::from_secret("accuracy-test"), cfg);
-    let mut sink = Collect(Vec::new());
-    scanner.run(&mut sink, &Progress::default(), &mut |_| {}).unwrap();
-    sink.0
+    // The development set (`dev/`) is scored on its own, by `tests/dev_set.rs`.
+    let globs = ["!*.py", "!gold.jsonl", "!subjects/", "!formats/", "!spoken/", "!dev/"];
+    common::scan_tree(&fixtures(), &globs, 0.5).into_iter().map(|f| (f.rel, f.kind, f.start, f.end)).collect()
 }
 
 #[test]

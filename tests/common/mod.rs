@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: run the binary, read its output.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Run `piiscan` with `args` in `dir` (the current directory when `None`),
@@ -83,4 +83,74 @@ pub fn rng(seed: u64) -> impl FnMut() -> u64 {
         state ^= state << 17;
         state
     }
+}
+
+/// A finding as the accuracy tests score it: path relative to the scanned
+/// root, kind, span, and the pieces of a value joined across cues.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Path relative to the root, `/`-separated.
+    pub rel: String,
+    /// Kind.
+    pub kind: String,
+    /// File offsets.
+    pub start: u64,
+    /// End (exclusive).
+    pub end: u64,
+    /// File spans of the pieces of a value read over several cues.
+    pub pieces: Vec<(u64, u64)>,
+}
+
+impl Found {
+    /// The file spans the finding covers.
+    pub fn spans(&self) -> Vec<(u64, u64)> {
+        if self.pieces.is_empty() {
+            vec![(self.start, self.end)]
+        } else {
+            self.pieces.clone()
+        }
+    }
+}
+
+struct Collect(PathBuf, Vec<Found>);
+
+impl piiscan::report::Sink for Collect {
+    fn file(&mut self, o: &piiscan::outcome::FileOutcome) -> std::io::Result<()> {
+        let rel = o.path.strip_prefix(&self.0).unwrap_or(&o.path).to_string_lossy().replace('\\', "/");
+        for f in &o.findings {
+            let (start, end, pieces) = (f.start, f.end, f.pieces.clone());
+            self.1.push(Found { rel: rel.clone(), kind: f.kind.to_string(), start, end, pieces });
+        }
+        Ok(())
+    }
+    fn finish(&mut self, _: &piiscan::inventory::Inventory) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Scan `root` in-process with the built-in rules, the walk globs given and
+/// a minimum score: every finding, in output order.
+pub fn scan_tree(root: &Path, globs: &[&str], min_score: f32) -> Vec<Found> {
+    use piiscan::detect::{Engine, EngineOptions};
+    use piiscan::scan::{Progress, ScanConfig, Scanner};
+    let rules = std::sync::Arc::new(piiscan::rules::RuleSet::builtin().unwrap());
+    let engine = Engine::new(rules, EngineOptions { min_score, ..EngineOptions::default() });
+    let cfg = ScanConfig {
+        roots: vec![root.to_path_buf()],
+        walk: piiscan::walk::WalkOptions {
+            threads: 2,
+            globs: globs.iter().map(|g| g.to_string()).collect(),
+            ..Default::default()
+        },
+        max_filesize: u64::MAX,
+        modified_before: None,
+        threads: 2,
+        mmap: true,
+        keep_values: false,
+        files: None,
+    };
+    let scanner = Scanner::new(engine, piiscan::fingerprint::Key::from_secret("accuracy-test"), cfg);
+    let mut sink = Collect(root.to_path_buf(), Vec::new());
+    scanner.run(&mut sink, &Progress::default(), &mut |_| {}).unwrap();
+    sink.1
 }
