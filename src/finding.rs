@@ -212,6 +212,10 @@ pub struct Finding {
     /// Found in spoken words normalised to their written form ("oh seven
     /// seven double oh..."): `start`/`end` cover the words.
     pub spoken: bool,
+    /// The validator's qualifier: `"private"` for an RFC 1918, carrier-grade
+    /// NAT or link-local address (a subscriber's device in a RADIUS, DHCP
+    /// or NAT log; reported, with this field so that it can be filtered).
+    pub scope: Option<&'static str>,
 }
 
 #[cfg(test)]

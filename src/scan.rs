@@ -616,6 +616,7 @@ impl Scanner {
             file_offsets: true,
             pieces: Vec::new(),
             spoken: false,
+            scope: r.scope,
         }
     }
 }
@@ -845,6 +846,7 @@ mod tests {
             file_offsets: true,
             pieces: Vec::new(),
             spoken: false,
+            scope: None,
         };
         let mut files = 0;
         scanner

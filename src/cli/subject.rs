@@ -358,6 +358,7 @@ fn erasure_outcome(r: FileResult) -> FileOutcome {
             file_offsets: true,
             pieces: Vec::new(),
             spoken: false,
+            scope: None,
         });
     }
     out.findings = findings;

@@ -89,6 +89,8 @@ pub struct RawFinding {
     pub score: f32,
     /// Normalised value from the validator.
     pub normalized: String,
+    /// The validator's qualifier (`"private"` addresses), if any.
+    pub scope: Option<&'static str>,
 }
 
 /// The detection engine: immutable, shared by all workers.
@@ -644,6 +646,7 @@ impl Engine {
                 char_column: 0,
                 score,
                 normalized,
+                scope: acc.scope,
             });
         }
         true

@@ -554,8 +554,17 @@ impl NameDetector {
     }
 
     /// Whether a column header is a cue ("customer_name", "Next of kin").
+    ///
+    /// A cue starts a token of the header; a short one (`to`, `cc`, `fn`)
+    /// must also end one, so that the header `town` is not the cue `to`
+    /// (towns that are also surnames were the largest class of false
+    /// names). A longer cue may run into a glued word (`customername`).
     fn header_is_cue(&self, label: &[u8]) -> bool {
-        self.cues.find_overlapping_iter(label).any(|m| m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic())
+        self.cues.find_overlapping_iter(label).any(|m| {
+            let starts = m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic();
+            let ends = m.end() == label.len() || !label[m.end()].is_ascii_alphabetic();
+            starts && (ends || m.end() - m.start() >= 4)
+        })
     }
 
     fn cue_before(&self, hay: &[u8], pos: usize) -> bool {
@@ -818,7 +827,7 @@ impl NameDetector {
         } else {
             joined
         };
-        Some(RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized })
+        Some(RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized, scope: None })
     }
 }
 
@@ -833,6 +842,18 @@ mod tests {
         }
         let file: File = toml::from_str(include_str!("../../patterns/name.toml")).expect("name.toml");
         file.names
+    }
+
+    /// Issue 18: a cue matches whole tokens of a header; `town` is not `to`.
+    #[test]
+    fn header_cues_are_whole_tokens() {
+        let d = NameDetector::new(config()).expect("detector");
+        for h in ["to", "cc", "first_name", "customername", "fname", "next of kin", "Contact Name"] {
+            assert!(d.header_is_cue(h.to_ascii_lowercase().as_bytes()), "{h}");
+        }
+        for h in ["town", "county", "history", "total", "ccy", "lnk"] {
+            assert!(!d.header_is_cue(h.as_bytes()), "{h}");
+        }
     }
 
     /// The cheap gate never rules out a cue the automaton would find: every

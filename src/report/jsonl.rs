@@ -43,6 +43,8 @@ pub(super) struct FindingRow<'a> {
     pub pieces: &'a [(u64, u64)],
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub spoken: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<&'static str>,
 }
 
 /// The score as reported: two decimals.
@@ -68,6 +70,7 @@ impl<'a> FindingRow<'a> {
             in_extracted_text: !f.file_offsets,
             pieces: &f.pieces,
             spoken: f.spoken,
+            scope: f.scope,
         }
     }
 }
@@ -138,6 +141,10 @@ impl<W: Write> Sink for JsonlReport<W> {
             if f.spoken {
                 line.extend_from_slice(b",\"spoken\":true");
             }
+            if let Some(scope) = f.scope {
+                line.extend_from_slice(b",\"scope\":");
+                serde_json::to_writer(&mut line, scope)?;
+            }
             line.extend_from_slice(b"}\n");
             self.out.write_all(&line)?;
         }
@@ -175,6 +182,7 @@ mod tests {
             file_offsets: !optional,
             pieces: if optional { vec![(3, 9), (12, 20)] } else { Vec::new() },
             spoken: optional,
+            scope: optional.then_some("private"),
         }
     }
 

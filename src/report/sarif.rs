@@ -66,6 +66,9 @@ impl<W: Write> Sink for SarifReport<W> {
             if let Some(l) = &f.location {
                 props["location"] = l.value();
             }
+            if let Some(scope) = f.scope {
+                props["scope"] = json!(scope);
+            }
             self.results.push(json!({
                 "ruleId": &*f.rule,
                 "ruleIndex": index,

@@ -98,8 +98,20 @@ impl Cues {
     /// the nearest word wholly in `[cs, s)` decides ("DOB: 14/03/1982.
     /// Invoice date: 01/04/2024" makes only the first a birth date); with
     /// none before, the nearest wholly in `[e, ce)` does.
+    ///
+    /// Windows stop at record boundaries. A negative cue counts only on the
+    /// value's own line: a log line is a record, and `Safari/605.1` ending
+    /// one access-log line says nothing of the address that starts the
+    /// next. A positive cue counts within the paragraph (a label on the
+    /// line above its value, `Sort code:` and `Account no:` on consecutive
+    /// lines), not across a blank line.
     pub fn closest(&self, hay: &[u8], cs: usize, s: usize, e: usize, ce: usize) -> (bool, bool) {
         let Some(ac) = &self.ac else { return (false, false) };
+        let line = (
+            memchr::memrchr(b'\n', &hay[cs..s]).map_or(cs, |i| cs + i + 1),
+            memchr::memchr(b'\n', &hay[e..ce]).map_or(ce, |i| e + i),
+        );
+        let para = (paragraph_start(hay, cs, s), paragraph_end(hay, e, ce));
         // (offset, positive) of the best cue before and after.
         let mut before: Option<(usize, bool)> = None;
         let mut after: Option<(usize, bool)> = None;
@@ -108,6 +120,10 @@ impl Cues {
                 continue;
             }
             let pos = m.pattern().as_usize() < self.npos;
+            let (rs, re) = if pos { para } else { line };
+            if m.start() < rs || m.end() > re {
+                continue;
+            }
             if m.end() <= s {
                 // Closest = latest end; on a tie a positive word wins.
                 if before.is_none_or(|(o, p)| m.end() > o || (m.end() == o && pos && !p)) {
@@ -123,6 +139,42 @@ impl Cues {
             None => (false, false),
         }
     }
+}
+
+/// Where the paragraph holding `s` starts, searching back to `cs`: after
+/// the last blank line (`\n\n`, `\n\r\n`), else `cs`.
+fn paragraph_start(hay: &[u8], cs: usize, s: usize) -> usize {
+    let mut at = s;
+    while let Some(i) = memchr::memrchr(b'\n', &hay[cs..at]) {
+        let nl = cs + i;
+        let mut k = nl;
+        while k > cs && hay[k - 1] == b'\r' {
+            k -= 1;
+        }
+        if k > cs && hay[k - 1] == b'\n' {
+            return nl + 1;
+        }
+        at = nl;
+    }
+    cs
+}
+
+/// Where the paragraph holding `e` ends, searching on to `ce`: at the next
+/// blank line, else `ce`.
+fn paragraph_end(hay: &[u8], e: usize, ce: usize) -> usize {
+    let mut at = e;
+    while let Some(i) = memchr::memchr(b'\n', &hay[at..ce]) {
+        let nl = at + i;
+        let mut k = nl + 1;
+        while k < ce && hay[k] == b'\r' {
+            k += 1;
+        }
+        if k < ce && hay[k] == b'\n' {
+            return nl;
+        }
+        at = nl + 1;
+    }
+    ce
 }
 
 /// Whether `hir` can match a space or a tab anywhere.
@@ -389,6 +441,25 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 18: context windows stop at record boundaries. A negative cue
+    /// ending the previous log line does not mark down a value; a positive
+    /// cue on the line above (same paragraph) vouches for it; nothing
+    /// crosses a blank line.
+    #[test]
+    fn context_windows_stop_at_record_boundaries() {
+        let cues = Cues::new(&["sort code".into()], &["safari".into()]).unwrap();
+        let at = |hay: &str, value: &str| {
+            let s = hay.rfind(value).unwrap();
+            let e = s + value.len();
+            cues.closest(hay.as_bytes(), s.saturating_sub(48), s, e, (e + 16).min(hay.len()))
+        };
+        assert_eq!(at("GET / 200 \"Mozilla Safari\"\n81.2.69.160 - -", "81.2.69.160"), (false, false));
+        assert_eq!(at("ua Safari 81.2.69.160", "81.2.69.160"), (false, true));
+        assert_eq!(at("Sort code: 12 34 56\nAccount no: 12345678", "12345678"), (true, false));
+        assert_eq!(at("Sort code: 12 34 56\n\nAccount no: 12345678", "12345678"), (false, false));
+        assert_eq!(at("Sort code: 12 34 56\r\n\r\nAccount: 12345678", "12345678"), (false, false));
+    }
 
     #[test]
     fn which_rules_span_blanks() {

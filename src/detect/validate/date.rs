@@ -82,6 +82,13 @@ pub fn parse_date(m: &[u8]) -> Option<Date> {
             make(full_year(*y, *yl), u32::from(mo), *d)
         }
         (None, [(y, 4), (mo, _), (d, _)]) => make(*y as i32, *mo, *d),
+        // Compact: DDMMYYYY (UK), else YYYYMMDD.
+        (None, [(n, 8)]) => {
+            let plausible = |d: &Date| (1900..=current_year()).contains(&d.year());
+            make((n % 10_000) as i32, n / 10_000 % 100, n / 1_000_000)
+                .filter(plausible)
+                .or_else(|| make((n / 10_000) as i32, n / 100 % 100, n % 100).filter(plausible))
+        }
         (None, [(a, _), (b, _), (y, yl)]) if *yl == 4 || *yl == 2 => {
             let y = full_year(*y, *yl);
             make(y, *b, *a).or_else(|| make(y, *a, *b))
@@ -140,6 +147,11 @@ mod tests {
             assert_eq!(iso(s).as_deref(), Some("1982-03-14"), "{s}");
         }
         assert_eq!(iso("3rd March 1982").as_deref(), Some("1982-03-03"));
+        // Issue 18: compact forms and dd-Mon-yyyy.
+        assert_eq!(iso("19071984").as_deref(), Some("1984-07-19"));
+        assert_eq!(iso("19840719").as_deref(), Some("1984-07-19"));
+        assert_eq!(iso("19-Jul-1984").as_deref(), Some("1984-07-19"));
+        assert_eq!(iso("12345678"), None);
         assert_eq!(iso("31/02/1982"), None);
         assert_eq!(iso("14/03/1850"), None);
         assert_eq!(iso("14/13/2099"), None);

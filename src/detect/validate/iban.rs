@@ -129,6 +129,7 @@ pub(super) fn check(m: &[u8]) -> Verdict {
         normalized: String::from_utf8_lossy(&compact).into_owned(),
         score_adj: 0.0,
         trim_end: m.len() - used,
+        scope: None,
     })
 }
 

@@ -2,16 +2,33 @@
 //! a version string (`Chrome/124.0.0.0`, `v5.12.3.7`) or a longer dotted run.
 //! IPv6: parsed by `std::net::Ipv6Addr` (zone ids stripped first).
 //!
-//! Loopback and unspecified addresses are rejected; private, link-local and
-//! other non-routable ranges identify hosts, not people, and are scored down.
+//! Policy (issue 18): for a telecom, a private (RFC 1918), carrier-grade
+//! NAT (100.64.0.0/10), IPv6 unique-local or link-local address in a RADIUS,
+//! DHCP, NAT or access log identifies a subscriber's device at a time, so it
+//! is reported, a little below a public address and marked
+//! `scope: "private"` so that it can be filtered. Loopback, unspecified,
+//! broadcast, multicast and reserved (240/4) addresses never identify
+//! anyone and are rejected. Documentation ranges are reported as test data
+//! (`patterns/allowlist.toml`).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{accept_adjusted, Verdict};
+use super::{accept, accept_adjusted, Verdict};
 
-/// Enough to keep a non-routable address below the default threshold even
-/// with a context word (`terminal_ip`).
-const LOW: f32 = -0.6;
+/// A private address scores this much below a public one: 0.6 from the
+/// pattern's 0.8, above the default threshold, and under it again with a
+/// negative cue (`version`, `firmware`).
+const PRIVATE: f32 = -0.2;
+
+fn private(normalized: String) -> Verdict {
+    match accept_adjusted(normalized, PRIVATE) {
+        Verdict::Accept(mut a) => {
+            a.scope = Some("private");
+            Verdict::Accept(a)
+        }
+        r => r,
+    }
+}
 
 pub(super) fn check_v4(hay: &[u8], s: usize, e: usize) -> Verdict {
     let m = &hay[s..e];
@@ -34,14 +51,15 @@ pub(super) fn check_v4(hay: &[u8], s: usize, e: usize) -> Verdict {
     if matches!(before(1), Some(b'v' | b'V' | b'/' | b'_' | b'-')) {
         return Verdict::Reject;
     }
-    if ip.is_loopback() || ip.is_unspecified() || ip.is_broadcast() {
+    let o = ip.octets();
+    if ip.is_loopback() || ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || o[0] == 0 || o[0] >= 240 {
         return Verdict::Reject;
     }
-    let o = ip.octets();
     let shared = o[0] == 100 && (64..128).contains(&o[1]);
-    let adj =
-        if ip.is_private() || ip.is_link_local() || ip.is_multicast() || shared || o[0] >= 240 { LOW } else { 0.0 };
-    accept_adjusted(ip.to_string(), adj)
+    if ip.is_private() || ip.is_link_local() || shared {
+        return private(ip.to_string());
+    }
+    accept(ip.to_string())
 }
 
 pub(super) fn check_v6(m: &[u8]) -> Verdict {
@@ -53,7 +71,7 @@ pub(super) fn check_v6(m: &[u8]) -> Verdict {
     let Ok(ip) = addr.parse::<Ipv6Addr>() else {
         return Verdict::Reject;
     };
-    if ip.is_loopback() || ip.is_unspecified() {
+    if ip.is_loopback() || ip.is_unspecified() || ip.is_multicast() {
         return Verdict::Reject;
     }
     // Too few groups to be anything but a time or a C++ path ("1::2").
@@ -68,8 +86,10 @@ pub(super) fn check_v6(m: &[u8]) -> Verdict {
         return Verdict::Reject;
     }
     let seg0 = ip.segments()[0];
-    let local = (seg0 & 0xffc0) == 0xfe80 || (seg0 & 0xfe00) == 0xfc00 || (seg0 & 0xff00) == 0xff00;
-    accept_adjusted(ip.to_string(), if local { LOW } else { 0.0 })
+    if (seg0 & 0xffc0) == 0xfe80 || (seg0 & 0xfe00) == 0xfc00 {
+        return private(ip.to_string());
+    }
+    accept(ip.to_string())
 }
 
 #[cfg(test)]
@@ -88,6 +108,28 @@ mod tests {
         assert_eq!(v4("v5.12.3.7"), Verdict::Reject);
         assert_eq!(v4("256.1.1.1"), Verdict::Reject);
         assert_eq!(v4("127.0.0.1"), Verdict::Reject);
+    }
+
+    /// Issue 18, IP policy: private, CGNAT and link-local addresses are a
+    /// subscriber's device (reported, scope "private", score >= 0.5);
+    /// loopback, broadcast, multicast and reserved addresses are nobody.
+    #[test]
+    fn private_addresses_reported_with_scope_nobody_addresses_rejected() {
+        for a in ["10.20.30.40", "172.16.5.4", "192.168.1.20", "100.64.12.7", "169.254.10.1"] {
+            let Verdict::Accept(acc) = v4(a) else { panic!("{a} rejected") };
+            assert_eq!(acc.scope, Some("private"), "{a}");
+            assert!(0.8 + acc.score_adj >= 0.5, "{a}");
+        }
+        for a in ["255.255.255.255", "224.0.0.251", "239.255.255.250", "240.1.2.3", "0.1.2.3", "127.0.0.53"] {
+            assert_eq!(v4(a), Verdict::Reject, "{a}");
+        }
+        let Verdict::Accept(pubv4) = v4("81.2.69.160") else { panic!() };
+        assert_eq!(pubv4.scope, None);
+        for a in [&b"fe80::1ff:fe23:4567:890a"[..], b"fd12:3456:789a:1::1"] {
+            let Verdict::Accept(acc) = check_v6(a) else { panic!() };
+            assert_eq!(acc.scope, Some("private"));
+        }
+        assert_eq!(check_v6(b"ff02::1:ff00:1"), Verdict::Reject);
     }
     #[test]
     fn ipv6() {

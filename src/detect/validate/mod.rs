@@ -39,16 +39,19 @@ pub struct Accept {
     pub score_adj: f32,
     /// Bytes to cut from the end of the span.
     pub trim_end: usize,
+    /// A qualifier the finding carries for filtering (`"private"` for an
+    /// RFC 1918, carrier-grade NAT or link-local address).
+    pub scope: Option<&'static str>,
 }
 
 /// Accept with a normalised value and no adjustments.
 pub fn accept(normalized: impl Into<String>) -> Verdict {
-    Verdict::Accept(Accept { normalized: normalized.into(), score_adj: 0.0, trim_end: 0 })
+    Verdict::Accept(Accept { normalized: normalized.into(), score_adj: 0.0, trim_end: 0, scope: None })
 }
 
 /// Accept with a score adjustment.
 pub fn accept_adjusted(normalized: impl Into<String>, score_adj: f32) -> Verdict {
-    Verdict::Accept(Accept { normalized: normalized.into(), score_adj, trim_end: 0 })
+    Verdict::Accept(Accept { normalized: normalized.into(), score_adj, trim_end: 0, scope: None })
 }
 
 /// The validators known to pattern files, by name.
@@ -79,12 +82,31 @@ pub enum Validator {
     Ipv6,
     /// A calendar-valid date with a plausible birth year.
     Date,
+    /// E.164 digits without the `+` (`447700900123`, `33612345678`), valid
+    /// in the numbering plan of the country their code names.
+    PhoneE164,
+    /// A North American number in its national format (`(415) 555-0132`).
+    PhoneNanp,
 }
 
 impl Validator {
     /// Names accepted in pattern files.
-    pub const NAMES: &'static [&'static str] =
-        &["none", "email", "phone", "card", "nino", "nhs", "iban", "bank", "postcode", "ipv4", "ipv6", "date"];
+    pub const NAMES: &'static [&'static str] = &[
+        "none",
+        "email",
+        "phone",
+        "card",
+        "nino",
+        "nhs",
+        "iban",
+        "bank",
+        "postcode",
+        "ipv4",
+        "ipv6",
+        "date",
+        "phone_e164",
+        "phone_nanp",
+    ];
 
     /// Look a validator up by name.
     pub fn from_name(name: &str) -> Option<Validator> {
@@ -101,6 +123,8 @@ impl Validator {
             "ipv4" => Validator::Ipv4,
             "ipv6" => Validator::Ipv6,
             "date" => Validator::Date,
+            "phone_e164" => Validator::PhoneE164,
+            "phone_nanp" => Validator::PhoneNanp,
             _ => return None,
         })
     }
@@ -121,6 +145,8 @@ impl Validator {
             Validator::Ipv4 => ip::check_v4(hay, start, end),
             Validator::Ipv6 => ip::check_v6(m),
             Validator::Date => date::check(hay, start, end),
+            Validator::PhoneE164 => phone::check_e164(m),
+            Validator::PhoneNanp => phone::check_nanp(m),
         }
     }
 }

@@ -108,6 +108,41 @@ fn uk(nsn: &str) -> Option<String> {
     }
 }
 
+/// E.164 digits written without the `+`, as logs, CDRs and RADIUS records
+/// hold subscriber numbers (MSISDNs): valid in the plan of the country
+/// their code names. Digits only; 10 to 15 of them.
+pub(super) fn check_e164(m: &[u8]) -> Verdict {
+    let d = digits(m);
+    if d.len() != m.len() || !(10..=15).contains(&d.len()) {
+        return Verdict::Reject;
+    }
+    let e164 = match d.strip_prefix("44") {
+        Some(nsn) => uk(nsn),
+        None => valid_intl(&d).then(|| format!("+{d}")),
+    };
+    e164.map_or(Verdict::Reject, accept)
+}
+
+/// A North American number in national format (`(415) 555-0132`,
+/// `415-555-0132`, optionally after a `1`): valid for +1.
+///
+/// `943-476-5919` is also how an NHS number is written (3-3-4): without the
+/// brackets, ten digits that pass the NHS modulus 11 check are left to the
+/// NHS rule (a UK holder has more of those than of American numbers).
+pub(super) fn check_nanp(m: &[u8]) -> Verdict {
+    let d = digits(m);
+    let d = if d.len() == 11 { d.strip_prefix('1').unwrap_or(&d) } else { &d };
+    if d.len() != 10 || (!m.contains(&b'(') && super::nhs::nhs_mod11(d)) {
+        return Verdict::Reject;
+    }
+    let e164 = format!("1{d}");
+    if valid_intl(&e164) {
+        accept(format!("+{e164}"))
+    } else {
+        Verdict::Reject
+    }
+}
+
 pub(super) fn check(m: &[u8]) -> Verdict {
     match normalise_phone(m) {
         Some(e164) => accept(e164),
@@ -152,6 +187,23 @@ mod tests {
         }
         // The comparison means something only if both answers occur.
         assert!(valid > 10_000 && valid < 60_000, "{valid}");
+    }
+    /// Issue 18: E.164 without `+` for several countries, and North
+    /// American national formats.
+    #[test]
+    fn e164_without_plus_and_nanp() {
+        for s in ["447911123456", "33612345678", "353871234567", "12025550123", "48512345678", "40712345678"] {
+            assert!(matches!(check_e164(s.as_bytes()), Verdict::Accept(_)), "{s}");
+        }
+        for s in ["1700000000", "1700000000000", "4412345", "999999999999", "44 7911 123456"] {
+            assert_eq!(check_e164(s.as_bytes()), Verdict::Reject, "{s}");
+        }
+        for s in ["(415) 555-0132", "415-555-0132", "201.555.0123"] {
+            assert!(matches!(check_nanp(s.as_bytes()), Verdict::Accept(_)), "{s}");
+        }
+        assert_eq!(check_nanp(b"123-456-7890"), Verdict::Reject);
+        // An NHS number in its own 3-3-4 form is not taken for a US number.
+        assert_eq!(check_nanp(b"943-476-5919"), Verdict::Reject);
     }
     #[test]
     fn international_and_bad() {
