@@ -107,14 +107,18 @@ impl Location {
     /// column's name as a JSON string literal, quoted and escaped (by
     /// serde_json, once per file); without one, the 1-based column number
     /// stands in, as a string. Valid JSON by construction.
-    pub fn cell(name: Option<&str>, column: usize, row: usize) -> Location {
+    ///
+    /// `inferred`: the column's kind was judged from its content, not its
+    /// header (`"column_kind": "inferred"`).
+    pub fn cell(name: Option<&str>, column: usize, row: usize, inferred: bool) -> Location {
         let (mut number, mut row_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
         // A name comes quoted; a number is quoted here.
         let (quote, name) = match name {
             Some(quoted) => ("", quoted),
             None => ("\"", number.format(column + 1)),
         };
-        let parts = ["{\"column\":", quote, name, quote, ",\"row\":", row_digits.format(row), "}"];
+        let kind = if inferred { ",\"column_kind\":\"inferred\"" } else { "" };
+        let parts = ["{\"column\":", quote, name, quote, kind, ",\"row\":", row_digits.format(row), "}"];
         let mut t = String::with_capacity(parts.iter().map(|p| p.len()).sum());
         parts.iter().for_each(|p| t.push_str(p));
         Location(t.into())
@@ -231,7 +235,7 @@ mod tests {
             v.insert("column".into(), col);
             v.insert("row".into(), row.into());
             let want = serde_json::Value::Object(v);
-            let cell = Location::cell(name, column, row);
+            let cell = Location::cell(name, column, row, false);
             assert_eq!(cell.json(), serde_json::to_string(&want).unwrap());
             assert_eq!(cell.json().len(), cell.0.len());
             assert_eq!(serde_json::to_string(&cell).unwrap(), cell.json());

@@ -51,8 +51,19 @@ impl FieldContext {
                 first[s..e].iter().filter(|b| **b != b'"' && **b != b'\r').map(u8::to_ascii_lowercase).collect()
             })
             .collect();
-        // A header has no digits in most cells; a data row usually does.
-        let digity = headers.iter().filter(|h| h.iter().any(u8::is_ascii_digit)).count();
+        // A header has no digits in most cells; a data row usually does. A
+        // coded header (`c7`, `fld_12`, `col 3`) is a short name: a letter
+        // first, then letters, digits, `_`, `-` or spaces, at least as many
+        // letters as digits. A value (`AB123456C`, `40-47-84`, `jd0@x.com`)
+        // is not.
+        let coded = |h: &[u8]| {
+            let letters = h.iter().filter(|b| b.is_ascii_alphabetic()).count();
+            h.len() <= 12
+                && h.first().is_some_and(u8::is_ascii_alphabetic)
+                && h.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b' '))
+                && letters >= h.len() - letters
+        };
+        let digity = headers.iter().filter(|h| h.iter().any(u8::is_ascii_digit) && !coded(h)).count();
         if headers.len() < 2 || digity * 2 > headers.len() {
             return FieldContext::None;
         }

@@ -16,8 +16,18 @@
 //! holds emails or names (person records). Event dates (orders, invoices,
 //! logins) are recent or bunched; birth dates are old and spread.
 //!
+//! The same sampling names three more kinds of column (issue 18): NHS
+//! numbers (at least 80% of non-empty cells are ten digits passing the
+//! modulus 11 check, which a random ten-digit number passes 1 time in 11),
+//! and a sort-code column (80% `12-34-56` or `12 34 56`, or six bare
+//! digits when the rows also hold a name of two capitalised words) beside
+//! an account column (80% eight digits), which are then one bank account
+//! per row. A column whose header already names its kind is left alone.
+//!
 //! Findings carry `{"row": n, "column": header}` (data rows from 1; the
-//! column's header, or its 1-based number without one).
+//! column's header, or its 1-based number without one), and
+//! `"column_kind": "inferred"` when the column's kind was judged from its
+//! content.
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -59,6 +69,17 @@ const EVENT_WORDS: &[&str] = &[
 
 /// The label given to a column judged to hold dates of birth.
 pub const INFERRED_DOB: &[u8] = b"date_of_birth";
+/// The label given to a column judged to hold NHS numbers.
+pub const INFERRED_NHS: &[u8] = b"nhs_number";
+/// The labels given to a sort-code column and the account column beside it.
+pub const INFERRED_SORT_CODE: &[u8] = b"sort_code";
+/// See [`INFERRED_SORT_CODE`].
+pub const INFERRED_ACCOUNT: &[u8] = b"account_number";
+
+/// Whether a header label was inferred from content.
+fn is_inferred_label(h: &[u8]) -> bool {
+    [INFERRED_DOB, INFERRED_NHS, INFERRED_SORT_CODE, INFERRED_ACCOUNT].contains(&h)
+}
 
 /// Field context for delimited text: the header row, with columns judged by
 /// content where the header does not tell.
@@ -72,17 +93,91 @@ pub fn field_context(text: &[u8], tsv: bool) -> FieldContext {
         FieldContext::Csv { headers, body_start, .. } => (headers, body_start),
         FieldContext::None => (Vec::new(), 0),
     };
-    let inferred = infer_dob_columns(&text[body_start..], delim, &headers);
+    let mut inferred: Vec<(usize, &[u8])> =
+        infer_dob_columns(&text[body_start..], delim, &headers).into_iter().map(|c| (c, INFERRED_DOB)).collect();
+    inferred.extend(infer_number_columns(&text[body_start..], delim, &headers));
     if inferred.is_empty() && headers.is_empty() {
         return FieldContext::None;
     }
-    for c in inferred {
+    for (c, label) in inferred {
         if headers.len() <= c {
             headers.resize(c + 1, Vec::new());
         }
-        headers[c] = INFERRED_DOB.to_vec();
+        headers[c] = label.to_vec();
     }
     FieldContext::Csv { delim, headers, body_start }
+}
+
+/// Columns of NHS numbers, and sort-code columns with the account column
+/// beside them, judged from the first [`SAMPLE_ROWS`] rows (see the module
+/// docs). A header that names the kind already is left as it is.
+fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usize, &'static [u8])> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(body);
+    // Per column: (non-empty, NHS-valid, sort code with separators, eight
+    // digits, six bare digits).
+    let mut cols: Vec<[usize; 5]> = Vec::new();
+    // A cell of two or more capitalised words: a person's name in the row.
+    let mut names = false;
+    for rec in rdr.byte_records().take(SAMPLE_ROWS) {
+        let Ok(rec) = rec else { break };
+        if cols.len() < rec.len() {
+            cols.resize(rec.len(), [0; 5]);
+        }
+        for (i, cell) in rec.iter().enumerate() {
+            let cell = cell.trim_ascii();
+            if cell.is_empty() {
+                continue;
+            }
+            let c = &mut cols[i];
+            c[0] += 1;
+            if !names && cell.first().is_some_and(u8::is_ascii_uppercase) {
+                let words: Vec<&[u8]> = cell.split(|b| *b == b' ').filter(|w| !w.is_empty()).collect();
+                names = words.len() >= 2
+                    && words.iter().all(|w| w[0].is_ascii_uppercase() && w.iter().all(|b| b.is_ascii_alphabetic()));
+            }
+            if cell.len() > 13 || !cell.first().is_some_and(u8::is_ascii_digit) {
+                continue;
+            }
+            let digits: Vec<u8> = cell.iter().filter(|b| b.is_ascii_digit()).copied().collect();
+            let seps_ok = cell.iter().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-'));
+            if !seps_ok {
+                continue;
+            }
+            match digits.len() {
+                10 => c[1] += usize::from(crate::detect::validate::nhs_valid(&String::from_utf8_lossy(&digits))),
+                // Written as sort codes are (`12-34-56`, `12 34 56`); six
+                // bare digits beside eight are as often a port and a
+                // counter (RADIUS accounting) as a bank account, and count
+                // only where the rows also hold people's names.
+                6 if cell.len() == 8 => c[2] += 1,
+                6 => c[4] += 1,
+                8 if cell.len() == 8 => c[3] += 1,
+                _ => {}
+            }
+        }
+    }
+    let most = |k: usize, c: &[usize; 5]| c[0] >= 5 && c[k] * 10 >= c[0] * 8;
+    let named = |i: usize, words: &[&str]| {
+        headers.get(i).is_some_and(|h| words.iter().any(|w| memchr::memmem::find(h, w.as_bytes()).is_some()))
+    };
+    let mut out = Vec::new();
+    for (i, c) in cols.iter().enumerate() {
+        if most(1, c) && !named(i, &["nhs"]) {
+            out.push((i, INFERRED_NHS));
+        }
+        if most(2, c) || (names && most(4, c)) {
+            let beside = [i + 1, i.wrapping_sub(1)].into_iter().find(|&j| cols.get(j).is_some_and(|a| most(3, a)));
+            if let Some(j) = beside {
+                if !named(i, &["sort"]) {
+                    out.push((i, INFERRED_SORT_CODE));
+                }
+                if !named(j, &["acc", "a/c"]) {
+                    out.push((j, INFERRED_ACCOUNT));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The delimiter of delimited text: tab for TSV, else the most frequent of
@@ -188,6 +283,8 @@ pub struct CsvLocator {
     /// Column names as JSON strings, quoted and escaped once per file;
     /// `None` for an empty name (the column number stands in).
     headers: Vec<Option<String>>,
+    /// Columns whose kind was judged from their content.
+    inferred: Vec<bool>,
     /// Where the last position asked for was counted.
     cursor: Cell<Option<RowCursor>>,
 }
@@ -200,23 +297,34 @@ impl CsvLocator {
             FieldContext::Csv { delim, body_start, .. } => (*delim, *body_start),
             FieldContext::None => (sniff_delim(text, false), 0),
         };
-        let headers: Vec<Option<String>> = match FieldContext::sniff_csv(text, delim == b'\t') {
-            FieldContext::Csv { headers, .. } if body_start > 0 => headers
-                .iter()
-                .map(|h| (!h.is_empty()).then(|| serde_json::Value::from(String::from_utf8_lossy(h)).to_string()))
-                .collect(),
+        let written = match FieldContext::sniff_csv(text, delim == b'\t') {
+            FieldContext::Csv { headers, .. } if body_start > 0 => headers,
             _ => Vec::new(),
+        };
+        let headers: Vec<Option<String>> = written
+            .iter()
+            .map(|h| (!h.is_empty()).then(|| serde_json::Value::from(String::from_utf8_lossy(h)).to_string()))
+            .collect();
+        // Inferred: labelled by content, not by a header saying the same.
+        let inferred = match field {
+            FieldContext::Csv { headers: labels, .. } => labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| is_inferred_label(l) && written.get(i).is_none_or(|w| w != l))
+                .collect(),
+            FieldContext::None => Vec::new(),
         };
         let body_start = body_start.min(text.len());
         let starts = row_starts(&text[body_start..], delim).into_iter().map(|s| body_start + s).collect();
-        CsvLocator { starts, delim, headers, cursor: Cell::new(None) }
+        CsvLocator { starts, delim, headers, inferred, cursor: Cell::new(None) }
     }
 
     /// `{"column", "row"}` of `pos`, written directly (no map per finding:
     /// a large export has millions).
     pub fn location(&self, text: &[u8], pos: usize) -> Option<Location> {
         let (row, col) = self.row_col(text, pos)?;
-        Some(Location::cell(self.headers.get(col).and_then(Option::as_deref), col, row))
+        let inferred = self.inferred.get(col).copied().unwrap_or(false);
+        Some(Location::cell(self.headers.get(col).and_then(Option::as_deref), col, row, inferred))
     }
 
     /// 1-based row and 0-based column of `pos`. Findings come in order, most
@@ -307,5 +415,42 @@ mod tests {
             u.push_str(&format!("{i},{:02}/01/19{:02}\n", 1 + i, 50 + i));
         }
         assert!(matches!(field_context(u.as_bytes(), false), FieldContext::None));
+    }
+
+    /// Issue 18: NHS-number columns and a sort-code column beside an
+    /// account column are named from their content under coded headers
+    /// (and without a header), and their cells' locations say so.
+    #[test]
+    fn infers_nhs_and_bank_columns() {
+        // Valid NHS numbers: nine digits and their modulus 11 check digit.
+        let valid: Vec<String> = (0..40u64)
+            .map(|k| 401_023_213 + k * 7_919)
+            .filter_map(|p| (0..10).map(|c| format!("{p}{c}")).find(|n| crate::detect::validate::nhs_valid(n)))
+            .take(6)
+            .collect();
+        assert_eq!(valid.len(), 6);
+        let mut csv = String::from("c1,c2,c3,c4\n");
+        for (k, n) in valid.iter().enumerate() {
+            csv.push_str(&format!("x{k},{n},40-47-8{k},7087249{k}\n"));
+        }
+        let FieldContext::Csv { headers, .. } = field_context(csv.as_bytes(), false) else { panic!() };
+        assert_eq!(headers[1], INFERRED_NHS);
+        assert_eq!(headers[2], INFERRED_SORT_CODE);
+        assert_eq!(headers[3], INFERRED_ACCOUNT);
+        assert_eq!(headers[0], b"c1");
+        let field = field_context(csv.as_bytes(), false);
+        let loc = CsvLocator::new(csv.as_bytes(), &field);
+        let at = csv.find("40-47-80").unwrap();
+        assert_eq!(loc.at(csv.as_bytes(), at).unwrap(), json!({"column": "c3", "column_kind": "inferred", "row": 1}));
+        let at = csv.find("x0").unwrap();
+        assert_eq!(loc.at(csv.as_bytes(), at).unwrap(), json!({"column": "c1", "row": 1}));
+        // Eight-digit numbers alone are no account column; a header that
+        // names the kind is kept.
+        let mut csv = String::from("ref,nhs\n");
+        for (k, n) in valid.iter().enumerate() {
+            csv.push_str(&format!("1234567{k},{n}\n"));
+        }
+        let FieldContext::Csv { headers, .. } = field_context(csv.as_bytes(), false) else { panic!() };
+        assert_eq!(headers, vec![b"ref".to_vec(), b"nhs".to_vec()]);
     }
 }

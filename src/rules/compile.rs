@@ -124,6 +124,11 @@ impl Cues {
             if m.start() < rs || m.end() > re {
                 continue;
             }
+            // `Version/17.1` in a user agent is a product token, not the
+            // label "version": it says nothing of an address logged after it.
+            if !pos && hay.get(m.end()) == Some(&b'/') {
+                continue;
+            }
             if m.end() <= s {
                 // Closest = latest end; on a tie a positive word wins.
                 if before.is_none_or(|(o, p)| m.end() > o || (m.end() == o && pos && !p)) {
@@ -456,6 +461,7 @@ mod tests {
         };
         assert_eq!(at("GET / 200 \"Mozilla Safari\"\n81.2.69.160 - -", "81.2.69.160"), (false, false));
         assert_eq!(at("ua Safari 81.2.69.160", "81.2.69.160"), (false, true));
+        assert_eq!(at("Version/17.1 Safari/605.1.15\" 81.2.69.160", "81.2.69.160"), (false, false));
         assert_eq!(at("Sort code: 12 34 56\nAccount no: 12345678", "12345678"), (true, false));
         assert_eq!(at("Sort code: 12 34 56\n\nAccount no: 12345678", "12345678"), (false, false));
         assert_eq!(at("Sort code: 12 34 56\r\n\r\nAccount: 12345678", "12345678"), (false, false));

@@ -99,6 +99,8 @@ pub struct Found {
     pub end: u64,
     /// File spans of the pieces of a value read over several cues.
     pub pieces: Vec<(u64, u64)>,
+    /// Score.
+    pub score: f32,
 }
 
 impl Found {
@@ -118,8 +120,8 @@ impl piiscan::report::Sink for Collect {
     fn file(&mut self, o: &piiscan::outcome::FileOutcome) -> std::io::Result<()> {
         let rel = o.path.strip_prefix(&self.0).unwrap_or(&o.path).to_string_lossy().replace('\\', "/");
         for f in &o.findings {
-            let (start, end, pieces) = (f.start, f.end, f.pieces.clone());
-            self.1.push(Found { rel: rel.clone(), kind: f.kind.to_string(), start, end, pieces });
+            let (start, end, pieces, score) = (f.start, f.end, f.pieces.clone(), f.score);
+            self.1.push(Found { rel: rel.clone(), kind: f.kind.to_string(), start, end, pieces, score });
         }
         Ok(())
     }

@@ -51,6 +51,17 @@ pub(super) fn check_v4(hay: &[u8], s: usize, e: usize) -> Verdict {
     if matches!(before(1), Some(b'v' | b'V' | b'/' | b'_' | b'-')) {
         return Verdict::Reject;
     }
+    // A version field named `v`: `v=4.1.0.22`, `"v": "10.2.1.17"`, `v: 1.2.3.4`.
+    let mut k = 1;
+    while k <= 6 && before(k).is_some_and(|b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'=' | b':')) {
+        k += 1;
+    }
+    if k > 1
+        && matches!(before(k), Some(b'v' | b'V'))
+        && !before(k + 1).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Verdict::Reject;
+    }
     let o = ip.octets();
     if ip.is_loopback() || ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || o[0] == 0 || o[0] >= 240 {
         return Verdict::Reject;

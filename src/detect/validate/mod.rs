@@ -19,6 +19,7 @@ pub mod phone;
 mod postcode;
 
 pub use date::{current_year, parse_date};
+pub use nhs::nhs_mod11 as nhs_valid;
 pub use phone::{is_drama_number, normalise_phone};
 
 /// The outcome of validating one candidate.
