@@ -97,9 +97,11 @@ impl Inventory {
     }
 
     /// Files (and members) not read, except those left out on purpose
-    /// (`--modified-before`): what `--fail-on-skipped` fails on.
+    /// (`--modified-before`, hidden files, links not followed): what
+    /// `--fail-on-skipped` fails on.
     pub fn not_read(&self) -> u64 {
-        let skipped: u64 = self.skipped.iter().filter(|(r, _)| *r != "newer_than_cutoff").map(|(_, n)| n).sum();
+        let passed_over = |r: &str| ["newer_than_cutoff", "hidden", "symlink_not_followed"].contains(&r);
+        let skipped: u64 = self.skipped.iter().filter(|(r, _)| !passed_over(r)).map(|(_, n)| n).sum();
         skipped + self.failed.values().sum::<u64>() + self.members_unread.values().sum::<u64>()
     }
 

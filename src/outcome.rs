@@ -22,6 +22,12 @@ pub enum SkipReason {
     TooLarge,
     /// Modified after the `--modified-before`/`--older-than` cut-off.
     NewerThanCutoff,
+    /// A hidden file, or a hidden directory not entered (`--hidden` reads
+    /// them): passed over by rule, and listed so that an inventory states
+    /// its blind spots.
+    Hidden,
+    /// A symbolic link, not followed (`--follow` follows links).
+    SymlinkNotFollowed,
     /// Encrypted (a password-protected archive or document).
     Encrypted,
     /// Malformed or truncated content the extractor could not read.
@@ -52,6 +58,8 @@ impl SkipReason {
             SkipReason::ImageOnly => "image_only",
             SkipReason::TooLarge => "too_large",
             SkipReason::NewerThanCutoff => "newer_than_cutoff",
+            SkipReason::Hidden => "hidden",
+            SkipReason::SymlinkNotFollowed => "symlink_not_followed",
             SkipReason::Encrypted => "encrypted",
             SkipReason::Malformed => "malformed",
             SkipReason::LimitExceeded => "limit_exceeded",
@@ -79,7 +87,14 @@ impl SkipReason {
 
     /// Whether the user should see a warning (as opposed to a count only).
     pub fn warns(self) -> bool {
-        !matches!(self, SkipReason::Binary | SkipReason::NewerThanCutoff | SkipReason::Media)
+        !matches!(self, SkipReason::Binary | SkipReason::NewerThanCutoff | SkipReason::Media) && !self.passed_over()
+    }
+
+    /// Left out by a rule of the walk the user can change (hidden files,
+    /// links not followed, the `--modified-before` cut-off): counted and
+    /// listed, but not a file that could not be read.
+    pub fn passed_over(self) -> bool {
+        matches!(self, SkipReason::NewerThanCutoff | SkipReason::Hidden | SkipReason::SymlinkNotFollowed)
     }
 }
 

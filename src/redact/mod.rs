@@ -282,6 +282,11 @@ impl Sink for Redactor {
     }
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         if let Some((reason, _)) = &o.skipped {
+            // Hidden files and links the walk did not follow were never
+            // read: nothing is known of them to redact or to refuse.
+            if matches!(reason, crate::outcome::SkipReason::Hidden | crate::outcome::SkipReason::SymlinkNotFollowed) {
+                return Ok(());
+            }
             let why = match reason {
                 // A `.csv` with a stray NUL lands here too: say why it was
                 // not read, not only that it cannot be redacted.

@@ -112,8 +112,9 @@ impl<W: Write> Sink for Warnings<W> {
                 let sep = if d.is_empty() { "" } else { ": " };
                 writeln!(
                     self.0,
-                    "piiscan: warning: {}: skipped ({}){sep}{}",
+                    "piiscan: warning: {}: {} ({}){sep}{}",
                     sanitize(&o.path.display().to_string()),
+                    if r.failed() { "failed" } else { "skipped" },
                     r.code(),
                     sanitize(d)
                 )?;
