@@ -521,6 +521,8 @@ impl Scanner {
         match r {
             Some(Ok((enc, v))) => {
                 out.encoding = enc.name();
+                // The redactor keeps a delimited file's cells apart.
+                out.format = if matches!(ext.as_deref(), Some("csv" | "tsv" | "psv")) { "csv" } else { "text" };
                 (out, Some(v))
             }
             Some(Err(enc)) => {

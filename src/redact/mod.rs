@@ -164,12 +164,23 @@ impl Redactor {
         // piece by piece, the timings between them kept.
         // Each with its finding's style, decided once for the text and the log.
         let mut spans: Vec<(usize, usize, &crate::finding::Finding, Style)> = Vec::new();
+        // In delimited text a value never takes a delimiter or a line break
+        // with it: a name spread over `title,first_name,surname` cells is
+        // replaced cell by cell, so every row keeps its field count.
+        let cells = (o.format == "csv" && utf16.is_none())
+            .then(|| crate::extract::csvx::sniff_delim(&original, path.extension().is_some_and(|e| e == "tsv")));
         for f in &o.findings {
             let style = self.style_at(f, &original);
-            if f.pieces.is_empty() {
-                spans.push((f.start as usize, f.end as usize, f, style));
-            } else {
-                spans.extend(f.pieces.iter().map(|&(s, e)| (s as usize, e as usize, f, style)));
+            let whole = [(f.start, f.end)];
+            let pieces: &[(u64, u64)] = if f.pieces.is_empty() { &whole } else { &f.pieces };
+            for &(s, e) in pieces {
+                let (s, e) = (s as usize, e as usize);
+                match cells {
+                    Some(delim) if e <= original.len() && s < e => {
+                        spans.extend(cell_pieces(&original, s, e, delim).into_iter().map(|(a, b)| (a, b, f, style)));
+                    }
+                    _ => spans.push((s, e, f, style)),
+                }
             }
             entries.push((f, style));
         }
@@ -273,6 +284,39 @@ impl Redactor {
         self.stats.outputs.push(dest);
         Ok(())
     }
+}
+
+/// The parts of `text[s..e]` between delimiters and line breaks outside
+/// quotes, each trimmed of blanks and quotes: the cells a span crosses,
+/// without the separators that make the row's structure. A comma inside a
+/// quoted cell (`"Lewis, Norman"`) is content, not a separator.
+fn cell_pieces(text: &[u8], s: usize, e: usize, delim: u8) -> Vec<(usize, usize)> {
+    let line_start = memchr::memrchr(b'\n', &text[..s]).map_or(0, |k| k + 1);
+    let mut quoted = memchr::memchr_iter(b'"', &text[line_start..s]).count() % 2 == 1;
+    let mut cuts = vec![s];
+    for (k, &b) in text[s..e].iter().enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted && (b == delim || b == b'\n' || b == b'\r') {
+            cuts.push(s + k);
+            cuts.push(s + k + 1);
+        }
+    }
+    cuts.push(e);
+    cuts.chunks(2)
+        .filter_map(|c| {
+            let (mut a, mut b) = (c[0], c[1]);
+            if cuts.len() > 2 {
+                while a < b && matches!(text[a], b' ' | b'\t' | b'"') {
+                    a += 1;
+                }
+                while b > a && matches!(text[b - 1], b' ' | b'\t' | b'"') {
+                    b -= 1;
+                }
+            }
+            (a < b).then_some((a, b))
+        })
+        .collect()
 }
 
 impl Sink for Redactor {
