@@ -234,6 +234,10 @@ fn redaction_of_decoded_and_split_values_and_refusal_of_containers() {
     assert!(e.contains("customers.xlsx: not redacted: redaction not supported for this format (xlsx)"), "{e}");
     assert!(e.contains("0 residual finding(s)"), "{e}");
     assert!(!out.join("office/customers.xlsx").exists(), "a container with personal data was copied");
+    // Issue 20, point 7: files holding personal data were left unredacted,
+    // so the run exits 1 and the summary counts them.
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("holding personal data)") && !e.contains("(0 holding personal data)"), "{e}");
     // JSON with escapes: still valid, the escaped email replaced.
     let j: Value = serde_json::from_slice(&std::fs::read(out.join("text/escaped.json")).unwrap()).unwrap();
     assert_eq!(j["customers"][0]["contact"]["email"], "[EMAIL]");

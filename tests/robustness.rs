@@ -199,7 +199,13 @@ fn damaged_files_never_panic_are_all_accounted_for_and_redact_clean() {
                 .collect();
             panic!("{style}: {}\n{}", rescans.join("\n"), shown.join("\n"));
         }
-        assert_eq!(o.status.code(), Some(0), "{style}");
+        // 1 when a file holding personal data could not be redacted (a
+        // damaged container's findings are inside it): the summary says so.
+        match o.status.code() {
+            Some(0) => {}
+            Some(1) => assert!(!e.contains(" (0 holding personal data)"), "{style}: exit 1 without cause\n{e}"),
+            c => panic!("{style}: exit {c:?}\n{e}"),
+        }
     }
 
     // A subject search over the damaged tree.

@@ -13,8 +13,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// rewrites files atomically only with --in-place. Reports show masked values.
 ///
 /// Exit codes: 0 nothing found (or only known-fake test data), 1 personal
-/// data found, 2 error (bad usage, or nothing could be read, or a file could
-/// not be redacted).
+/// data found (for `redact` and `subject erase`: personal data left in a
+/// file that could not be redacted, such as a container), 2 error (bad
+/// usage, or nothing could be read, or a file could not be written).
 #[derive(Debug, Parser)]
 #[command(name = "piiscan", version, about, long_about, max_term_width = 100)]
 pub struct Cli {

@@ -117,18 +117,24 @@ pub(super) fn summarise(stats: &RedactStats, r: &RedactOpts, quiet: bool) -> u8 
     }
     if !quiet {
         eprintln!(
-            "piiscan: {verb} {} file(s): {}; copied unchanged: {}; not redacted: {}; failed: {}",
+            "piiscan: {verb} {} file(s): {}; copied unchanged: {}; not redacted: {} ({} holding personal data); failed: {}",
             stats.files_redacted,
             if kinds.is_empty() { "nothing".into() } else { kinds.join(", ") },
             stats.files_copied,
             stats.not_redacted.len(),
+            stats.not_redacted_with_findings,
             stats.failed.len()
         );
     }
-    if stats.failed.is_empty() {
-        EXIT_CLEAN
-    } else {
+    // 2: a file could not be written; 1: personal data was found in a file
+    // that could not be redacted (a container), so the request is not
+    // done; 0: everything found was redacted.
+    if !stats.failed.is_empty() {
         EXIT_ERROR
+    } else if stats.not_redacted_with_findings > 0 {
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
     }
 }
 

@@ -70,6 +70,10 @@ pub struct RedactStats {
     /// Files not redacted because they could not be scanned (format not
     /// supported, unreadable...), with the reason.
     pub not_redacted: Vec<(PathBuf, String)>,
+    /// How many of `not_redacted` are known to hold personal data (findings
+    /// inside a container, or beside members that could not be read): the
+    /// run then exits 1, since what was asked for was not done.
+    pub not_redacted_with_findings: usize,
     /// Files with personal data that were not rewritten: refused (read-only,
     /// symlink, changed since scanned) or failed (disk full, permissions).
     /// The original is untouched.
@@ -346,11 +350,13 @@ impl Sink for Redactor {
         }
         if !o.problems.is_empty() {
             let why = format!("{} member(s) could not be read, so it cannot be shown to be clean", o.problems.len());
+            self.stats.not_redacted_with_findings += usize::from(!o.findings.is_empty());
             self.stats.not_redacted.push((o.path.clone(), why));
             return Ok(());
         }
         if o.findings.iter().any(|f| !f.file_offsets) {
             let why = format!("redaction not supported for this format ({}): personal data is inside it", o.format);
+            self.stats.not_redacted_with_findings += 1;
             self.stats.not_redacted.push((o.path.clone(), why));
             return Ok(());
         }
