@@ -137,9 +137,9 @@ fn dev_set_per_kind_and_miss_report() {
 
     let mut per_kind: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new(); // (gold, tp, fp)
     let mut misses: BTreeMap<(String, String, &str), usize> = BTreeMap::new();
-    // For misses found below the threshold: (kind, score, the word right
-    // before the value on its line), the class-level clue to which cue or
-    // rule judged them wrongly.
+    // For misses: (kind, best score below the threshold or "none", the word
+    // right before the value on its line), the class-level clue to which
+    // cue or rule judged them wrongly.
     let mut low_clues: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let (mut spoken, mut spoken_tp) = (0, 0);
     for u in &units {
@@ -165,6 +165,8 @@ fn dev_set_per_kind_and_miss_report() {
             } else if hits(&idx, u, None) {
                 "other kind"
             } else {
+                let clue = (u.kind.clone(), "none".to_string(), word_before(&dev().join(&u.path), u.spans[0].0));
+                *low_clues.entry(clue).or_default() += 1;
                 "no candidate"
             };
             *misses.entry((u.kind.clone(), u.layout().to_string(), cause)).or_default() += 1;
@@ -223,7 +225,7 @@ fn dev_set_per_kind_and_miss_report() {
     }
     let mut rows: Vec<_> = low_clues.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    println!("\nBelow-threshold misses by kind × best score × word before the value (top 20)");
+    println!("\nMisses by kind × best score (none: no candidate) × word before the value (top 20)");
     println!("| kind | score | word before | missed |");
     println!("|---|---:|---|---:|");
     for ((k, sc, w), n) in rows.iter().take(20) {
