@@ -62,6 +62,20 @@ pub struct NamesConfig {
     pub surname_cues: Vec<String>,
     /// Cues right after a name.
     pub cues_after: Vec<String>,
+    /// Cues that vouch for a run of capitalised words in no lexicon (names
+    /// from countries the lexicons miss): a name field, "my name is", a
+    /// voice tag. Each is also in `cues`.
+    #[serde(default)]
+    pub strong_cues: Vec<String>,
+    /// Prose cues that vouch even for a single capitalised word in no
+    /// lexicon ("my name's Oluwaseun", `<v Thandiwe>`); a field name
+    /// (`name: String` in code) does not.
+    #[serde(default)]
+    pub strong_single_cues: Vec<String>,
+    /// Words that make a run of words in no lexicon a placeholder, not a
+    /// person ("Test User", "Another User", "Web Archive").
+    #[serde(default)]
+    pub placeholder_words: Vec<String>,
     /// Words after a run that make it a street or organisation.
     pub not_after: Vec<String>,
     /// Words before a run that make it a place.
@@ -180,6 +194,10 @@ pub struct NameDetector {
     cue_gate: bool,
     cues: AhoCorasick,
     surname_cues: AhoCorasick,
+    /// See [`NamesConfig::strong_cues`].
+    strong: AhoCorasick,
+    /// See [`NamesConfig::strong_single_cues`].
+    strong_single: AhoCorasick,
     not_after: HashSet<String>,
     not_before: HashSet<String>,
     not_names: HashSet<String>,
@@ -271,6 +289,15 @@ impl NameDetector {
             .match_kind(MatchKind::Standard)
             .build(&cfg.surname_cues)
             .map_err(|e| format!("names.surname_cues: {e}"))?;
+        let build = |v: &[String], what: &str| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(v)
+                .map_err(|e| format!("names.{what}: {e}"))
+        };
+        let strong = build(&cfg.strong_cues, "strong_cues")?;
+        let strong_single = build(&cfg.strong_single_cues, "strong_single_cues")?;
         let mut lexicon: FxHashMap<Box<[u8]>, u8> = FxHashMap::default();
         let mut flag = |words: &mut dyn Iterator<Item = &str>, f: u8, only_existing: bool| {
             for w in words {
@@ -309,6 +336,8 @@ impl NameDetector {
             not_names: lower(&cfg.not_names),
             cues,
             surname_cues,
+            strong,
+            strong_single,
             cfg,
         })
     }
@@ -490,10 +519,15 @@ impl NameDetector {
                 self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
             }
             let after_title = run.is_empty() && self.title_before(hay, start);
+            // A capitalised word in no lexicon after a strong cue (a name
+            // field, "my name is", a voice tag), or continuing a run that
+            // began after one: names from countries the lexicons miss.
+            let after_strong = |at: usize| self.cue_end_before(hay, at) && self.strong_before(&self.strong, hay, at);
             let keep = w.is_name()
                 || w.initial
                 || (!run.is_empty() && w.particle)
-                || (w.case == Case::Title && (after_title || run.last().is_some_and(|l| l.initial)) && !w.ambiguous);
+                || (w.case == Case::Title && (after_title || run.last().is_some_and(|l| l.initial)) && !w.ambiguous)
+                || (w.case == Case::Title && !w.stop && after_strong(run.first().map_or(start, |f| f.start)));
             if keep && run.len() < 5 {
                 if by_comma {
                     comma_at = Some(run.len());
@@ -572,6 +606,11 @@ impl NameDetector {
             && Self::ends_before(&self.cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
     }
 
+    /// One of `ac`'s (strong) cues ends right before `pos`.
+    fn strong_before(&self, ac: &AhoCorasick, hay: &[u8], pos: usize) -> bool {
+        Self::ends_before(ac, hay, pos.saturating_sub(self.cfg.context_before), pos)
+    }
+
     /// A prose cue for a surname ends right before `pos`.
     fn surname_cue_before(&self, hay: &[u8], pos: usize) -> bool {
         self.cue_end_before(hay, pos)
@@ -605,14 +644,20 @@ impl NameDetector {
     fn ends_before(ac: &AhoCorasick, hay: &[u8], from: usize, pos: usize) -> bool {
         let mut best = None;
         for m in ac.find_overlapping_iter(aho_corasick::Input::new(hay).range(from..pos)) {
-            let boundary_before = m.start() == 0 || !hay[m.start() - 1].is_ascii_alphanumeric();
+            // A cue that starts with its own boundary (`\nname`, `"name"`).
+            let boundary_before = m.start() == 0
+                || !hay[m.start()].is_ascii_alphanumeric()
+                || !hay[m.start() - 1].is_ascii_alphanumeric();
             let gap = &hay[m.end()..pos];
             // Only punctuation between, and no masked word (`It's ***** ling`,
             // `From: "***?Fletcher"`: the cue was for the name a redaction
             // masked). `**Name:** Jo` (Markdown bold) keeps its cue.
             let gap_ok = gap.iter().all(|b| !b.is_ascii_alphanumeric()) && !masked_gap(gap);
             let boundary_after = m.end() == pos || !hay[m.end()].is_ascii_alphanumeric();
-            if boundary_before && boundary_after && gap_ok && !in_placeholder(hay, m.start(), m.end()) {
+            // A WebVTT voice tag is `<v ` exactly: `<V: Visitor>` is a Rust
+            // generic, not a speaker.
+            let tag_ok = hay[m.start()] != b'<' || (hay[m.start() + 1] == b'v' && hay.get(m.end()) == Some(&b' '));
+            if boundary_before && boundary_after && tag_ok && gap_ok && !in_placeholder(hay, m.start(), m.end()) {
                 best = Some(m.end());
             }
         }
@@ -700,7 +745,12 @@ impl NameDetector {
         // ("will", "may") that no cue could make a name.
         let title = self.title_before(hay, start);
         if words.len() == 1 && !title {
-            if first.stop || !first.is_name() || first.case == Case::Mixed {
+            let unknown_ok = || {
+                first.case == Case::Title
+                    && self.strong_before(&self.strong_single, hay, start)
+                    && !self.cfg.placeholder_words.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(&hay[start..end]))
+            };
+            if first.stop || first.case == Case::Mixed || (!first.is_name() && !unknown_ok()) {
                 return None;
             }
             // A cue must end right before the word, or a speaker label follow
@@ -765,7 +815,30 @@ impl NameDetector {
         let surname_first = comma.is_some() && words.len() == 2 && words[0].surname && words[1].given;
         let score = if real.len() >= 2 || (real.len() == 1 && words.len() >= 2) {
             let shape_ok = surname_first || ((first.given || first.initial) && (last.surname || last.given));
-            if !(shape_ok || title && real.iter().all(|w| w.case == Case::Title)) {
+            let all_title = real.iter().all(|w| w.case == Case::Title);
+            if !(shape_ok || title && all_title) {
+                // Names the lexicons miss ("Thandiwe Mbeki-Okafor") after a
+                // name field, "my name is" or a voice tag.
+                let placeholder =
+                    || joined.split(' ').any(|w| self.cfg.placeholder_words.iter().any(|p| p.eq_ignore_ascii_case(w)));
+                if all_title
+                    && real.len() <= 4
+                    && text_cue
+                    && self.strong_before(&self.strong, hay, start)
+                    && !placeholder()
+                {
+                    return (self.cfg.score_cued_single >= min_score && comma.is_none()).then_some(RawFinding {
+                        rule,
+                        start,
+                        end,
+                        line: 0,
+                        column: 0,
+                        char_column: 0,
+                        score: self.cfg.score_cued_single,
+                        normalized: joined,
+                        scope: None,
+                    });
+                }
                 return None;
             }
             let shape_case =
@@ -799,7 +872,9 @@ impl NameDetector {
                 // a column header ("last_name") vouches for surnames, prose cues
                 // ("Dear", "Customer:") only for given names.
                 let fits = if label { w.is_name() } else { w.given };
-                if !fits || w.stop {
+                let unknown_after_strong =
+                    !fits && w.case == Case::Title && !w.stop && self.strong_before(&self.strong_single, hay, start);
+                if (!fits && !unknown_after_strong) || w.stop {
                     return None;
                 }
                 if w.ambiguous {
@@ -865,6 +940,12 @@ mod tests {
         let d = NameDetector::new(cfg).expect("detector");
         assert!(d.cue_gate);
         for cue in &cues {
+            // A voice tag is matched exactly (`<v `): no other spellings.
+            if cue.starts_with('<') {
+                let text = format!("{cue} Jane");
+                assert!(d.cue_end_before(text.as_bytes(), text.len() - 4), "gate rules out {text:?}");
+                continue;
+            }
             for text in [
                 format!("{cue} Jane"),
                 format!("x {}: Jane", cue.to_uppercase()),
