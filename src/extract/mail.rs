@@ -142,9 +142,15 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
                     });
                     continue;
                 }
-                // `raw_message()`, not the field: a nested message shares its
-                // parent's buffer, and the method returns its own bytes.
-                let inner_raw = inner.raw_message();
+                // Its own bytes, not the `raw_message` field: a nested message
+                // shares its parent's buffer (reading that again recursed for
+                // ever). `raw_message()` would index `parts[0]`, which a
+                // damaged nested message may lack (found by fuzzing).
+                let Some(inner_raw) =
+                    inner.parts.first().and_then(|p| inner.raw_message.get(p.offset_header..p.offset_end))
+                else {
+                    continue;
+                };
                 let inner_id = id.as_str().map_or_else(|| i.to_string(), str::to_string);
                 cx.depth += 1;
                 message(inner_raw, &inner_id, verbatim && part.encoding == Encoding::None, cx, emit);
