@@ -43,15 +43,27 @@ pub fn read_limited(r: impl Read, compressed: u64, cx: &mut Cx) -> Result<Vec<u8
 
 /// Recurse into one member, prefixing its location and its problems.
 fn member(name: &str, data: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) -> Result<(), Refusal> {
+    member_as(name, name, data, cx, emit)
+}
+
+/// Recurse into one member (or a mail attachment) one level deeper: read
+/// as the file `name`, located and its problems prefixed as `label`.
+pub(super) fn member_as(
+    label: &str,
+    name: &str,
+    data: &[u8],
+    cx: &mut Cx,
+    emit: &mut dyn FnMut(Segment<'_>),
+) -> Result<(), Refusal> {
     let before = cx.problems.len();
     cx.depth += 1;
     let r = extract(name, data, cx, &mut |mut seg: Segment<'_>| {
-        seg.location = nest(name, seg.location.take());
+        seg.location = nest(label, seg.location.take());
         emit(seg)
     });
     cx.depth -= 1;
     for p in &mut cx.problems[before..] {
-        p.member = format!("{name}!/{}", p.member);
+        p.member = format!("{label}!/{}", p.member);
     }
     r.map(|_| ())
 }

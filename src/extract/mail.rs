@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use mail_parser::{Encoding, MessageParser, MimeHeaders, PartType};
 use serde_json::json;
 
-use super::{extract as extract_any, nest, text, Cx, Origin, Refusal, Segment};
+use super::{text, Cx, Origin, Refusal, Segment};
 use crate::outcome::SkipReason;
 
 /// Message boundaries of a mailbox (`From ` lines after a blank line);
@@ -183,7 +183,6 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
 
 /// An attachment through the extractor of its own format, one level deeper.
 fn attachment(member: &str, fname: &str, data: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
-    let before = cx.problems.len();
     if cx.depth >= cx.limits.max_depth {
         cx.problems.push(super::Problem {
             member: member.to_string(),
@@ -192,16 +191,7 @@ fn attachment(member: &str, fname: &str, data: &[u8], cx: &mut Cx, emit: &mut dy
         });
         return;
     }
-    cx.depth += 1;
-    let r = extract_any(fname, data, cx, &mut |mut seg: Segment<'_>| {
-        seg.location = nest(member, seg.location.take());
-        emit(seg)
-    });
-    cx.depth -= 1;
-    for p in &mut cx.problems[before..] {
-        p.member = format!("{member}!/{}", p.member);
-    }
-    if let Err((reason, detail)) = r {
+    if let Err((reason, detail)) = super::archive::member_as(member, fname, data, cx, emit) {
         cx.problems.push(super::Problem { member: member.to_string(), reason, detail });
     }
 }
