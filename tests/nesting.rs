@@ -301,3 +301,17 @@ fn damaged_nested_message_without_parts_is_read() {
     assert_eq!(file(&doc, "damaged.eml")["status"], "scanned");
     assert_run_went_on(&doc);
 }
+
+/// Found by the fuzz run after that fix: damaged MIME trips an assertion
+/// inside mail-parser ("Invalid part ID, could not find multipart"; a
+/// debug assertion, so debug and test builds panicked). The parser's panics
+/// are now contained like the PDF reader's: the file is read, not failed.
+#[test]
+fn mail_parser_assertion_is_contained() {
+    let b =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz_mail_parser_assertion.eml")).unwrap();
+    let d = tree("damaged.eml", &b);
+    let (_, doc) = scan(d.path());
+    assert_eq!(file(&doc, "damaged.eml")["status"], "scanned", "{}", file(&doc, "damaged.eml"));
+    assert_run_went_on(&doc);
+}

@@ -94,7 +94,10 @@ pub fn extract(
 /// inside a base64 or quoted-printable forward), so its plain parts are
 /// already scanned, with file offsets, in the file's main segment.
 fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
-    let Some(msg) = MessageParser::default().parse(raw) else { return };
+    // mail-parser's own assertions can fire on damaged MIME (a debug
+    // assertion "Invalid part ID", found by fuzzing): contained like the
+    // PDF reader's panics; the part is then left unread.
+    let Some(msg) = super::pdf::contained(|| MessageParser::default().parse(raw)).flatten() else { return };
     let at = |loc: serde_json::Value| if part_id.is_empty() { loc } else { merge_part(loc, part_id) };
     // Encoded header words: the decoded address headers.
     let head_end = msg.parts.first().map_or(raw.len(), |p| p.offset_body.min(raw.len()));
