@@ -100,7 +100,7 @@ impl Inventory {
     /// (`--modified-before`, hidden files, links not followed): what
     /// `--fail-on-skipped` fails on.
     pub fn not_read(&self) -> u64 {
-        let passed_over = |r: &str| ["newer_than_cutoff", "hidden", "symlink_not_followed"].contains(&r);
+        let passed_over = |r: &str| crate::outcome::SkipReason::PASSED_OVER.iter().any(|p| p.code() == r);
         let skipped: u64 = self.skipped.iter().filter(|(r, _)| !passed_over(r)).map(|(_, n)| n).sum();
         skipped + self.failed.values().sum::<u64>() + self.members_unread.values().sum::<u64>()
     }

@@ -93,8 +93,12 @@ impl SkipReason {
     /// Left out by a rule of the walk the user can change (hidden files,
     /// links not followed, the `--modified-before` cut-off): counted and
     /// listed, but not a file that could not be read.
+    pub const PASSED_OVER: [SkipReason; 3] =
+        [SkipReason::NewerThanCutoff, SkipReason::Hidden, SkipReason::SymlinkNotFollowed];
+
+    /// Whether this reason is one of [`SkipReason::PASSED_OVER`].
     pub fn passed_over(self) -> bool {
-        matches!(self, SkipReason::NewerThanCutoff | SkipReason::Hidden | SkipReason::SymlinkNotFollowed)
+        Self::PASSED_OVER.contains(&self)
     }
 }
 

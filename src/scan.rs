@@ -493,12 +493,12 @@ impl Scanner {
         f: impl FnOnce(&Text<'_>, &mut Scratch, &mut dyn FnMut(usize)) -> R,
     ) -> (FileOutcome, Option<R>) {
         let ext = entry.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
         let (mut out, r) = self.with_bytes(entry, worker, |bytes, scratch, release| {
             let enc = read::sniff_encoding(bytes);
             if enc == TextEncoding::Bytes && !entry.explicit && read::looks_binary(bytes) {
                 return Err(enc);
             }
-            let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
             let field_of = |text: &[u8]| {
                 if csvish {
                     FieldContext::sniff_csv(text, ext.as_deref() == Some("tsv"))
@@ -522,7 +522,7 @@ impl Scanner {
             Some(Ok((enc, v))) => {
                 out.encoding = enc.name();
                 // The redactor keeps a delimited file's cells apart.
-                out.format = if matches!(ext.as_deref(), Some("csv" | "tsv" | "psv")) { "csv" } else { "text" };
+                out.format = if csvish { "csv" } else { "text" };
                 (out, Some(v))
             }
             Some(Err(enc)) => {

@@ -113,25 +113,17 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
             let problems = &problems;
             Box::new(move |res| {
                 match res {
-                    Ok(ent) if ent.depth() > 0 && (passed_hidden(&ent, opts) || passed_link(&ent, opts)) => {
-                        let path = ent.path().to_path_buf();
-                        let dir = ent.file_type().is_some_and(|t| t.is_dir());
-                        let (reason, detail) = if ent.path_is_symlink() && !passed_hidden(&ent, opts) {
-                            (SkipReason::SymlinkNotFollowed, "symbolic link, not followed (--follow follows links)")
-                        } else if dir {
-                            (SkipReason::Hidden, "hidden directory, not entered (--hidden reads it)")
-                        } else {
-                            (SkipReason::Hidden, "hidden file (--hidden reads it)")
-                        };
-                        problems.lock().unwrap_or_else(|p| p.into_inner()).push(WalkProblem {
-                            store: store_of(root, &path),
-                            path,
-                            reason,
-                            detail: detail.into(),
-                        });
-                        return WalkState::Skip;
-                    }
                     Ok(ent) => {
+                        if let Some((reason, detail)) = passed_over(&ent, opts) {
+                            let path = ent.path().to_path_buf();
+                            problems.lock().unwrap_or_else(|p| p.into_inner()).push(WalkProblem {
+                                store: store_of(root, &path),
+                                path,
+                                reason,
+                                detail: detail.into(),
+                            });
+                            return WalkState::Skip;
+                        }
                         let is_file = ent.file_type().is_some_and(|t| t.is_file())
                             || (ent.path_is_symlink()
                                 && std::fs::metadata(ent.path()).is_ok_and(|m| m.is_file())
@@ -169,18 +161,27 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
     Ok((files, problems))
 }
 
-/// A hidden entry (name starting with `.`) the walk passes over. A
-/// Maildir++ folder (`.Sent`, `.My Folder`: hidden by that convention, with
-/// `cur/` inside) is mail, and is entered.
-fn passed_hidden(ent: &ignore::DirEntry, opts: &WalkOptions) -> bool {
-    !opts.hidden
+/// Why the walk passes over an entry below a root, if it does: a hidden
+/// entry (name starting with `.`; a hidden directory is one entry, not
+/// entered), or a symbolic link not followed. A Maildir++ folder (`.Sent`,
+/// `.My Folder`: hidden by that convention, with `cur/` inside) is mail,
+/// and is entered.
+fn passed_over(ent: &ignore::DirEntry, opts: &WalkOptions) -> Option<(SkipReason, &'static str)> {
+    if ent.depth() == 0 {
+        return None;
+    }
+    let dir = ent.file_type().is_some_and(|t| t.is_dir());
+    let hidden = !opts.hidden
         && ent.file_name().as_encoded_bytes().first() == Some(&b'.')
-        && !(ent.file_type().is_some_and(|t| t.is_dir()) && ent.path().join("cur").is_dir())
-}
-
-/// A symbolic link the walk does not follow.
-fn passed_link(ent: &ignore::DirEntry, opts: &WalkOptions) -> bool {
-    !opts.follow && ent.path_is_symlink()
+        && !(dir && ent.path().join("cur").is_dir());
+    match (hidden, dir) {
+        (true, true) => Some((SkipReason::Hidden, "hidden directory, not entered (--hidden reads it)")),
+        (true, false) => Some((SkipReason::Hidden, "hidden file (--hidden reads it)")),
+        _ if !opts.follow && ent.path_is_symlink() => {
+            Some((SkipReason::SymlinkNotFollowed, "symbolic link, not followed (--follow follows links)"))
+        }
+        _ => None,
+    }
 }
 
 /// Turn an `ignore` error into a path, a reason and an OS message.

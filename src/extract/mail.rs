@@ -16,7 +16,6 @@ use mail_parser::{Encoding, MessageParser, MimeHeaders, PartType};
 use serde_json::json;
 
 use super::{text, Cx, Origin, Refusal, Segment};
-use crate::outcome::SkipReason;
 
 /// Message boundaries of a mailbox (`From ` lines after a blank line);
 /// the whole text for a single message.
@@ -124,7 +123,9 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
             .content_type()
             .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
             .unwrap_or_else(|| "text/plain".into());
-        let id: serde_json::Value = if part_id.is_empty() { json!(i) } else { json!(format!("{part_id}.{i}")) };
+        // A top-level part keeps its number; a nested one gets a dotted id.
+        let id_text = if part_id.is_empty() { i.to_string() } else { format!("{part_id}.{i}") };
+        let id: serde_json::Value = if part_id.is_empty() { json!(i) } else { json!(id_text) };
         let loc = json!({ "part": id, "content_type": ctype });
         // Inside a forward sent in a transfer encoding, every text part is
         // text the file's main segment does not hold as such.
@@ -136,13 +137,7 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
                 emit(seg);
             }
             (PartType::Message(inner), _) => {
-                let member = format!("attached message {}", id.as_str().map_or_else(|| i.to_string(), str::to_string));
-                if cx.depth >= cx.limits.max_depth {
-                    cx.problems.push(super::Problem {
-                        member,
-                        reason: SkipReason::LimitExceeded,
-                        detail: format!("messages and archives nested more than {} deep", cx.limits.max_depth),
-                    });
+                if cx.past_depth(&format!("attached message {id_text}")) {
                     continue;
                 }
                 // Its own bytes, not the `raw_message` field: a nested message
@@ -154,9 +149,8 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
                 else {
                     continue;
                 };
-                let inner_id = id.as_str().map_or_else(|| i.to_string(), str::to_string);
                 cx.depth += 1;
-                message(inner_raw, &inner_id, verbatim && part.encoding == Encoding::None, cx, emit);
+                message(inner_raw, &id_text, verbatim && part.encoding == Encoding::None, cx, emit);
                 cx.depth -= 1;
             }
             (
@@ -168,16 +162,12 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
                     PartType::Binary(b) | PartType::InlineBinary(b) => b,
                     _ => &[],
                 };
-                let member =
-                    format!("attachment {}: {fname}", id.as_str().map_or_else(|| i.to_string(), str::to_string));
-                attachment(&member, fname, data, cx, emit);
+                attachment(&format!("attachment {id_text}: {fname}"), fname, data, cx, emit);
             }
             (PartType::Binary(b) | PartType::InlineBinary(b), None) if looks_like_message(b) => {
                 // A forwarded message sent as an octet stream, or a part whose
                 // type was lost: it reads as a message, so read it as one.
-                let member =
-                    format!("attachment {}: message", id.as_str().map_or_else(|| i.to_string(), str::to_string));
-                attachment(&member, "message.eml", b, cx, emit);
+                attachment(&format!("attachment {id_text}: message"), "message.eml", b, cx, emit);
             }
             _ => {}
         }
@@ -186,12 +176,7 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
 
 /// An attachment through the extractor of its own format, one level deeper.
 fn attachment(member: &str, fname: &str, data: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
-    if cx.depth >= cx.limits.max_depth {
-        cx.problems.push(super::Problem {
-            member: member.to_string(),
-            reason: SkipReason::LimitExceeded,
-            detail: format!("messages and archives nested more than {} deep", cx.limits.max_depth),
-        });
+    if cx.past_depth(member) {
         return;
     }
     if let Err((reason, detail)) = super::archive::member_as(member, fname, data, cx, emit) {

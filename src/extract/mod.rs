@@ -211,6 +211,22 @@ impl std::fmt::Debug for Cx<'_> {
 }
 
 impl Cx<'_> {
+    /// Whether reading `member` one level deeper would pass the nesting
+    /// limit that archives, forwarded messages and embedded documents share;
+    /// if so, `member` is recorded as a `limit_exceeded` problem (the rest of
+    /// the file is still read).
+    pub fn past_depth(&mut self, member: &str) -> bool {
+        let past = self.depth >= self.limits.max_depth;
+        if past {
+            self.problems.push(Problem {
+                member: member.to_string(),
+                reason: SkipReason::LimitExceeded,
+                detail: format!("nested more than {} deep (archives, messages, documents)", self.limits.max_depth),
+            });
+        }
+        past
+    }
+
     /// A fresh context.
     pub fn new(limits: Limits, explicit: bool) -> Cx<'static> {
         Cx { limits, expanded: 0, depth: 0, explicit, problems: Vec::new(), encoding: "", release: None }

@@ -93,12 +93,7 @@ fn embedded<R: Read + Seek>(
         .collect();
     parts.sort();
     for part in parts {
-        if cx.depth >= cx.limits.max_depth {
-            cx.problems.push(Problem {
-                member: part.clone(),
-                reason: SkipReason::LimitExceeded,
-                detail: format!("documents and archives nested more than {} deep", cx.limits.max_depth),
-            });
+        if cx.past_depth(part) {
             continue;
         }
         let data = read_member(za, part, cx).and_then(|d| d.ok_or((SkipReason::Malformed, "missing".into())));
