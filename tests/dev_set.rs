@@ -215,31 +215,36 @@ fn dev_set_per_kind_and_miss_report() {
         .collect();
     println!("kinds piiscan does not detect yet (found/gold): {}", unscored.join(", "));
 
-    let mut rows: Vec<_> = misses.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rows = top(misses, 40);
     println!("\nMisses by kind × layout × cause (top 40)");
     println!("| kind | layout | cause | missed |");
     println!("|---|---|---|---:|");
-    for ((k, l, c), n) in rows.iter().take(40) {
+    for ((k, l, c), n) in &rows {
         println!("| {k} | {l} | {c} | {n} |");
     }
-    let mut rows: Vec<_> = low_clues.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rows = top(low_clues, 20);
     println!("\nMisses by kind × best score (none: no candidate) × word before the value (top 20)");
     println!("| kind | score | word before | missed |");
     println!("|---|---:|---|---:|");
-    for ((k, sc, w), n) in rows.iter().take(20) {
+    for ((k, sc, w), n) in &rows {
         println!("| {k} | {sc} | {w} | {n} |");
     }
-    let mut rows: Vec<_> = fps.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rows = top(fps, 30);
     println!("\nFalse positives by kind × layout (top 30)");
     println!("| kind | layout | false pos. |");
     println!("|---|---|---:|");
-    for ((k, l), n) in rows.iter().take(30) {
+    for ((k, l), n) in &rows {
         println!("| {k} | {l} | {n} |");
     }
     assert!(failures.is_empty(), "dev-set floors not met:\n{}", failures.join("\n"));
+}
+
+/// The `n` largest counts, largest first (ties in key order).
+fn top<K: Ord>(counts: BTreeMap<K, usize>, n: usize) -> Vec<(K, usize)> {
+    let mut rows: Vec<(K, usize)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    rows.truncate(n);
+    rows
 }
 
 /// The last alphabetic word before `pos` on its line (lower case), or `-`.
