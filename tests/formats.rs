@@ -33,8 +33,10 @@ fn scan() -> Vec<Value> {
 
 /// The extension naming a fixture's format (`tar.gz` for tarballs).
 fn format_of(path: &str) -> String {
-    if path.ends_with(".tar.gz") {
-        return "tar.gz".into();
+    for tarball in [".tar.gz", ".tar.xz", ".tar.bz2"] {
+        if path.ends_with(tarball) {
+            return tarball[1..].into();
+        }
     }
     if path.ends_with(".txt.gz") {
         return "gz".into();

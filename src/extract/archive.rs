@@ -1,4 +1,6 @@
-//! Archives: zip (nested), gzip, tar, tar.gz. Members are read one at a
+//! Archives: zip (nested, or after a prefix such as a self-extractor),
+//! tar, and single-stream compressors (gzip, xz, bzip2), so `.tar.gz`,
+//! `.tar.xz`, `.tar.bz2` and `.csv.gz` are all read. Members are read one at a
 //! time through the extractors of their own formats, under [`Limits`]:
 //!
 //! - nesting at most `max_depth` archives deep (4);
@@ -19,26 +21,61 @@ use std::io::{Cursor, Read};
 use super::{extract, nest, office, Cx, Limits, Problem, Refusal, Segment};
 use crate::outcome::SkipReason;
 
-/// Read at most what the limits allow from a member of `compressed` bytes.
-pub fn read_limited(r: impl Read, compressed: u64, cx: &mut Cx) -> Result<Vec<u8>, Refusal> {
+/// The most a member of `compressed` bytes may expand to now, by the
+/// ratio guard, the per-member cap and what is left of the file's budget.
+fn cap_for(compressed: u64, cx: &Cx) -> u64 {
     let l: Limits = cx.limits;
     let by_ratio = l.ratio_floor.max(compressed.saturating_mul(l.max_ratio));
-    let left = l.max_expanded.saturating_sub(cx.expanded);
-    let cap = by_ratio.min(l.max_member).min(left);
+    by_ratio.min(l.max_member).min(l.max_expanded.saturating_sub(cx.expanded))
+}
+
+/// Why a member that expanded past `cap_for(compressed)` was stopped.
+fn past_cap(compressed: u64, cx: &Cx) -> Refusal {
+    let l: Limits = cx.limits;
+    let by_ratio = l.ratio_floor.max(compressed.saturating_mul(l.max_ratio));
+    let cap = cap_for(compressed, cx);
+    let why = if cap == by_ratio {
+        format!("expands more than {}x its compressed size: possible compression bomb, stopped", l.max_ratio)
+    } else if cap == l.max_expanded.saturating_sub(cx.expanded) {
+        format!("more than {} MiB expanded from one file: stopped", l.max_expanded >> 20)
+    } else {
+        format!("a member over {} MiB: stopped", l.max_member >> 20)
+    };
+    (SkipReason::LimitExceeded, why)
+}
+
+/// Read at most what the limits allow from a member of `compressed` bytes.
+pub fn read_limited(r: impl Read, compressed: u64, cx: &mut Cx) -> Result<Vec<u8>, Refusal> {
+    let cap = cap_for(compressed, cx);
     let mut out = Vec::new();
     r.take(cap + 1).read_to_end(&mut out).map_err(|e| (SkipReason::Malformed, format!("cannot decompress: {e}")))?;
-    cx.expanded += out.len() as u64;
     if out.len() as u64 > cap {
-        let why = if cap == by_ratio {
-            format!("expands more than {}x its compressed size: possible compression bomb, stopped", l.max_ratio)
-        } else if cap == left {
-            format!("more than {} MiB expanded from one file: stopped", l.max_expanded >> 20)
-        } else {
-            format!("a member over {} MiB: stopped", l.max_member >> 20)
-        };
-        return Err((SkipReason::LimitExceeded, why));
+        return Err(past_cap(compressed, cx));
     }
+    cx.expanded += out.len() as u64;
     Ok(out)
+}
+
+/// A `Write` that refuses bytes past its cap: for decoders that push their
+/// output (xz) rather than being read from.
+struct Capped {
+    out: Vec<u8>,
+    cap: u64,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() as u64 + buf.len() as u64 > self.cap {
+            self.over = true;
+            return Err(std::io::Error::other("past the expansion cap"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Recurse into one member, prefixing its location and its problems.
@@ -96,6 +133,10 @@ fn too_deep(cx: &Cx) -> Option<Refusal> {
 /// A zip file: an office document, or an archive.
 pub fn zip(_name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) -> Result<&'static str, Refusal> {
     let mut za = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| (SkipReason::Malformed, format!("zip: {e}")))?;
+    if za.index_for_name("xl/workbook.bin").is_some() {
+        drop(za);
+        return super::sheets::xlsb(bytes, cx, emit);
+    }
     if let Some(kind) = office::kind(&za) {
         return office::extract(kind, &mut za, cx, emit);
     }
@@ -145,20 +186,89 @@ pub fn zip(_name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<
     Ok("zip")
 }
 
-/// A gzip file (`.gz`, `.tgz`, `.tar.gz`).
-pub fn gzip(name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) -> Result<&'static str, Refusal> {
+/// Which single-stream compressor a file is (`.gz`, `.xz`, `.bz2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compressed {
+    /// gzip (`.gz`, `.tgz`).
+    Gzip,
+    /// xz (`.xz`, `.txz`).
+    Xz,
+    /// bzip2 (`.bz2`, `.tbz2`, `.tbz`).
+    Bzip2,
+}
+
+impl Compressed {
+    /// The compressor of these bytes, by magic number.
+    pub fn sniff(bytes: &[u8]) -> Option<Compressed> {
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            Some(Compressed::Gzip)
+        } else if bytes.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0]) {
+            Some(Compressed::Xz)
+        } else if bytes.len() >= 10
+            && bytes.starts_with(b"BZh")
+            && (b'1'..=b'9').contains(&bytes[3])
+            && (bytes[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+                || bytes[4..10] == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90])
+        {
+            Some(Compressed::Bzip2)
+        } else {
+            None
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Compressed::Gzip => "gzip",
+            Compressed::Xz => "xz",
+            Compressed::Bzip2 => "bzip2",
+        }
+    }
+
+    /// The name of what is inside: `a.tar.gz` → `a.tar`, `a.tgz` → `a.tar`.
+    fn inner_name(self, name: &str) -> String {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let (tar_exts, own): (&[&str], &[&str]) = match self {
+            Compressed::Gzip => (&["tgz"], &["gz", "gzip"]),
+            Compressed::Xz => (&["txz"], &["xz"]),
+            Compressed::Bzip2 => (&["tbz2", "tbz"], &["bz2", "bzip2"]),
+        };
+        match base.rsplit_once('.') {
+            Some((stem, e)) if tar_exts.iter().any(|t| e.eq_ignore_ascii_case(t)) => format!("{stem}.tar"),
+            Some((stem, e)) if own.iter().any(|t| e.eq_ignore_ascii_case(t)) => stem.to_string(),
+            _ => format!("{base}.out"),
+        }
+    }
+}
+
+/// A compressed file: decompressed under the limits and read as the file
+/// it holds (`.tar.gz`, `.tar.xz`, `.tar.bz2`, `.csv.gz`...).
+pub fn decompress(
+    kind: Compressed,
+    name: &str,
+    bytes: &[u8],
+    cx: &mut Cx,
+    emit: &mut dyn FnMut(Segment<'_>),
+) -> Result<&'static str, Refusal> {
     if let Some(r) = too_deep(cx) {
         return Err(r);
     }
-    let data = read_limited(flate2::read::GzDecoder::new(bytes), bytes.len() as u64, cx)?;
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let inner = match base.rsplit_once('.') {
-        Some((stem, e)) if e.eq_ignore_ascii_case("tgz") => format!("{stem}.tar"),
-        Some((stem, e)) if e.eq_ignore_ascii_case("gz") => stem.to_string(),
-        _ => format!("{base}.out"),
+    let packed = bytes.len() as u64;
+    let data = match kind {
+        Compressed::Gzip => read_limited(flate2::read::MultiGzDecoder::new(bytes), packed, cx)?,
+        Compressed::Bzip2 => read_limited(bzip2::read::MultiBzDecoder::new(bytes), packed, cx)?,
+        Compressed::Xz => {
+            let mut w = Capped { out: Vec::new(), cap: cap_for(packed, cx), over: false };
+            let r = lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut w);
+            if w.over {
+                return Err(past_cap(packed, cx));
+            }
+            r.map_err(|e| (SkipReason::Malformed, format!("cannot decompress: {e}")))?;
+            cx.expanded += w.out.len() as u64;
+            w.out
+        }
     };
-    member(&inner, &data, cx, emit)?;
-    Ok("gzip")
+    member(&kind.inner_name(name), &data, cx, emit)?;
+    Ok(kind.label())
 }
 
 /// A tar archive.
@@ -167,6 +277,9 @@ pub fn tar(_name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<
         return Err(r);
     }
     let mut ar = tar::Archive::new(bytes);
+    // Read to the real end: archives appended with `tar -A` or `cat` carry
+    // end-of-archive blocks in the middle.
+    ar.set_ignore_zeros(true);
     let entries = ar.entries().map_err(|e| (SkipReason::Malformed, format!("tar: {e}")))?;
     for entry in entries {
         let mut entry = match entry {
@@ -189,4 +302,36 @@ pub fn tar(_name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<
         take(mname, data, cx, emit)?;
     }
     Ok("tar")
+}
+
+/// Whether `bytes` are a tar archive: the POSIX `ustar` magic, or an old
+/// (v7) header named `.tar` whose checksum is right.
+pub fn is_tar(bytes: &[u8], ext: &str) -> bool {
+    if bytes.len() >= 512 && &bytes[257..262] == b"ustar" {
+        return true;
+    }
+    if ext != "tar" || bytes.len() < 512 {
+        return false;
+    }
+    let h = &bytes[..512];
+    let field = std::str::from_utf8(&h[148..156]).unwrap_or("");
+    let Ok(want) = u32::from_str_radix(field.trim_matches(|c: char| c == ' ' || c == '\0'), 8) else {
+        return false;
+    };
+    let sum: u32 = h.iter().enumerate().map(|(i, &b)| if (148..156).contains(&i) { 32 } else { b as u32 }).sum();
+    sum == want && h[0] != 0
+}
+
+/// Whether `bytes` are a zip after a prefix (a self-extracting `.exe`, a
+/// script with an archive appended): the end-of-central-directory record
+/// is near the end, and the file is named as a zip or starts as an
+/// executable does.
+pub fn is_prefixed_zip(bytes: &[u8], ext: &str) -> bool {
+    let named = matches!(ext, "zip" | "exe" | "jar" | "sfx") || bytes.starts_with(b"MZ") || bytes.starts_with(b"#!");
+    if !named || bytes.len() < 22 {
+        return false;
+    }
+    // The record is 22 bytes plus a comment of at most 65,535.
+    let tail = &bytes[bytes.len().saturating_sub(22 + 65_535)..];
+    memchr::memmem::rfind(tail, b"PK\x05\x06").is_some()
 }

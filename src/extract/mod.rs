@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! bytes ─► detect ─► text (UTF-8 / UTF-16 / Windows-1252) ─► csv | json | xml | transcript | mail | plain
-//!                 └► zip | gzip | tar (members recurse, with limits) ─► office (docx xlsx pptx odt ods)
+//!                 └► zip | gzip | xz | bzip2 | tar (members recurse, with limits) ─► office (docx xlsx pptx odt ods)
+//!                 └► xls (OLE) | xlsb (calamine) ─► the same sheets as xlsx
 //!                 └► pdf (text layer, page by page; image-only PDFs reported)
 //!                 └► media: listed, not scanned
 //! ```
@@ -29,6 +30,7 @@ pub mod json;
 pub mod mail;
 pub mod office;
 pub mod pdf;
+pub mod sheets;
 pub mod spoken;
 pub mod text;
 pub mod transcript;
@@ -241,8 +243,10 @@ pub type Refusal = (SkipReason, String);
 pub enum Kind {
     /// A zip container (office documents included).
     Zip,
-    /// gzip.
-    Gzip,
+    /// gzip, xz or bzip2.
+    Compressed(archive::Compressed),
+    /// An OLE compound file (`.xls`; `.doc` and `.msg` are not read).
+    Cfb,
     /// A tar archive.
     Tar,
     /// PDF.
@@ -278,11 +282,17 @@ pub fn detect(name: &str, bytes: &[u8]) -> Kind {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return Kind::Zip;
     }
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        return Kind::Gzip;
+    if let Some(c) = archive::Compressed::sniff(bytes) {
+        return Kind::Compressed(c);
     }
-    if bytes.len() > 262 && &bytes[257..262] == b"ustar" {
+    if archive::is_tar(bytes, &ext) {
         return Kind::Tar;
+    }
+    if bytes.starts_with(sheets::CFB_MAGIC) {
+        return Kind::Cfb;
+    }
+    if archive::is_prefixed_zip(bytes, &ext) {
+        return Kind::Zip;
     }
     if bytes.starts_with(b"%PDF-") {
         return Kind::Pdf;
@@ -318,27 +328,34 @@ pub fn extract(
     cx: &mut Cx,
     emit: &mut dyn FnMut(Segment<'_>),
 ) -> Result<&'static str, Refusal> {
-    let top = cx.depth == 0;
     match detect(name, bytes) {
         Kind::Media => Err((SkipReason::Media, String::new())),
         Kind::Zip => archive::zip(name, bytes, cx, emit),
-        Kind::Gzip => archive::gzip(name, bytes, cx, emit),
+        Kind::Compressed(c) => archive::decompress(c, name, bytes, cx, emit),
+        Kind::Cfb => match sheets::xls(bytes, cx, emit) {
+            Some(r) => r,
+            None => plain(name, bytes, cx, emit),
+        },
         Kind::Tar => archive::tar(name, bytes, cx, emit),
         Kind::Pdf => pdf::extract(bytes, cx, emit),
         Kind::Eml | Kind::Mbox => mail::extract(name, bytes, cx, emit),
-        _ => {
-            let decoded = text::decode(bytes, cx.explicit, &|p| cx.release.map_or((), |r| r(p)))?;
-            if top {
-                cx.encoding = decoded.encoding;
-            }
-            let (t, origin) = match (decoded.map, top) {
-                (_, false) => (decoded.text, Origin::Inside),
-                (None, true) => (decoded.text, Origin::File),
-                (Some(m), true) => (decoded.text, Origin::Map(m)),
-            };
-            Ok(structured(name, t, origin, emit))
-        }
+        Kind::Text => plain(name, bytes, cx, emit),
     }
+}
+
+/// Text (of some structure), or a binary file refused as such.
+fn plain(name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) -> Result<&'static str, Refusal> {
+    let top = cx.depth == 0;
+    let decoded = text::decode(bytes, cx.explicit, &|p| cx.release.map_or((), |r| r(p)))?;
+    if top {
+        cx.encoding = decoded.encoding;
+    }
+    let (t, origin) = match (decoded.map, top) {
+        (_, false) => (decoded.text, Origin::Inside),
+        (None, true) => (decoded.text, Origin::File),
+        (Some(m), true) => (decoded.text, Origin::Map(m)),
+    };
+    Ok(structured(name, t, origin, emit))
 }
 
 /// Text of a known structure: the main segment with its locator and field

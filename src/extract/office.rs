@@ -44,7 +44,8 @@ pub enum Kind {
 
 /// The office format of a zip, if it is one.
 pub fn kind<R: Read + Seek>(za: &zip::ZipArchive<R>) -> Option<Kind> {
-    let has = |n: &str| za.index_for_name(n).is_some();
+    // Some writers store member paths with backslashes (`xl\\workbook.xml`).
+    let has = |n: &str| za.index_for_name(n).or_else(|| za.index_for_name(&n.replace('/', "\\"))).is_some();
     if has("word/document.xml") {
         Some(Kind::Docx)
     } else if has("xl/workbook.xml") {
@@ -63,7 +64,9 @@ fn read_member<R: Read + Seek>(
     name: &str,
     cx: &mut Cx,
 ) -> Result<Option<Vec<u8>>, Refusal> {
-    let Some(i) = za.index_for_name(name) else { return Ok(None) };
+    let Some(i) = za.index_for_name(name).or_else(|| za.index_for_name(&name.replace('/', "\\"))) else {
+        return Ok(None);
+    };
     let f = za.by_index(i).map_err(|e| (SkipReason::Malformed, format!("{name}: {e}")))?;
     if f.encrypted() {
         return Err((SkipReason::Encrypted, "password-protected".into()));
@@ -209,7 +212,7 @@ fn parse_ref(r: &str) -> Option<(usize, usize)> {
 
 /// A number cell as text: integers without `.0`, and a 10-digit UK national
 /// number with its lost leading zero restored.
-fn number_text(v: &str) -> String {
+pub(super) fn number_text(v: &str) -> String {
     let v = v.trim();
     let int = v.strip_suffix(".0").unwrap_or(v);
     if int.len() == 10
@@ -222,10 +225,10 @@ fn number_text(v: &str) -> String {
 }
 
 /// A cell: row, column (0-based), text.
-type Cell = (usize, usize, String);
+pub(super) type Cell = (usize, usize, String);
 
 /// A sheet as tab-separated text with a cell locator.
-fn sheet_segment(sheet: &str, cells: Vec<Cell>) -> Segment<'static> {
+pub(super) fn sheet_segment(sheet: &str, cells: Vec<Cell>) -> Segment<'static> {
     let mut cells = cells;
     cells.sort_by_key(|c| (c.0, c.1));
     let mut text = String::new();
@@ -405,7 +408,8 @@ pub fn extract<R: Read + Seek>(
     cx: &mut Cx,
     emit: &mut dyn FnMut(Segment<'_>),
 ) -> Result<&'static str, Refusal> {
-    let names: Vec<String> = za.file_names().filter_map(|n| n.ok()).map(|n| n.into_owned()).collect();
+    // Member names with `/`, whatever separator the writer used.
+    let names: Vec<String> = za.file_names().filter_map(|n| n.ok()).map(|n| n.replace('\\', "/")).collect();
     let mut damaged = false;
     let kind = if matches!(kind, Kind::Odt) {
         match read_member(za, "mimetype", cx)?.as_deref() {

@@ -46,6 +46,12 @@ pub fn decode<'a>(bytes: &'a [u8], explicit: bool, release: &dyn Fn(usize)) -> R
                 return Ok(Decoded { text: Cow::Borrowed(bytes), map: None, encoding: "binary" });
             }
             if bytes.len() <= LEGACY_MAX && !is_utf8(bytes, release) {
+                if let Some(enc) =
+                    declared(bytes).filter(|e| *e != encoding_rs::WINDOWS_1252 && *e != encoding_rs::UTF_8)
+                {
+                    let (text, map) = transcode(bytes, enc);
+                    return Ok(Decoded { text: Cow::Owned(text), map: Some(map), encoding: enc.name() });
+                }
                 let (text, map) = windows_1252(bytes);
                 return Ok(Decoded { text: Cow::Owned(text), map: Some(map), encoding: "windows-1252" });
             }
@@ -69,6 +75,57 @@ fn is_utf8(bytes: &[u8], release: &dyn Fn(usize)) -> bool {
         release(i);
     }
     true
+}
+
+/// The encoding a text declares near its start: an XML declaration
+/// (`<?xml ... encoding="ISO-8859-2"?>`), an HTML `<meta charset=...>` or
+/// `content="text/html; charset=..."`, an Emacs/Python coding line
+/// (`coding: koi8-r`). Only consulted when the bytes are not UTF-8.
+pub fn declared(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = &bytes[..bytes.len().min(2048)];
+    for key in [&b"encoding="[..], b"charset=", b"coding:", b"coding="] {
+        let mut from = 0;
+        while let Some(i) = memchr::memmem::find(&head[from..], key) {
+            let at = from + i + key.len();
+            from = at;
+            let rest = &head[at..];
+            let rest = match rest.first() {
+                Some(b'"' | b'\'') => &rest[1..],
+                Some(b' ') => rest.trim_ascii_start(),
+                _ => rest,
+            };
+            let end = rest
+                .iter()
+                .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')))
+                .unwrap_or(rest.len());
+            if let Some(e) = encoding_rs::Encoding::for_label_no_replacement(&rest[..end]) {
+                return Some(e);
+            }
+        }
+    }
+    None
+}
+
+/// Any encoding → UTF-8 with a map back to file offsets: each output byte
+/// maps to the first byte of the input sequence that produced it.
+pub fn transcode(bytes: &[u8], enc: &'static encoding_rs::Encoding) -> (Vec<u8>, Vec<u64>) {
+    let mut dec = enc.new_decoder_without_bom_handling();
+    let mut text = Vec::with_capacity(bytes.len() + bytes.len() / 4);
+    let mut map = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 1);
+    let mut buf = [0u8; 64];
+    let mut seq_start = 0usize;
+    for i in 0..=bytes.len() {
+        let last = i == bytes.len();
+        let input = if last { &[][..] } else { &bytes[i..i + 1] };
+        let (_, _, written, _) = dec.decode_to_utf8(input, &mut buf, last);
+        if written > 0 {
+            text.extend_from_slice(&buf[..written]);
+            map.extend(std::iter::repeat_n(seq_start as u64, written));
+            seq_start = i + 1;
+        }
+    }
+    map.push(bytes.len() as u64);
+    (text, map)
 }
 
 /// Windows-1252 → UTF-8, byte by byte (a single-byte encoding maps each byte
@@ -122,5 +179,26 @@ mod tests {
         assert_eq!(&b[m[at] as usize..m[at + 15] as usize], b"zoe@example.org");
         assert_eq!(decode("plain é".as_bytes(), false, &|_| {}).unwrap().encoding, "utf-8");
         assert!(decode(b"\0\x01\x02", false, &|_| {}).is_err());
+    }
+
+    #[test]
+    fn a_declared_charset_is_honoured() {
+        // ISO-8859-2: 0xB3 is `ł` (in Windows-1252 it would be `³`).
+        let b = b"<?xml version=\"1.0\" encoding=\"ISO-8859-2\"?><n>\xa3ukasz Kowalski \xb3</n>";
+        let d = decode(b, false, &|_| {}).unwrap();
+        assert_eq!(d.encoding, "ISO-8859-2");
+        let t = std::str::from_utf8(&d.text).unwrap();
+        assert!(t.contains("Łukasz Kowalski ł"), "{t}");
+        let at = t.find("Kowalski").unwrap();
+        let m = d.map.unwrap();
+        assert_eq!(&b[m[at] as usize..m[at + 8] as usize], b"Kowalski");
+        // Shift_JIS: two bytes a character, still mapped to the first.
+        let sj = b"<meta charset=\"shift_jis\">\x93\xfa\x96\x7b jo@example.org";
+        let d = decode(sj, false, &|_| {}).unwrap();
+        assert_eq!(d.encoding, "Shift_JIS");
+        let t = std::str::from_utf8(&d.text).unwrap();
+        assert!(t.contains("日本 jo@example.org"), "{t}");
+        let at = t.find("jo@").unwrap();
+        assert_eq!(d.map.unwrap()[at] as usize, sj.len() - 14);
     }
 }
