@@ -656,7 +656,10 @@ impl NameDetector {
             let boundary_after = m.end() == pos || !hay[m.end()].is_ascii_alphanumeric();
             // A WebVTT voice tag is `<v ` exactly: `<V: Visitor>` is a Rust
             // generic, not a speaker.
-            let tag_ok = hay[m.start()] != b'<' || (hay[m.start() + 1] == b'v' && hay.get(m.end()) == Some(&b' '));
+            // The name is inside the tag: `<v **>And the…` (a redacted
+            // speaker) cues nothing after the `>`.
+            let tag_ok = hay[m.start()] != b'<'
+                || (hay[m.start() + 1] == b'v' && hay.get(m.end()) == Some(&b' ') && !gap.contains(&b'>'));
             if boundary_before && boundary_after && tag_ok && gap_ok && !in_placeholder(hay, m.start(), m.end()) {
                 best = Some(m.end());
             }
