@@ -315,3 +315,22 @@ fn mail_parser_assertion_is_contained() {
     assert_eq!(file(&doc, "damaged.eml")["status"], "scanned", "{}", file(&doc, "damaged.eml"));
     assert_run_went_on(&doc);
 }
+
+/// Found by the one-hour fuzz run on the `.xlsb` reader: a sheet whose
+/// relationship id is missing from `workbook.bin.rels` panicked inside
+/// calamine ("no entry found for key"; 24 of that run's crash inputs, and
+/// one `.xls` whose compound-file chain ran past its end). calamine's
+/// panics are now contained: the file is `failed: malformed`, not an
+/// internal error, and the run goes on.
+#[test]
+fn calamine_panic_is_contained_as_malformed() {
+    let b = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz_xlsb_sheet_without_relationship.xlsb"),
+    )
+    .unwrap();
+    let d = tree("damaged.xlsb", &b);
+    let (_, doc) = scan(d.path());
+    let f = file(&doc, "damaged.xlsb");
+    assert_eq!((&f["status"], &f["reason"]), (&Value::from("failed"), &Value::from("malformed")), "{f}");
+    assert_run_went_on(&doc);
+}

@@ -96,7 +96,7 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
     // mail-parser's own assertions can fire on damaged MIME (a debug
     // assertion "Invalid part ID", found by fuzzing): contained like the
     // PDF reader's panics; the part is then left unread.
-    let Some(msg) = super::pdf::contained(|| MessageParser::default().parse(raw)).flatten() else { return };
+    let Some(msg) = super::contain::contained(|| MessageParser::default().parse(raw)).flatten() else { return };
     let at = |loc: serde_json::Value| if part_id.is_empty() { loc } else { merge_part(loc, part_id) };
     // Encoded header words: the decoded address headers.
     let head_end = msg.parts.first().map_or(raw.len(), |p| p.offset_body.min(raw.len()));

@@ -25,6 +25,7 @@
 //! archive, a ratio guard against bombs and a nesting limit ([`Limits`]).
 
 pub mod archive;
+pub mod contain;
 pub mod csvx;
 pub mod json;
 pub mod mail;

@@ -10,37 +10,12 @@
 //! `{"page": n}`.
 
 use std::borrow::Cow;
-use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Once;
 
 use serde_json::json;
 
+use super::contain::contained;
 use super::{Cx, Origin, Refusal, Segment};
 use crate::outcome::SkipReason;
-
-thread_local! {
-    /// Set while a third-party parser runs: its panics are expected and
-    /// reported as a skip, not printed.
-    static CONTAINED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Run `f`, turning a panic into `None` without printing it.
-pub fn contained<T>(f: impl FnOnce() -> T) -> Option<T> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !CONTAINED.with(Cell::get) {
-                default(info);
-            }
-        }));
-    });
-    CONTAINED.with(|c| c.set(true));
-    let r = catch_unwind(AssertUnwindSafe(f));
-    CONTAINED.with(|c| c.set(false));
-    r.ok()
-}
 
 /// Extract the text layer.
 pub fn extract(bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) -> Result<&'static str, Refusal> {
