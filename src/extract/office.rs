@@ -45,7 +45,7 @@ pub enum Kind {
 /// The office format of a zip, if it is one.
 pub fn kind<R: Read + Seek>(za: &zip::ZipArchive<R>) -> Option<Kind> {
     // Some writers store member paths with backslashes (`xl\\workbook.xml`).
-    let has = |n: &str| za.index_for_name(n).or_else(|| za.index_for_name(&n.replace('/', "\\"))).is_some();
+    let has = |n: &str| member_index(za, n).is_some();
     if has("word/document.xml") {
         Some(Kind::Docx)
     } else if has("xl/workbook.xml") {
@@ -59,12 +59,26 @@ pub fn kind<R: Read + Seek>(za: &zip::ZipArchive<R>) -> Option<Kind> {
     }
 }
 
+/// The index of member `name`, as writers actually store it: exactly, with
+/// backslashes (`xl\\workbook.xml`), or in another letter case
+/// (`xl/sharedstrings.xml`; Excel itself opens such files, since OPC part
+/// names compare case-insensitively).
+fn member_index<R: Read + Seek>(za: &zip::ZipArchive<R>, name: &str) -> Option<usize> {
+    za.index_for_name(name).or_else(|| za.index_for_name(&name.replace('/', "\\"))).or_else(|| {
+        let same = |n: &str| {
+            n.len() == name.len()
+                && n.bytes().zip(name.bytes()).all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'\\' && b == b'/'))
+        };
+        za.file_names().flatten().find(|n| same(n)).and_then(|n| za.index_for_name(&n))
+    })
+}
+
 fn read_member<R: Read + Seek>(
     za: &mut zip::ZipArchive<R>,
     name: &str,
     cx: &mut Cx,
 ) -> Result<Option<Vec<u8>>, Refusal> {
-    let Some(i) = za.index_for_name(name).or_else(|| za.index_for_name(&name.replace('/', "\\"))) else {
+    let Some(i) = member_index(za, name) else {
         return Ok(None);
     };
     let f = za.by_index(i).map_err(|e| (SkipReason::Malformed, format!("{name}: {e}")))?;
@@ -105,6 +119,24 @@ fn embedded<R: Read + Seek>(
     Ok(())
 }
 
+/// An XML part as UTF-8. Parts are UTF-8 almost always, but some writers
+/// declare and write another charset (`encoding="ISO-8859-1"`) or UTF-16
+/// with a byte-order mark; the parser reads UTF-8 only, so those are
+/// decoded first (the declaration, else Windows-1252 for bytes that are
+/// not UTF-8), instead of losing every accented name.
+fn as_utf8(xml: &[u8]) -> Cow<'_, [u8]> {
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(xml) {
+        if enc != encoding_rs::UTF_8 {
+            return Cow::Owned(enc.decode_with_bom_removal(xml).0.into_owned().into_bytes());
+        }
+    }
+    if std::str::from_utf8(xml).is_ok() {
+        return Cow::Borrowed(xml);
+    }
+    let enc = super::text::declared(xml).unwrap_or(encoding_rs::WINDOWS_1252);
+    Cow::Owned(enc.decode_without_bom_handling(xml).0.into_owned().into_bytes())
+}
+
 /// Events of an XML part that text extraction needs.
 enum Ev<'a> {
     Start(&'a [u8], &'a quick_xml::events::BytesStart<'a>),
@@ -115,7 +147,8 @@ enum Ev<'a> {
 /// Walk an XML part: start/end tags (local names) and text, references
 /// resolved. Stops quietly at malformed XML (what was read is kept).
 fn walk(xml: &[u8], f: &mut dyn FnMut(Ev<'_>)) -> bool {
-    let mut r = Reader::from_reader(xml);
+    let xml = as_utf8(xml);
+    let mut r = Reader::from_reader(&xml[..]);
     r.config_mut().check_end_names = false;
     loop {
         match r.read_event() {
@@ -513,5 +546,30 @@ mod tests {
         assert_eq!(starts, [0, 18]);
         let (_, _, ok) = paragraphs(b"<w:p><w:t>abc</w:t", &[b"p"], b"t", b"tab", b"br");
         let _ = ok;
+    }
+
+    #[test]
+    fn parts_in_another_charset_are_decoded() {
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><w:p><w:t>Ren\xe9e M\xfcller</w:t></w:p>";
+        let (t, _, ok) = paragraphs(latin1, &[b"p"], b"t", b"tab", b"br");
+        assert!(ok);
+        assert_eq!(t, "Ren\u{e9}e M\u{fc}ller\n");
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend("<p><t>Zo\u{eb}</t></p>".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(paragraphs(&utf16, &[b"p"], b"t", b"tab", b"br").0, "Zo\u{eb}\n");
+    }
+
+    #[test]
+    fn members_are_found_whatever_their_case_or_slashes() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for n in ["xl\\workbook.xml", "xl/sharedstrings.xml"] {
+            w.start_file(n, zip::write::SimpleFileOptions::default()).unwrap();
+            w.write_all(b"<x/>").unwrap();
+        }
+        let za = zip::ZipArchive::new(std::io::Cursor::new(w.finish().unwrap().into_inner())).unwrap();
+        assert_eq!(kind(&za), Some(Kind::Xlsx));
+        assert!(member_index(&za, "xl/sharedStrings.xml").is_some());
+        assert!(member_index(&za, "xl/styles.xml").is_none());
     }
 }
