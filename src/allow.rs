@@ -38,6 +38,8 @@ struct AllowFile {
     email: EmailAllow,
     #[serde(default)]
     payment_card: CardAllow,
+    #[serde(default)]
+    imei: CardAllow,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -94,7 +96,7 @@ impl AllowList {
             domains: f.email.domains,
             tlds: f.email.tlds,
             cards: f.payment_card.numbers.into_iter().collect(),
-            values: HashMap::new(),
+            values: HashMap::from([("imei".to_string(), f.imei.numbers.into_iter().collect())]),
         }
     }
 

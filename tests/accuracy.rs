@@ -21,6 +21,11 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("uk_bank_account", 0.90, 0.90),
     ("date_of_birth", 0.90, 0.90),
     ("name", 0.90, 0.88),
+    ("imei", 0.95, 0.90),
+    ("iccid", 0.95, 0.90),
+    ("imsi", 0.95, 0.90),
+    ("mac_address", 0.95, 0.90),
+    ("advertising_id", 0.95, 0.90),
 ];
 
 mod common;

@@ -43,10 +43,31 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("uk_bank_account", 1.00, 0.56),
     ("date_of_birth", 0.99, 0.81),
     ("name", 0.91, 0.59),
+    ("imei", 0.97, 0.87),
+    ("iccid", 1.00, 0.97),
+    ("imsi", 1.00, 0.91),
+    ("mac_address", 0.98, 0.94),
+    ("advertising_id", 1.00, 1.00),
 ];
 
-/// Recall floor for values read out as words (any kind).
+/// Recall floor for values read out as words, over the kinds scored when
+/// it was set (before the device identifiers of issue 23, whose spoken
+/// values are reported per kind beside it: adding kinds must not move an
+/// old floor either way).
 const SPOKEN_RECALL_FLOOR: f64 = 0.65;
+const SPOKEN_FLOOR_KINDS: &[&str] = &[
+    "email",
+    "ip_address",
+    "payment_card",
+    "uk_nino",
+    "iban",
+    "nhs_number",
+    "phone",
+    "uk_postcode",
+    "uk_bank_account",
+    "date_of_birth",
+    "name",
+];
 
 fn dev() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dev")
@@ -64,6 +85,13 @@ struct Unit {
 impl Unit {
     fn layout(&self) -> &str {
         self.path.split('/').next().unwrap_or("")
+    }
+
+    /// Layout and file type (`cdr .txt`): the class a miss belongs to.
+    fn format(&self) -> String {
+        let name = self.path.rsplit('/').next().unwrap_or("");
+        let ext = name.rsplit_once('.').map_or("(none)", |(_, e)| e);
+        format!("{} .{ext}", self.layout())
     }
 }
 
@@ -142,6 +170,7 @@ fn dev_set_per_kind_and_miss_report() {
     // cue or rule judged them wrongly.
     let mut low_clues: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let (mut spoken, mut spoken_tp) = (0, 0);
+    let mut spoken_by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for u in &units {
         let e = per_kind.entry(u.kind.clone()).or_default();
         e.0 += 1;
@@ -149,6 +178,8 @@ fn dev_set_per_kind_and_miss_report() {
         if u.spoken && scored.contains(u.kind.as_str()) {
             spoken += 1;
             spoken_tp += hit as usize;
+            let e = spoken_by_kind.entry(u.kind.as_str()).or_default();
+            (e.0, e.1) = (e.0 + 1, e.1 + hit as usize);
         }
         if hit {
             e.1 += 1;
@@ -169,7 +200,7 @@ fn dev_set_per_kind_and_miss_report() {
                 *low_clues.entry(clue).or_default() += 1;
                 "no candidate"
             };
-            *misses.entry((u.kind.clone(), u.layout().to_string(), cause)).or_default() += 1;
+            *misses.entry((u.kind.clone(), u.format(), cause)).or_default() += 1;
         }
     }
     let mut fps: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -205,8 +236,16 @@ fn dev_set_per_kind_and_miss_report() {
     println!("| **all scored kinds** | {all_gold} | {all_tp} | {} | {all_fp} | {p:.3} | {r:.3} | |", all_gold - all_tp);
     let sr = ratio(spoken_tp, spoken);
     println!("\nspoken values: {spoken_tp} of {spoken} found (recall {sr:.3})");
-    if sr < SPOKEN_RECALL_FLOOR {
-        failures.push(format!("spoken recall {sr:.3} (floor {SPOKEN_RECALL_FLOOR})"));
+    let by_kind: Vec<String> = spoken_by_kind.iter().map(|(k, (n, tp))| format!("{k} {tp}/{n}")).collect();
+    println!("spoken values by kind: {}", by_kind.join(", "));
+    let (n, tp) = spoken_by_kind
+        .iter()
+        .filter(|(k, _)| SPOKEN_FLOOR_KINDS.contains(k))
+        .fold((0, 0), |(n, tp), (_, (a, b))| (n + a, tp + b));
+    let sr_floor = ratio(tp, n);
+    println!("spoken values of the kinds the floor was set on: {tp} of {n} (recall {sr_floor:.3})");
+    if sr_floor < SPOKEN_RECALL_FLOOR {
+        failures.push(format!("spoken recall {sr_floor:.3} (floor {SPOKEN_RECALL_FLOOR})"));
     }
     let unscored: Vec<String> = per_kind
         .iter()
@@ -215,15 +254,15 @@ fn dev_set_per_kind_and_miss_report() {
         .collect();
     println!("kinds piiscan does not detect yet (found/gold): {}", unscored.join(", "));
 
-    let rows = top(misses, 40);
-    println!("\nMisses by kind × layout × cause (top 40)");
-    println!("| kind | layout | cause | missed |");
+    let rows = top(misses, 60);
+    println!("\nMisses by kind × layout × cause (top 60)");
+    println!("| kind | layout and file type | cause | missed |");
     println!("|---|---|---|---:|");
     for ((k, l, c), n) in &rows {
         println!("| {k} | {l} | {c} | {n} |");
     }
-    let rows = top(low_clues, 20);
-    println!("\nMisses by kind × best score (none: no candidate) × word before the value (top 20)");
+    let rows = top(low_clues, 40);
+    println!("\nMisses by kind × best score (none: no candidate) × word before the value (top 40)");
     println!("| kind | score | word before | missed |");
     println!("|---|---:|---|---:|");
     for ((k, sc, w), n) in &rows {

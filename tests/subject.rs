@@ -369,3 +369,30 @@ fn bad_requests_name_the_field_not_the_value() {
     let o = piiscan(&["subject", "find", ".", "--name", "Jane"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Issue 23: a subject's IMEI or SIM serial, given in one written form,
+/// is a strong identifier in any other (dashed, spaced, plain), and the
+/// record around it (the name in the same CSV row) comes with it.
+#[test]
+fn device_identifiers_match_in_any_written_form() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("devices.csv"),
+        "customer,imei,sim\nJane Okafor,35-693803-564381-7,8944 1101 2345 6789 013\nTom Reed,352099001761481,8944500102198304826\n",
+    )
+    .unwrap();
+    std::fs::write(d.path().join("chat.txt"), "Customer: my IMEI is 356938035643817, SIM 8944110123456789013\n")
+        .unwrap();
+    for id in ["356938035643817", "8944110123456789013"] {
+        let (found, _) = find(d.path(), &["--id", id, "--name", "Jane Okafor"]);
+        let matched: Vec<(&str, &str)> = found
+            .iter()
+            .filter(|v| v["strength"] == "match")
+            .map(|v| (v["path"].as_str().unwrap().rsplit('/').next().unwrap(), v["kind"].as_str().unwrap()))
+            .collect();
+        assert!(matched.contains(&("devices.csv", "id")), "{id}: {matched:?}");
+        assert!(matched.contains(&("devices.csv", "name")), "{id}: {matched:?}");
+        assert!(matched.contains(&("chat.txt", "id")), "{id}: {matched:?}");
+        assert!(!found.iter().any(|v| v["line"] == 3), "{id}: Tom Reed's row matched: {found:?}");
+    }
+}

@@ -22,7 +22,11 @@
 //! and a sort-code column (80% `12-34-56` or `12 34 56`, or six bare
 //! digits when the rows also hold a name of two capitalised words) beside
 //! an account column (80% eight digits), which are then one bank account
-//! per row. A column whose header already names its kind is left alone.
+//! per row. Device columns too (issue 23): IMEIs (80% Luhn-valid 15-digit
+//! numbers with a handset reporting-body prefix) and IMSIs (80% 14-15 digit
+//! numbers starting with a known network's MCC+MNC), as call-detail records
+//! without a header hold them. A column whose header already names its kind
+//! is left alone.
 //!
 //! Findings carry `{"row": n, "column": header}` (data rows from 1; the
 //! column's header, or its 1-based number without one), and
@@ -75,10 +79,16 @@ pub const INFERRED_NHS: &[u8] = b"nhs_number";
 pub const INFERRED_SORT_CODE: &[u8] = b"sort_code";
 /// See [`INFERRED_SORT_CODE`].
 pub const INFERRED_ACCOUNT: &[u8] = b"account_number";
+/// A column of Luhn-valid 15-digit numbers with a handset reporting-body
+/// prefix (a random 15-digit number passes about one time in sixty).
+pub const INFERRED_IMEI: &[u8] = b"imei";
+/// A column of 14-15 digit numbers that start with a mobile network's
+/// MCC+MNC.
+pub const INFERRED_IMSI: &[u8] = b"imsi";
 
 /// Whether a header label was inferred from content.
 fn is_inferred_label(h: &[u8]) -> bool {
-    [INFERRED_DOB, INFERRED_NHS, INFERRED_SORT_CODE, INFERRED_ACCOUNT].contains(&h)
+    [INFERRED_DOB, INFERRED_NHS, INFERRED_SORT_CODE, INFERRED_ACCOUNT, INFERRED_IMEI, INFERRED_IMSI].contains(&h)
 }
 
 /// Field context for delimited text: the header row, with columns judged by
@@ -114,14 +124,14 @@ pub fn field_context(text: &[u8], tsv: bool) -> FieldContext {
 fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usize, &'static [u8])> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(body);
     // Per column: (non-empty, NHS-valid, sort code with separators, eight
-    // digits, six bare digits).
-    let mut cols: Vec<[usize; 5]> = Vec::new();
+    // digits, six bare digits, IMEI-valid, IMSI-valid).
+    let mut cols: Vec<[usize; 7]> = Vec::new();
     // A cell of two or more capitalised words: a person's name in the row.
     let mut names = false;
     for rec in rdr.byte_records().take(SAMPLE_ROWS) {
         let Ok(rec) = rec else { break };
         if cols.len() < rec.len() {
-            cols.resize(rec.len(), [0; 5]);
+            cols.resize(rec.len(), [0; 7]);
         }
         for (i, cell) in rec.iter().enumerate() {
             let cell = cell.trim_ascii();
@@ -135,7 +145,7 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
                 names = words.len() >= 2
                     && words.iter().all(|w| w[0].is_ascii_uppercase() && w.iter().all(|b| b.is_ascii_alphabetic()));
             }
-            if cell.len() > 13 || !cell.first().is_some_and(u8::is_ascii_digit) {
+            if cell.len() > 16 || !cell.first().is_some_and(u8::is_ascii_digit) {
                 continue;
             }
             let digits: Vec<u8> = cell.iter().filter(|b| b.is_ascii_digit()).copied().collect();
@@ -152,11 +162,16 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
                 6 if cell.len() == 8 => c[2] += 1,
                 6 => c[4] += 1,
                 8 if cell.len() == 8 => c[3] += 1,
+                14..=16 => {
+                    let d = String::from_utf8_lossy(&digits);
+                    c[5] += usize::from(crate::detect::validate::imei_valid(&d));
+                    c[6] += usize::from(crate::detect::validate::imsi_valid(&d));
+                }
                 _ => {}
             }
         }
     }
-    let most = |k: usize, c: &[usize; 5]| c[0] >= 5 && c[k] * 10 >= c[0] * 8;
+    let most = |k: usize, c: &[usize; 7]| c[0] >= 5 && c[k] * 10 >= c[0] * 8;
     let named = |i: usize, words: &[&str]| {
         headers.get(i).is_some_and(|h| words.iter().any(|w| memchr::memmem::find(h, w.as_bytes()).is_some()))
     };
@@ -164,6 +179,11 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
     for (i, c) in cols.iter().enumerate() {
         if most(1, c) && !named(i, &["nhs"]) {
             out.push((i, INFERRED_NHS));
+        }
+        if most(5, c) && !named(i, &["imei"]) {
+            out.push((i, INFERRED_IMEI));
+        } else if most(6, c) && !named(i, &["imsi"]) {
+            out.push((i, INFERRED_IMSI));
         }
         if most(2, c) || (names && most(4, c)) {
             let beside = [i + 1, i.wrapping_sub(1)].into_iter().find(|&j| cols.get(j).is_some_and(|a| most(3, a)));
@@ -178,6 +198,41 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
         }
     }
     out
+}
+
+/// Whether text that is not named as delimited is so anyway: its first
+/// lines (at least 3, at most 20) all hold the same number (two or more) of
+/// one of `,` `;` `|` tab, outside quotes. Returns that delimiter.
+pub fn looks_delimited(text: &[u8]) -> Option<u8> {
+    // Judge on a bounded head: a memory-mapped file of one 200 MB line must
+    // not be paged in whole just to learn it is no table.
+    let text = &text[..text.len().min(256 * 1024)];
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .take(20)
+        .collect();
+    // The last line may be cut short by the sample; a file of a few lines
+    // is judged on all of them.
+    if lines.len() < 3 || lines.iter().any(|l| l.len() > 64 * 1024) {
+        return None;
+    }
+    [b',', b'\t', b'|', b';'].into_iter().find(|&d| {
+        let count = |l: &[u8]| {
+            let mut quoted = false;
+            l.iter()
+                .filter(|&&b| {
+                    if b == b'"' {
+                        quoted = !quoted;
+                    }
+                    b == d && !quoted
+                })
+                .count()
+        };
+        let n = count(lines[0]);
+        n >= 2 && lines.iter().all(|l| count(l) == n)
+    })
 }
 
 /// The delimiter of delimited text: tab for TSV, else the most frequent of

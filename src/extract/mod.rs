@@ -375,6 +375,16 @@ fn structured(name: &str, t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut
         "json" | "jsonl" | "ndjson" | "geojson" => json::extract(t, origin, emit),
         "xml" | "html" | "htm" | "xhtml" | "svg" | "plist" => xml::extract(&ext_of(name), t, origin, emit),
         "vtt" | "srt" => transcript::extract(t, origin, emit),
+        // Delimited text under another name (`.dat`, `.txt`, no extension:
+        // call-detail records, switch exports): read as CSV.
+        _ if csvx::looks_delimited(&t).is_some() => {
+            let mut seg = Segment::new(t, origin);
+            seg.field = csvx::field_context(&seg.text, csvx::looks_delimited(&seg.text) == Some(b'\t'));
+            seg.locator = Locator::Csv(csvx::CsvLocator::new(&seg.text, &seg.field));
+            seg.sole = true;
+            emit(seg);
+            "csv"
+        }
         _ => {
             let spoken = spoken_plain(&t, &origin, emit);
             let mut seg = Segment::new(t, origin);

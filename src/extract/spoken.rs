@@ -32,6 +32,7 @@
 //!   result is an address the email validator accepts (known TLD). `at the
 //!   moment` and `dot dot dot` are not addresses.
 //! - **IP addresses**: four number runs joined by `dot`.
+//! - **MAC addresses**: six two-character hex pieces joined by `colon`.
 
 use crate::detect::validate::date::month_from_name;
 use std::sync::OnceLock;
@@ -466,6 +467,36 @@ fn ips(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
     }
 }
 
+/// MAC addresses read out pair by pair: six two-character hex pieces
+/// joined by "colon" ("zero zero colon one a colon ..." → `00:1A:...`),
+/// so the written-form rule and its validator judge them.
+fn macs(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
+    let mut k = 0;
+    while k < t.len() {
+        let (mut parts, mut j, start, mut end) = (Vec::new(), k, t[k].start, t[k].end);
+        loop {
+            let (p, n) = piece(t, j, runs);
+            if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+                break;
+            }
+            parts.push(p.to_ascii_uppercase());
+            end = t[j + n - 1].end;
+            j += n;
+            if parts.len() < 6 && t.get(j).is_some_and(|x| x.w == "colon") && j + 1 < t.len() {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if parts.len() == 6 {
+            out.push(Rewrite { start, end, text: parts.join(":") });
+            k = j;
+        } else {
+            k += 1;
+        }
+    }
+}
+
 /// A rewritten text: the original with spoken forms replaced, a map from
 /// each rewritten byte to the original byte it came from (plus the end),
 /// and the rewritten spans (in the new text).
@@ -613,6 +644,7 @@ pub fn normalize(text: &[u8]) -> Option<Normalized> {
     let mut special = Vec::new();
     emails(&t, &runs, &mut special);
     ips(&t, &runs, &mut special);
+    macs(&t, &runs, &mut special);
     dates(&t, &mut special);
     // Emails, IPs and dates win over the number runs they contain.
     let mut all: Vec<Rewrite> = special;
@@ -699,6 +731,10 @@ mod tests {
         assert_eq!(n("my email is jane dot doe at gmail dot com thanks"), "my email is jane.doe@gmail.com thanks");
         assert_eq!(n("it's j underscore smith at outlook dot co dot uk"), "it's j_smith@outlook.co.uk");
         assert_eq!(n("the ip was one nine two dot one six eight dot one dot twenty"), "the ip was 192.168.1.20");
+        assert_eq!(
+            n("it's zero zero colon one a colon two b colon three c colon four d colon five e"),
+            "it's 00:1A:2B:3C:4D:5E"
+        );
     }
 
     /// What `piiscan redact` writes is no spoken word: a rescan must not

@@ -64,6 +64,28 @@ impl Styles {
 }
 
 /// Masked except the last `keep` digits.
+/// Keep the first `keep` digits: an IMEI's type allocation code names the
+/// handset model (every Pixel 8 shares it), not the person.
+fn keep_first_digits(value: &str, keep: usize) -> String {
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                seen += 1;
+                if seen <= keep {
+                    return c;
+                }
+            }
+            if c.is_alphanumeric() {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn keep_last_digits(value: &str, keep: usize) -> String {
     let total = value.chars().filter(char::is_ascii_digit).count();
     let mut seen = 0;
@@ -110,6 +132,9 @@ pub fn replacement(style: Style, kind: &str, value: &str, fingerprint: u64) -> S
         Style::Partial => match kind {
             // Four digits of a card identify no one, and are what receipts print.
             "payment_card" => keep_last_digits(value, 4),
+            // The last four of a SIM serial are what support staff ask for.
+            "iccid" => keep_last_digits(value, 4),
+            "imei" => keep_first_digits(value, 8),
             "email" => match at_sign(value) {
                 Some(at) => format!("{}{}", mask(&value[..at]), &value[at..]),
                 None => mask(value),
@@ -150,6 +175,9 @@ mod tests {
         assert_eq!(replacement(Style::Mask, "payment_card", "4111 1111 1111 1111", 0), "**** **** **** ****");
         assert_eq!(replacement(Style::Partial, "payment_card", "4111-1111-1111-1234", 0), "****-****-****-1234");
         assert_eq!(replacement(Style::Partial, "email", "jane.doe@gmail.com", 0), "****.***@gmail.com");
+        assert_eq!(replacement(Style::Partial, "imei", "35-693803-564381-7", 0), "35-693803-******-*");
+        assert_eq!(replacement(Style::Partial, "iccid", "8944110123456789013", 0), "***************9013");
+        assert_eq!(replacement(Style::Mask, "imei", "356938035643817", 0), "***************");
         assert_eq!(replacement(Style::Partial, "uk_postcode", "SW1A 1AA", 0), "SW1A ***");
         assert_eq!(replacement(Style::Partial, "uk_postcode", "m11ae", 0), "m1***");
         assert_eq!(replacement(Style::Partial, "uk_postcode", "c m two three s e", 0), "* * *** ***** * *");

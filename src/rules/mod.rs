@@ -45,4 +45,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("ip_address.toml", include_str!("../../patterns/ip_address.toml")),
     ("date_of_birth.toml", include_str!("../../patterns/date_of_birth.toml")),
     ("name.toml", include_str!("../../patterns/name.toml")),
+    ("imei.toml", include_str!("../../patterns/imei.toml")),
+    ("iccid.toml", include_str!("../../patterns/iccid.toml")),
+    ("imsi.toml", include_str!("../../patterns/imsi.toml")),
+    ("mac_address.toml", include_str!("../../patterns/mac_address.toml")),
+    ("advertising_id.toml", include_str!("../../patterns/advertising_id.toml")),
 ];

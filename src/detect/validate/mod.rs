@@ -10,6 +10,7 @@
 mod bank;
 mod card;
 pub mod date;
+mod device;
 mod email;
 mod iban;
 mod ip;
@@ -19,6 +20,7 @@ pub mod phone;
 mod postcode;
 
 pub use date::{current_year, parse_date};
+pub use device::{imei_valid, imsi_valid};
 pub use nhs::nhs_mod11 as nhs_valid;
 pub use phone::{is_drama_number, normalise_phone};
 
@@ -88,6 +90,16 @@ pub enum Validator {
     PhoneE164,
     /// A North American number in its national format (`(415) 555-0132`).
     PhoneNanp,
+    /// IMEI (Luhn, reporting body) or IMEISV.
+    Imei,
+    /// ICCID: 89, 19-20 digits, Luhn.
+    Iccid,
+    /// IMSI: a known MCC+MNC first.
+    Imsi,
+    /// MAC address (EUI-48).
+    Mac,
+    /// A UUID that is not nil (advertising ids).
+    AdId,
 }
 
 impl Validator {
@@ -107,6 +119,11 @@ impl Validator {
         "date",
         "phone_e164",
         "phone_nanp",
+        "imei",
+        "iccid",
+        "imsi",
+        "mac",
+        "ad_id",
     ];
 
     /// Look a validator up by name.
@@ -126,6 +143,11 @@ impl Validator {
             "date" => Validator::Date,
             "phone_e164" => Validator::PhoneE164,
             "phone_nanp" => Validator::PhoneNanp,
+            "imei" => Validator::Imei,
+            "iccid" => Validator::Iccid,
+            "imsi" => Validator::Imsi,
+            "mac" => Validator::Mac,
+            "ad_id" => Validator::AdId,
             _ => return None,
         })
     }
@@ -148,6 +170,11 @@ impl Validator {
             Validator::Date => date::check(hay, start, end),
             Validator::PhoneE164 => phone::check_e164(m),
             Validator::PhoneNanp => phone::check_nanp(m),
+            Validator::Imei => device::check_imei(m),
+            Validator::Iccid => device::check_iccid(m),
+            Validator::Imsi => device::check_imsi(m),
+            Validator::Mac => device::check_mac(hay, start, end),
+            Validator::AdId => device::check_ad_id(m),
         }
     }
 }
