@@ -64,16 +64,19 @@ impl Styles {
 }
 
 /// Masked except the last `keep` digits.
-/// Keep the first `keep` digits: an IMEI's type allocation code names the
-/// handset model (every Pixel 8 shares it), not the person.
-fn keep_first_digits(value: &str, keep: usize) -> String {
+/// Mask letters and digits, keeping the digits `keep(n, total)` accepts
+/// (the n-th of `total`, from 1): the last four of a card or SIM serial, or
+/// an IMEI's type allocation code (the first eight, which name the handset
+/// model, not the person).
+fn keep_digits(value: &str, keep: impl Fn(usize, usize) -> bool) -> String {
+    let total = value.chars().filter(char::is_ascii_digit).count();
     let mut seen = 0;
     value
         .chars()
         .map(|c| {
             if c.is_ascii_digit() {
                 seen += 1;
-                if seen <= keep {
+                if keep(seen, total) {
                     return c;
                 }
             }
@@ -86,25 +89,8 @@ fn keep_first_digits(value: &str, keep: usize) -> String {
         .collect()
 }
 
-fn keep_last_digits(value: &str, keep: usize) -> String {
-    let total = value.chars().filter(char::is_ascii_digit).count();
-    let mut seen = 0;
-    value
-        .chars()
-        .map(|c| {
-            if c.is_ascii_digit() {
-                seen += 1;
-                if seen + keep > total {
-                    return c;
-                }
-            }
-            if c.is_alphanumeric() {
-                '*'
-            } else {
-                c
-            }
-        })
-        .collect()
+fn keep_last_digits(value: &str, n: usize) -> String {
+    keep_digits(value, |seen, total| seen + n > total)
 }
 
 /// Where the `@` of an email as written starts: the last `@`, or `@` escaped
@@ -134,7 +120,7 @@ pub fn replacement(style: Style, kind: &str, value: &str, fingerprint: u64) -> S
             "payment_card" => keep_last_digits(value, 4),
             // The last four of a SIM serial are what support staff ask for.
             "iccid" => keep_last_digits(value, 4),
-            "imei" => keep_first_digits(value, 8),
+            "imei" => keep_digits(value, |seen, _| seen <= 8),
             "email" => match at_sign(value) {
                 Some(at) => format!("{}{}", mask(&value[..at]), &value[at..]),
                 None => mask(value),
