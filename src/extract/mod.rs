@@ -363,36 +363,36 @@ fn plain(name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>
 /// context, plus the extras the structure reveals.
 fn structured(name: &str, t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_>)) -> &'static str {
     match ext_of(name).as_str() {
-        "csv" | "tsv" | "psv" | "tab" => {
-            let tsv = matches!(ext_of(name).as_str(), "tsv" | "tab");
-            let mut seg = Segment::new(t, origin);
-            seg.field = csvx::field_context(&seg.text, tsv);
-            seg.locator = Locator::Csv(csvx::CsvLocator::new(&seg.text, &seg.field));
-            seg.sole = true;
-            emit(seg);
-            "csv"
-        }
+        "csv" | "tsv" | "psv" | "tab" => csv(t, origin, matches!(ext_of(name).as_str(), "tsv" | "tab"), emit),
         "json" | "jsonl" | "ndjson" | "geojson" => json::extract(t, origin, emit),
         "xml" | "html" | "htm" | "xhtml" | "svg" | "plist" => xml::extract(&ext_of(name), t, origin, emit),
         "vtt" | "srt" => transcript::extract(t, origin, emit),
-        // Delimited text under another name (`.dat`, `.txt`, no extension:
+        // Anything else is plain text, or delimited text under another name (`.dat`, `.txt`, no extension:
         // call-detail records, switch exports): read as CSV.
-        _ if csvx::looks_delimited(&t).is_some() => {
-            let mut seg = Segment::new(t, origin);
-            seg.field = csvx::field_context(&seg.text, csvx::looks_delimited(&seg.text) == Some(b'\t'));
-            seg.locator = Locator::Csv(csvx::CsvLocator::new(&seg.text, &seg.field));
-            seg.sole = true;
-            emit(seg);
-            "csv"
-        }
-        _ => {
-            let spoken = spoken_plain(&t, &origin, emit);
-            let mut seg = Segment::new(t, origin);
-            seg.sole = !spoken;
-            emit(seg);
-            "text"
-        }
+        _ => match csvx::looks_delimited(&t) {
+            Some(delim) => csv(t, origin, delim == b'\t', emit),
+            None => text_segment(t, origin, emit),
+        },
     }
+}
+
+/// Delimited text: one segment with its columns judged and located.
+fn csv(t: Cow<'_, [u8]>, origin: Origin, tsv: bool, emit: &mut dyn FnMut(Segment<'_>)) -> &'static str {
+    let mut seg = Segment::new(t, origin);
+    seg.field = csvx::field_context(&seg.text, tsv);
+    seg.locator = Locator::Csv(csvx::CsvLocator::new(&seg.text, &seg.field));
+    seg.sole = true;
+    emit(seg);
+    "csv"
+}
+
+/// Plain text, with its spoken forms rewritten beside it.
+fn text_segment(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_>)) -> &'static str {
+    let spoken = spoken_plain(&t, &origin, emit);
+    let mut seg = Segment::new(t, origin);
+    seg.sole = !spoken;
+    emit(seg);
+    "text"
 }
 
 /// Merge two optional JSON objects (the second's keys win).

@@ -434,62 +434,50 @@ fn emails(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
     }
 }
 
+/// IP addresses: four numeric runs (or digit tokens) joined by "dot".
 fn ips(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
-    // Four numeric runs (or digit tokens) joined by "dot".
-    let mut k = 0;
-    while k < t.len() {
-        let mut parts = Vec::new();
-        let mut j = k;
-        let start = t[k].start;
-        let mut end = t[k].end;
-        loop {
-            let (p, n) = piece(t, j, runs);
-            if !is_digits(&p) || p.len() > 3 {
-                break;
-            }
-            parts.push(p);
-            end = t[j + n - 1].end;
-            j += n;
-            // A trailing "dot" ends the address ("…one dot" at the end of
-            // a cue): a piece needs a token after it.
-            if parts.len() < 4 && t.get(j).is_some_and(|x| x.w == "dot") && j + 1 < t.len() {
-                j += 1;
-            } else {
-                break;
-            }
-        }
-        if parts.len() == 4 {
-            out.push(Rewrite { start, end, text: parts.join(".") });
-            k = j;
-        } else {
-            k += 1;
-        }
-    }
+    joined(t, runs, out, "dot", 4, ".", |p| (is_digits(p) && p.len() <= 3).then(|| p.to_string()));
 }
 
 /// MAC addresses read out pair by pair: six two-character hex pieces
 /// joined by "colon" ("zero zero colon one a colon ..." → `00:1A:...`),
 /// so the written-form rule and its validator judge them.
 fn macs(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
+    joined(t, runs, out, "colon", 6, ":", |p| {
+        (p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit())).then(|| p.to_ascii_uppercase())
+    });
+}
+
+/// `count` pieces that `piece_ok` accepts (and rewrites), joined by the
+/// spoken word `sep`, become one value joined by `joiner`. A trailing `sep`
+/// ends the value ("…one dot" at the end of a cue): a piece needs a token
+/// after it.
+fn joined(
+    t: &[Tok],
+    runs: &[Rewrite],
+    out: &mut Vec<Rewrite>,
+    sep: &str,
+    count: usize,
+    joiner: &str,
+    piece_ok: impl Fn(&str) -> Option<String>,
+) {
     let mut k = 0;
     while k < t.len() {
         let (mut parts, mut j, start, mut end) = (Vec::new(), k, t[k].start, t[k].end);
         loop {
             let (p, n) = piece(t, j, runs);
-            if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-                break;
-            }
-            parts.push(p.to_ascii_uppercase());
+            let Some(p) = piece_ok(&p) else { break };
+            parts.push(p);
             end = t[j + n - 1].end;
             j += n;
-            if parts.len() < 6 && t.get(j).is_some_and(|x| x.w == "colon") && j + 1 < t.len() {
+            if parts.len() < count && t.get(j).is_some_and(|x| x.w == sep) && j + 1 < t.len() {
                 j += 1;
             } else {
                 break;
             }
         }
-        if parts.len() == 6 {
-            out.push(Rewrite { start, end, text: parts.join(":") });
+        if parts.len() == count {
+            out.push(Rewrite { start, end, text: parts.join(joiner) });
             k = j;
         } else {
             k += 1;

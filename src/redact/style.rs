@@ -63,7 +63,6 @@ impl Styles {
     }
 }
 
-/// Masked except the last `keep` digits.
 /// Mask letters and digits, keeping the digits `keep(n, total)` accepts
 /// (the n-th of `total`, from 1): the last four of a card or SIM serial, or
 /// an IMEI's type allocation code (the first eight, which name the handset
@@ -89,6 +88,7 @@ fn keep_digits(value: &str, keep: impl Fn(usize, usize) -> bool) -> String {
         .collect()
 }
 
+/// Masked except the last `n` digits.
 fn keep_last_digits(value: &str, n: usize) -> String {
     keep_digits(value, |seen, total| seen + n > total)
 }

@@ -58,13 +58,7 @@ pub fn check_iccid(m: &[u8]) -> Verdict {
 
 fn networks() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| {
-        include_str!("../../../patterns/mcc_mnc.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    })
+    SET.get_or_init(|| super::list_lines(include_str!("../../../patterns/mcc_mnc.txt")).collect())
 }
 
 /// An IMSI: its MCC+MNC (2- or 3-digit MNC) names a mobile network.
@@ -87,12 +81,12 @@ pub fn check_mac(hay: &[u8], start: usize, end: usize) -> Verdict {
     // Part of a longer run of octets: an IPv6 address or a hex dump. A
     // separator then a word (`…:5E:BTHub6-XYZ`, a RADIUS station id with its
     // network name) is not.
-    let hex = |i: usize| hay.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let hex_at = |i: usize| hay.get(i).is_some_and(u8::is_ascii_hexdigit);
     let word = |i: usize| hay.get(i).is_some_and(|b| b.is_ascii_alphanumeric());
     let sep = |i: usize| hay.get(i).is_some_and(|&b| b == b':' || b == b'-' || b == b'.');
-    let before =
-        start.checked_sub(1).is_some_and(&word) || (start >= 3 && sep(start - 1) && hex(start - 2) && hex(start - 3));
-    let after = word(end) || (sep(end) && hex(end + 1) && hex(end + 2) && !word(end + 3));
+    let before = start.checked_sub(1).is_some_and(&word)
+        || (start >= 3 && sep(start - 1) && hex_at(start - 2) && hex_at(start - 3));
+    let after = word(end) || (sep(end) && hex_at(end + 1) && hex_at(end + 2) && !word(end + 3));
     if before || after {
         return Verdict::Reject;
     }

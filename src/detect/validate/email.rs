@@ -11,13 +11,7 @@ use super::{accept, Verdict};
 
 fn tlds() -> &'static HashSet<&'static str> {
     static T: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    T.get_or_init(|| {
-        include_str!("../../../patterns/tlds.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    })
+    T.get_or_init(|| super::list_lines(include_str!("../../../patterns/tlds.txt")).collect())
 }
 
 /// Headers whose values are message ids, not mailboxes.

@@ -184,6 +184,13 @@ pub(crate) fn digits(m: &[u8]) -> String {
     m.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect()
 }
 
+/// The entries of a list file under `patterns/` (TLDs, postcode areas,
+/// drama ranges, network codes): trimmed lines, blank lines and `#`
+/// comments left out.
+fn list_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
 /// The Luhn (mod 10) check used by payment cards.
 pub fn luhn(digits: &str) -> bool {
     let mut sum = 0u32;

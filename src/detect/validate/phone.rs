@@ -19,10 +19,7 @@ use super::{accept, digits, Verdict};
 fn drama_ranges() -> &'static Vec<(u64, u64)> {
     static R: OnceLock<Vec<(u64, u64)>> = OnceLock::new();
     R.get_or_init(|| {
-        include_str!("../../../patterns/uk_drama_ranges.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        super::list_lines(include_str!("../../../patterns/uk_drama_ranges.txt"))
             .filter_map(|l| {
                 let mut it = l.split_whitespace();
                 let a: String = it.next()?.chars().filter(char::is_ascii_digit).collect();

@@ -9,13 +9,7 @@ use super::{accept, accept_adjusted, Verdict};
 
 fn areas() -> &'static Vec<&'static str> {
     static AREAS: OnceLock<Vec<&'static str>> = OnceLock::new();
-    AREAS.get_or_init(|| {
-        include_str!("../../../patterns/uk_postcode_areas.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    })
+    AREAS.get_or_init(|| super::list_lines(include_str!("../../../patterns/uk_postcode_areas.txt")).collect())
 }
 
 pub(super) fn check(m: &[u8]) -> Verdict {
