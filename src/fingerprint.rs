@@ -101,9 +101,22 @@ fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
     std::fs::write(path, s)
 }
 
+/// Whether values of `kind` are secrets: never kept, never shown (not even
+/// with `--show-values`), masked to a fixed width that tells nothing of
+/// their length. Their fingerprint alone identifies them.
+pub fn is_secret(kind: &str) -> bool {
+    kind == "credential"
+}
+
+/// What every secret shows in place of its value.
+pub const SECRET_MASK: &str = "********";
+
 /// Mask a value for display. Separators are kept so the shape is readable;
 /// only as much is shown as a person needs to recognise the record.
 pub fn mask(kind: &str, value: &str, normalized: &str) -> String {
+    if is_secret(kind) {
+        return SECRET_MASK.to_string();
+    }
     // Each form is built at its exact length: the finding keeps it as a
     // `Box<str>`, which would otherwise reallocate to shed spare capacity
     // (one of the few allocations per finding).

@@ -18,7 +18,7 @@ use crate::detect::{Engine, FieldContext, RawFinding, Scratch};
 use crate::error::Result;
 use crate::extract::{self, Cx, Limits, Origin, Segment};
 use crate::finding::Finding;
-use crate::fingerprint::{mask, Key};
+use crate::fingerprint::{is_secret, mask, Key};
 use crate::inventory::Inventory;
 use crate::outcome::{FileOutcome, SkipReason};
 use crate::read::{self, FileReader, Loaded, TextEncoding};
@@ -600,7 +600,7 @@ impl Scanner {
         let rule = &self.engine.rules().rules[r.rule];
         let raw = String::from_utf8_lossy(&text[r.start..r.end]);
         let masked = mask(&rule.kind, &raw, &r.normalized);
-        let value = if self.cfg.keep_values { raw.into() } else { Box::default() };
+        let value = if self.cfg.keep_values && !is_secret(&rule.kind) { raw.into() } else { Box::default() };
         Finding {
             kind: rule.kind,
             rule: rule.id,

@@ -26,6 +26,7 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("imsi", 0.95, 0.90),
     ("mac_address", 0.95, 0.90),
     ("advertising_id", 0.95, 0.90),
+    ("credential", 0.95, 0.90),
 ];
 
 mod common;

@@ -48,6 +48,7 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("imsi", 1.00, 0.91),
     ("mac_address", 0.98, 0.94),
     ("advertising_id", 1.00, 1.00),
+    ("credential", 0.98, 0.93),
 ];
 
 /// Recall floor for values read out as words, over the kinds scored when

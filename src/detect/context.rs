@@ -187,7 +187,7 @@ fn placeholder_byte(b: &u8) -> bool {
 const PLACEHOLDER_MAX: usize = 32;
 
 /// Field spans of one line, honouring double quotes.
-fn split_fields(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
+pub(crate) fn split_fields(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut quoted = false;

@@ -35,6 +35,7 @@
 //! higher score wins, then the longer span, then the earlier rule.
 
 pub mod context;
+pub mod credentials;
 pub mod names;
 pub mod validate;
 
@@ -45,7 +46,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{meta, Input, MatchKind};
 
-use crate::rules::{Anchor, Rule, RuleSet};
+use crate::rules::{Anchor, Detector, Rule, RuleSet};
 pub use context::FieldContext;
 use validate::Verdict;
 
@@ -115,8 +116,8 @@ pub struct Engine {
     range_pad: (usize, usize),
     /// Rule index of each pattern of the `ends` DFA.
     pat_rule: Vec<usize>,
-    /// The name detector and its rule index, if names are wanted.
-    names: Option<(usize, Arc<names::NameDetector>)>,
+    /// The detectors in code (names, credentials) and their rule indices.
+    detectors: Vec<(usize, Detector)>,
 }
 
 /// Tests eight bytes at once for anchor bytes, so anchor-free text is
@@ -235,8 +236,9 @@ impl Engine {
         let max_len = rules.rules.iter().map(|r| r.max_len).max().unwrap_or(0);
         let swar = Swar::new(&class);
         let range_pad = pad[(Anchor::Digit.bit() | Anchor::Colon.bit()) as usize];
-        let names = rules.rules.iter().enumerate().find_map(|(i, r)| r.detector.clone().map(|d| (i, d)));
-        Engine { rules, opts, class, pad, range_pad, ends, max_len, swar, pat_rule: regex_rules, names }
+        let detectors =
+            rules.rules.iter().enumerate().filter_map(|(i, r)| r.detector.clone().map(|d| (i, d))).collect();
+        Engine { rules, opts, class, pad, range_pad, ends, max_len, swar, pat_rule: regex_rules, detectors }
     }
 
     /// The rule set.
@@ -303,10 +305,7 @@ impl Engine {
         emit: &mut dyn FnMut(&mut Vec<RawFinding>),
         progress: &mut dyn FnMut(usize),
     ) {
-        let mut names = Vec::new();
-        if let Some((ri, d)) = &self.names {
-            d.scan(hay, field, *ri, self.opts.min_score, &mut names, progress);
-        }
+        let names = self.detected(hay, field, progress);
         let mut out = Output::new(hay, names, emit);
         let mut st = State::new(self.rules.rules.len(), header_cues(&self.rules, field), scratch);
         let done = match (&self.ends, self.opts.prefilter) {
@@ -323,6 +322,36 @@ impl Engine {
         }
         out.flush(None);
         progress(hay.len());
+    }
+
+    /// The findings of the detectors in code, in offset order. A credential
+    /// wins over a name it overlaps (`Password: Rosemary1`).
+    fn detected(&self, hay: &[u8], field: &FieldContext, progress: &mut dyn FnMut(usize)) -> Vec<RawFinding> {
+        let (mut names, mut creds) = (Vec::new(), Vec::new());
+        for (ri, d) in &self.detectors {
+            match d {
+                Detector::Names(d) => d.scan(hay, field, *ri, self.opts.min_score, &mut names, progress),
+                Detector::Credentials(d) => d.scan(hay, field, *ri, self.opts.min_score, &mut creds, progress),
+            }
+        }
+        if creds.is_empty() {
+            return names;
+        }
+        let mut out = Vec::with_capacity(names.len() + creds.len());
+        let mut c = creds.iter().peekable();
+        let mut cred_end = 0;
+        for n in names {
+            while let Some(f) = c.next_if(|f| f.start < n.start) {
+                cred_end = f.end;
+                out.push(f.clone());
+            }
+            let covered = cred_end > n.start || c.peek().is_some_and(|f| f.start < n.end);
+            if !covered {
+                out.push(n);
+            }
+        }
+        out.extend(c.cloned());
+        out
     }
 
     fn two_phase(

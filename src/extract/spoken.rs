@@ -499,8 +499,8 @@ pub struct Normalized {
 }
 
 /// Whether a text reads like speech enough to normalise: at least three
-/// number words in a row, or a spoken "at ... dot" ("dot" among the five
-/// words after "at"). Words are runs of ASCII letters and digits, compared
+/// number words in a row, a spoken "at ... dot" ("dot" among the five
+/// words after "at"), or three letters spelled one by one ("b i s c"). Words are runs of ASCII letters and digits, compared
 /// without case.
 ///
 /// This runs on every plain text file up to [`crate::extract::SPOKEN_MAX`],
@@ -518,7 +518,8 @@ pub fn worth_it(text: &[u8]) -> bool {
             let n = format!("(?:{})", numbers.join("|"));
             let run = format!("{open}{n}(?:{sep}+{n}){{2}}{close}");
             let at_dot = format!("{open}at(?:{sep}+[A-Za-z0-9]+){{0,4}}{sep}+dot{close}");
-            regex::bytes::RegexBuilder::new(&format!("(?i-u:{run}|{at_dot})"))
+            let spelled = format!("{open}[A-Za-z](?:{sep}+[A-Za-z]){{2}}{close}");
+            regex::bytes::RegexBuilder::new(&format!("(?i-u:{run}|{at_dot}|{spelled})"))
                 .unicode(false)
                 .build()
                 .expect("speech regex")
@@ -791,8 +792,13 @@ mod tests {
     /// The plain word loop [`worth_it`] must agree with.
     fn worth_it_oracle(text: &[u8]) -> bool {
         let mut run = 0;
+        let mut letters = 0;
         let mut since_at: Option<u8> = None;
         any_word(text, u8::is_ascii_alphanumeric, |word, _| {
+            letters = if word.len() == 1 && word[0].is_ascii_alphabetic() { letters + 1 } else { 0 };
+            if letters >= 3 {
+                return true;
+            }
             if is_number_word(word) {
                 run += 1;
                 if run >= 3 {

@@ -59,7 +59,7 @@ pub struct ReportOptions {
 
 /// The value a report shows for a finding.
 pub fn shown_value<'a>(f: &'a Finding, opts: &ReportOptions) -> Cow<'a, str> {
-    if opts.show_values {
+    if opts.show_values && !crate::fingerprint::is_secret(&f.kind) {
         Cow::Owned(sanitize(&f.value))
     } else {
         Cow::Borrowed(&f.masked)

@@ -10,6 +10,7 @@ use regex_automata::util::syntax;
 use super::file::{PatternDef, PatternFile};
 use super::BUILTIN;
 use crate::detect::context::in_placeholder;
+use crate::detect::credentials::CredentialDetector;
 use crate::detect::names::NameDetector;
 use crate::detect::validate::Validator;
 use crate::error::{Error, Result};
@@ -213,6 +214,15 @@ fn word_boundary(hay: &[u8], s: usize, e: usize) -> bool {
     before_ok && after_ok
 }
 
+/// A detector in code, for the kinds a regex cannot describe.
+#[derive(Debug, Clone)]
+pub enum Detector {
+    /// Person names (`src/detect/names.rs`).
+    Names(Arc<NameDetector>),
+    /// Credentials next to their label (`src/detect/credentials.rs`).
+    Credentials(Arc<CredentialDetector>),
+}
+
 /// One compiled pattern.
 #[derive(Debug)]
 pub struct Rule {
@@ -225,7 +235,7 @@ pub struct Rule {
     /// The compiled regex (`None` for a detector rule).
     pub regex: Option<meta::Regex>,
     /// The detector in code, for rules without a regex.
-    pub detector: Option<Arc<NameDetector>>,
+    pub detector: Option<Detector>,
     /// The anchor class.
     pub anchor: Anchor,
     /// Longest possible match in bytes (from the regex).
@@ -305,6 +315,7 @@ impl RuleSet {
                 }
                 if d.detector.is_some() {
                     d.names_config.clone_from(&pf.names);
+                    d.credentials_config.clone_from(&pf.credentials);
                 }
                 if let Some(pos) = defs.iter().position(|(o, _)| o.id == d.id) {
                     defs[pos] = (d, name.clone());
@@ -351,18 +362,29 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
         return Err(err(format!("score {} is outside [0, 1]", d.score)));
     }
     if let Some(det) = &d.detector {
-        if det != "names" {
-            return Err(err(format!("unknown detector `{det}` (known: names)")));
-        }
-        let cfg =
-            d.names_config.clone().ok_or_else(|| err("detector `names` needs a [names] table in its file".into()))?;
-        let detector = NameDetector::new(cfg).map_err(&err)?;
+        let detector = match det.as_str() {
+            "names" => {
+                let cfg = d
+                    .names_config
+                    .clone()
+                    .ok_or_else(|| err("detector `names` needs a [names] table in its file".into()))?;
+                Detector::Names(Arc::new(NameDetector::new(cfg).map_err(&err)?))
+            }
+            "credentials" => {
+                let cfg = d
+                    .credentials_config
+                    .clone()
+                    .ok_or_else(|| err("detector `credentials` needs a [credentials] table in its file".into()))?;
+                Detector::Credentials(Arc::new(CredentialDetector::new(cfg).map_err(&err)?))
+            }
+            _ => return Err(err(format!("unknown detector `{det}` (known: names, credentials)"))),
+        };
         return Ok(Rule {
             id: Label::new(&d.id),
             kind: Label::new(&kind),
             description: d.description.clone().unwrap_or_default(),
             regex: None,
-            detector: Some(Arc::new(detector)),
+            detector: Some(detector),
             anchor,
             max_len: 0,
             validator,

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::detect::credentials::CredentialsConfig;
 use crate::detect::names::NamesConfig;
 
 /// One pattern file: a default kind and a list of patterns.
@@ -20,6 +21,8 @@ pub struct PatternFile {
     pub patterns: Vec<PatternDef>,
     /// Data of the `names` detector, for patterns with `detector = "names"`.
     pub names: Option<NamesConfig>,
+    /// Data of the `credentials` detector.
+    pub credentials: Option<CredentialsConfig>,
 }
 
 /// One pattern as written in a file.
@@ -42,6 +45,9 @@ pub struct PatternDef {
     /// The file's `[names]` table, attached when the file is read.
     #[serde(skip)]
     pub names_config: Option<NamesConfig>,
+    /// The file's `[credentials]` table, attached when the file is read.
+    #[serde(skip)]
+    pub credentials_config: Option<CredentialsConfig>,
     /// Byte class every match contains: `digit`, `at`, `colon` or `none`.
     #[serde(default = "default_anchor")]
     pub anchor: String,

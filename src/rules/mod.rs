@@ -29,7 +29,7 @@
 mod compile;
 mod file;
 
-pub use compile::{Anchor, Cues, Rule, RuleSet};
+pub use compile::{Anchor, Cues, Detector, Rule, RuleSet};
 pub use file::{PatternDef, PatternFile};
 
 /// The built-in pattern files, embedded at compile time.
@@ -50,4 +50,5 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("imsi.toml", include_str!("../../patterns/imsi.toml")),
     ("mac_address.toml", include_str!("../../patterns/mac_address.toml")),
     ("advertising_id.toml", include_str!("../../patterns/advertising_id.toml")),
+    ("credential.toml", include_str!("../../patterns/credential.toml")),
 ];

@@ -34,7 +34,7 @@ use super::request::{domain, norm_email, norm_postcode, unhex, HashedRequest};
 use crate::detect::{Engine, RawFinding, Scratch};
 use crate::error::{Error, Result};
 use crate::extract::spoken;
-use crate::fingerprint::{mask, Key};
+use crate::fingerprint::{is_secret, mask, Key};
 use crate::scan::Text;
 
 /// How sure a match is.
@@ -116,9 +116,10 @@ impl Index {
 
 /// Rules for subject matching: the scan's emails, phones, postcodes and
 /// dates, with dates kept whatever their context (the subject's date of
-/// birth is evidence wherever it is written) and no score threshold.
+/// birth is evidence wherever it is written) and no score threshold; and
+/// the secrets, which identify no one but are blanked in exported records.
 pub fn subject_rules(mut rules: crate::rules::RuleSet) -> crate::rules::RuleSet {
-    rules.retain_kinds(|k| matches!(k, domain::EMAIL | domain::PHONE | domain::POSTCODE | domain::DOB));
+    rules.retain_kinds(|k| matches!(k, domain::EMAIL | domain::PHONE | domain::POSTCODE | domain::DOB) || is_secret(k));
     for r in &mut rules.rules {
         if &*r.kind == domain::DOB {
             r.context_required = false;
@@ -286,7 +287,9 @@ impl Matcher {
                 // A birth date in the record that is not theirs.
                 || (ix.has_dob[s as usize] && birth_dates.get(&rec).is_some_and(|owners| !owners.contains(&s)))
         };
-        self.evidence(text, &layout, &recs, &record_of, hits, &conflict)
+        let secrets: Vec<(usize, usize)> =
+            raw.iter().filter(|r| is_secret(&engine.rules().rules[r.rule].kind)).map(|r| (r.start, r.end)).collect();
+        self.evidence(text, &layout, &recs, &record_of, hits, &secrets, &conflict)
     }
 
     /// Spoken forms ("oh seven seven double oh...", "jane dot doe at gmail
@@ -497,6 +500,7 @@ impl Matcher {
         recs: &[Record],
         record_of: &dyn Fn(usize) -> Option<usize>,
         hits: Vec<Hit>,
+        secrets: &[(usize, usize)],
         conflict: &dyn Fn(Option<usize>, u32) -> bool,
     ) -> FileMatches {
         let bytes = text.bytes;
@@ -567,13 +571,19 @@ impl Matcher {
                     record_label: rec
                         .map_or_else(|| "outside any record".to_string(), |r| records::label(&recs[r].loc)),
                     masked: mask(h.kind, &raw, &h.normalized),
-                    value: self.keep_values.then(|| raw.to_string()),
+                    value: (self.keep_values && !is_secret(h.kind)).then(|| raw.to_string()),
                     fingerprint: self.key.fingerprint(h.kind, &h.normalized),
                 });
             }
         }
         if self.export {
-            out.records = export_records(text, layout, recs, &cues, headers.as_deref(), &out.occurrences);
+            // A portability export carries the records, never a password in
+            // them: each secret's bytes become `*` (offsets unchanged).
+            let mut masked = std::borrow::Cow::Borrowed(bytes);
+            for &(s, e) in secrets {
+                masked.to_mut()[s..e].fill(b'*');
+            }
+            out.records = export_records(text, &masked, layout, recs, &cues, headers.as_deref(), &out.occurrences);
         }
         out
     }
@@ -645,15 +655,16 @@ fn location(
 }
 
 /// The records holding matches, per subject, with their content.
+#[allow(clippy::too_many_arguments)]
 fn export_records(
     text: &Text<'_>,
+    bytes: &[u8],
     layout: &Layout,
     recs: &[Record],
     cues: &[Cue],
     headers: Option<&[String]>,
     occ: &[Occurrence],
 ) -> Vec<ExportRecord> {
-    let bytes = text.bytes;
     let mut by: std::collections::BTreeMap<(u32, Option<usize>), Vec<&Occurrence>> = Default::default();
     for o in occ.iter().filter(|o| o.strength == Strength::Match) {
         by.entry((o.subject, o.record)).or_default().push(o);
