@@ -25,14 +25,33 @@ pub enum FieldContext {
 /// How far back a line start is searched; longer lines get no label.
 const MAX_LINE: usize = 64 * 1024;
 
+/// Where the text starts after a preamble of comment lines (`#` first, at
+/// most 32 of them, each shorter than [`MAX_LINE`]): 0 without one.
+pub(crate) fn preamble_end(text: &[u8]) -> usize {
+    let mut at = 0;
+    for _ in 0..32 {
+        if text.get(at) != Some(&b'#') {
+            break;
+        }
+        match memchr::memchr(b'\n', &text[at..text.len().min(at + MAX_LINE)]) {
+            Some(p) => at += p + 1,
+            None => return 0,
+        }
+    }
+    at
+}
+
 impl FieldContext {
     /// Build CSV context from the first line if it looks like a header.
     pub fn sniff_csv(hay: &[u8], tsv_hint: bool) -> FieldContext {
-        let end = memchr::memchr(b'\n', &hay[..hay.len().min(MAX_LINE)]).unwrap_or(0);
-        if end == 0 {
+        // A preamble of `#` lines (`#MSC=MSC-MAN-02|VER=R16.2`) comes
+        // before the header in switch and mediation exports.
+        let skip = preamble_end(hay);
+        let end = skip + memchr::memchr(b'\n', &hay[skip..hay.len().min(skip + MAX_LINE)]).unwrap_or(0);
+        if end == skip {
             return FieldContext::None;
         }
-        let first = &hay[..end];
+        let first = &hay[skip..end];
         let delim = if tsv_hint {
             b'\t'
         } else {
@@ -206,6 +225,16 @@ pub(crate) fn split_fields(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn a_comment_preamble_is_not_the_header() {
+        let hay = b"#MSC=MSC-MAN-02|VER=R16.2.1.3\n#FILE_SEQ=64852\ntype|orig|imsi\nMOC|447700900123|234150123456789\n";
+        let f = FieldContext::sniff_csv(hay, false);
+        let pos = hay.windows(6).position(|w| w == b"234150").unwrap();
+        assert_eq!(f.label(hay, pos), Some(&b"imsi"[..]));
+        assert_eq!(preamble_end(b"no preamble\n"), 0);
+        assert_eq!(preamble_end(b"# only a comment, no line end"), 0);
+    }
+
     #[test]
     fn csv_label() {
         let hay = b"name,\"Date of Birth\",city\nJane,14/03/1982,Leeds\n";

@@ -171,9 +171,14 @@ impl CredentialDetector {
             pats.push(t.prefix.clone());
             hits.push(Hit::Token(i));
         }
+        // A full DFA: one table lookup per byte. This pass reads every byte
+        // of every file and its ~250 case-insensitive labels leave no
+        // literal prefilter; the default (an NFA for this many patterns)
+        // ran at ~330 MB/s, a tenth of a scan's time.
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&pats)
             .map_err(|e| format!("credentials: {e}"))?;
         let set = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase().into_bytes()).collect::<FxHashSet<_>>();
@@ -304,7 +309,8 @@ impl CredentialDetector {
                 while e > s && (hay[e - 1].is_ascii_whitespace() || hay[e - 1] == b'"') {
                     e -= 1;
                 }
-                if e > s && e - s <= MAX_VALUE && self.value_ok(&hay[s..e], *class, true) {
+                if e > s && e - s <= MAX_VALUE && self.value_ok(&hay[s..e], *class, true) && cell_ok(&hay[s..e], *class)
+                {
                     push(s, e, self.cfg.score);
                 }
             }
@@ -540,6 +546,11 @@ impl CredentialDetector {
         if matches!(v.last(), Some(b':' | b'=')) || memchr::memmem::find(v, b"://").is_some() {
             return false;
         }
+        // Another field's name (`admin_password,wifi_key` in a header row
+        // read as text): lower case and `_` only, holding a label.
+        if v.iter().all(|b| b.is_ascii_lowercase() || *b == b'_') && v.contains(&b'_') && self.ac.find(v).is_some() {
+            return false;
+        }
         let digits = v.iter().filter(|b| b.is_ascii_digit()).count();
         let letters = v.iter().filter(|b| b.is_ascii_alphabetic()).count();
         match class {
@@ -602,6 +613,19 @@ impl CredentialDetector {
         let body = &hay[e..e + n];
         let mixed = body.iter().any(u8::is_ascii_digit) && body.iter().any(u8::is_ascii_alphabetic);
         ((shape.min..=shape.max).contains(&n) && mixed).then_some(e + n)
+    }
+}
+
+/// Whether a cell of a credential column can hold one: a password has no
+/// blank and is no email address (a column whose header promises secrets
+/// may hold something else: rows pasted under the wrong header, a
+/// `password` column of `reset sent` notes).
+fn cell_ok(v: &[u8], class: Class) -> bool {
+    let email = memchr::memchr(b'@', v).is_some_and(|at| memchr::memchr(b'.', &v[at..]).is_some());
+    let blank = v.iter().any(u8::is_ascii_whitespace);
+    match class {
+        Class::Word => !email,
+        _ => !email && !blank,
     }
 }
 

@@ -201,8 +201,9 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
 }
 
 /// Whether text that is not named as delimited is so anyway: its first
-/// lines (at least 3, at most 20) all hold the same number (two or more) of
-/// one of `,` `;` `|` tab, outside quotes. Returns that delimiter.
+/// lines (at least 3, at most 20; `#` comment lines left out) all hold the
+/// same number (two or more) of one of `,` `;` `|` tab, outside quotes.
+/// Returns that delimiter.
 pub fn looks_delimited(text: &[u8]) -> Option<u8> {
     // Judge on a bounded head: a memory-mapped file of one 200 MB line must
     // not be paged in whole just to learn it is no table.
@@ -210,7 +211,9 @@ pub fn looks_delimited(text: &[u8]) -> Option<u8> {
     let lines: Vec<&[u8]> = text
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.is_empty())
+        // Comment lines (`#MSC=...` before the header, `#EOF|RECORDS=16`
+        // after the rows) are no rows.
+        .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
         .take(20)
         .collect();
     // The last line may be cut short by the sample; a file of a few lines
@@ -241,6 +244,7 @@ pub fn sniff_delim(text: &[u8], tsv: bool) -> u8 {
     if tsv {
         return b'\t';
     }
+    let text = &text[crate::detect::context::preamble_end(text)..];
     let first = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len()).min(64 * 1024)];
     *[b',', b';', b'\t', b'|'].iter().max_by_key(|d| first.iter().filter(|b| *b == *d).count()).unwrap_or(&b',')
 }
@@ -413,6 +417,14 @@ mod tests {
 
     /// The cursor counts as the plain count from the row's start, for
     /// positions asked in order (several per row) and out of it.
+    #[test]
+    fn comment_lines_around_rows_do_not_hide_a_table() {
+        let t = b"#MSC=MAN-02|VER=R16\ntype|orig|imsi\nMOC|1|2\nMTC|3|4\n#EOF|RECORDS=2\n";
+        assert_eq!(looks_delimited(t), Some(b'|'));
+        assert_eq!(sniff_delim(t, false), b'|');
+        assert_eq!(looks_delimited(b"a|b\nc|d|e\nf|g\n"), None);
+    }
+
     #[test]
     fn row_cursor_counts_as_from_the_row_start() {
         let mut rnd = crate::testing::rng(0x2545_f491_4f6c_dd1d);
