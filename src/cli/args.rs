@@ -6,11 +6,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// piiscan finds personal data in files: names, emails, phone numbers, dates
 /// of birth, card numbers, National Insurance and NHS numbers, bank details,
-/// IBANs, postcodes, IP addresses. It reports where they are, with an
-/// inventory per data store, and can redact them.
+/// IBANs, postcodes, IP addresses, handset and SIM identities (IMEI, ICCID,
+/// IMSI), MAC addresses, advertising ids, and login details (passwords, PINs,
+/// memorable words). It reports where they are, with an inventory per data
+/// store, and can redact them.
 ///
 /// It works offline. `scan` never changes a file; `redact` writes copies, or
-/// rewrites files atomically only with --in-place. Reports show masked values.
+/// rewrites files atomically only with --in-place. Reports show masked values;
+/// a credential's value is never shown, not even with --show-values.
 ///
 /// Exit codes: 0 nothing found (or only known-fake test data), 1 personal
 /// data found (for `redact` and `subject erase`: personal data left in a
