@@ -717,6 +717,22 @@ impl NameDetector {
     }
 
     /// Decide whether a run of words is a name.
+    /// A given name addressed at the end of a sentence, after a comma:
+    /// "Anything else I can help with today, Keira?", "That's all
+    /// verified, Tom." (how agents speak to customers in chats and calls).
+    /// Only an unambiguous given name in Title Case, so that ", Paris." or
+    /// ", May." stay what they are.
+    fn vocative(&self, hay: &[u8], w: &Word) -> bool {
+        w.given
+            && !w.ambiguous
+            && !w.stop
+            && w.case == Case::Title
+            && w.start >= 3
+            && &hay[w.start - 2..w.start] == b", "
+            && hay[w.start - 3].is_ascii_alphabetic()
+            && matches!(hay.get(w.end), Some(b'?' | b'.' | b'!'))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
@@ -769,7 +785,7 @@ impl NameDetector {
             };
             let label_possible = !matches!(field, FieldContext::None);
             let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");
-            if !(prev_is_cue_end || label_possible || speaker_after) {
+            if !(prev_is_cue_end || label_possible || speaker_after || self.vocative(hay, first)) {
                 return None;
             }
         }
@@ -811,7 +827,7 @@ impl NameDetector {
                 || self.cfg.cues_after.iter().any(|c| {
                     next.starts_with(c.as_str()) || (c.starts_with('(') && next == c.trim_matches(['(', ')']))
                 });
-        let cue = title || label || text_cue;
+        let cue = title || label || text_cue || (words.len() == 1 && self.vocative(hay, first));
         let real: Vec<&Word> = words.iter().filter(|w| !w.initial && !w.particle).collect();
         let all_case = |c: Case| real.iter().all(|w| w.case == c);
         let any_ambiguous = real.iter().any(|w| w.ambiguous);
