@@ -27,9 +27,12 @@
 //! - [`detect`] runs the [`rules`] (data in `patterns/*.toml`, compiled once):
 //!   an anchor skip, one overlapping lazy-DFA pass that reports where each
 //!   pattern's matches end, each pattern only in its own windows, validation
-//!   ([`detect::validate`]), context scoring, overlap resolution; and the
-//!   name detector ([`detect::names`]), lexicons plus context. Bytes in, byte
-//!   offsets out.
+//!   ([`detect::validate`]), context scoring, overlap resolution; and two
+//!   detectors in code for what no regex describes, driven by their pattern
+//!   files' tables: names ([`detect::names`], lexicons plus context) and
+//!   credentials ([`detect::credentials`], a label, then the value after it;
+//!   secret kinds are never kept or shown, [`fingerprint::is_secret`]).
+//!   Bytes in, byte offsets out.
 //! - [`scan`] runs files in parallel (a rayon pool, per-thread caches) and
 //!   hands [`outcome::FileOutcome`]s to [`report::Sink`]s in path order,
 //!   whatever the thread count, after [`allow`] has marked known-fake data

@@ -83,10 +83,11 @@ fn hashed_requests(who: &WhoArgs, key: &Key) -> anyhow::Result<Vec<HashedRequest
 }
 
 /// A scanner whose engine finds the identifiers subject matching needs.
-fn scanner(sel: &super::SelectArgs, show_values: bool) -> anyhow::Result<(Scanner, config::FileConfig)> {
+/// With `export`, it also finds the secrets an export must blank.
+fn scanner(sel: &super::SelectArgs, show_values: bool, export: bool) -> anyhow::Result<(Scanner, config::FileConfig)> {
     let extras = ScanExtras { show_values, ..Default::default() };
     let (built, file_cfg) = config::build(sel, &extras)?;
-    let rules = subject_rules(config::load_rules(&sel.patterns)?);
+    let rules = subject_rules(config::load_rules(&sel.patterns)?, export);
     let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !sel.no_prefilter, min_score: 0.0 });
     Ok((Scanner::new(engine, built.key, built.scan), file_cfg))
 }
@@ -97,7 +98,7 @@ fn warn_skipped(r: &FileResult, warnings: &mut Warnings<io::Stderr>, inv: &mut I
 }
 
 fn find(a: SubjectFindArgs) -> anyhow::Result<u8> {
-    let (scanner, _) = scanner(&a.sel, a.show_values)?;
+    let (scanner, _) = scanner(&a.sel, a.show_values, a.export.is_some())?;
     let key = scanner.key().clone();
     let reqs = hashed_requests(&a.who, &key)?;
     if let Some(dir) = &a.export {
@@ -286,7 +287,7 @@ fn write_private(p: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 const ERASE_KINDS: &[&str] = &["name", "email", "phone", "date_of_birth", "uk_postcode", "id"];
 
 fn erase(a: SubjectEraseArgs) -> anyhow::Result<u8> {
-    let (scanner, file_cfg) = scanner(&a.sel, false)?;
+    let (scanner, file_cfg) = scanner(&a.sel, false, false)?;
     let key = scanner.key().clone();
     let reqs = hashed_requests(&a.who, &key)?;
     let known: Vec<String> = ERASE_KINDS.iter().map(|s| s.to_string()).collect();

@@ -209,17 +209,7 @@ impl CredentialDetector {
         let first = out.len();
         let mut push = |s: usize, e: usize, score: f32| {
             if score >= min_score && e > s {
-                out.push(RawFinding {
-                    rule,
-                    start: s,
-                    end: e,
-                    line: 0,
-                    column: 0,
-                    char_column: 0,
-                    score,
-                    normalized: String::from_utf8_lossy(&hay[s..e]).into_owned(),
-                    scope: None,
-                });
+                out.push(RawFinding::unplaced(rule, s, e, score, String::from_utf8_lossy(&hay[s..e]).into_owned()));
             }
         };
         self.columns(hay, field, &mut push);
@@ -322,7 +312,7 @@ impl CredentialDetector {
     fn header_class(&self, h: &[u8]) -> Option<Class> {
         let m = self.ac.find_iter(h).last()?;
         let Hit::Label { class, prose_only: false, .. } = self.hits[m.pattern().as_usize()] else { return None };
-        let e = self.key_end(h, m.start(), m.end())?;
+        let e = self.key_end(h, m.end())?;
         (h[e..].iter().all(|b| b.is_ascii_whitespace()) && self.left_ok(h, m.start(), m.end())).then_some(class)
     }
 
@@ -334,10 +324,10 @@ impl CredentialDetector {
             || (e - s >= 6 && p.is_ascii_alphabetic())
     }
 
-    /// Where the key holding the label at `s..e` ends (past digits and
+    /// Where the key holding the label ending at `e` ends (past digits and
     /// continuation words: `password1`, `pin_code`), or `None` when the key
     /// goes on with another word (`passwords`, `password_hash`).
-    fn key_end(&self, hay: &[u8], _s: usize, e: usize) -> Option<usize> {
+    fn key_end(&self, hay: &[u8], e: usize) -> Option<usize> {
         let mut t = e;
         loop {
             let d = hay[t..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -390,7 +380,7 @@ impl CredentialDetector {
         if explicit_only && s > 0 && matches!(hay[s - 1], b'_' | b'-' | b'.' | b'?' | b'&') {
             return None;
         }
-        let mut i = self.key_end(hay, s, e)?;
+        let mut i = self.key_end(hay, e)?;
         let mut explicit = false;
         // `:` or `=` (or an XML `>`), as opposed to "is": only these make a
         // common word (`pass`, `token`) a label, and after them a rejected
@@ -535,11 +525,11 @@ impl CredentialDetector {
 
     /// Whether `v` can be a value of `class`.
     fn value_ok(&self, v: &[u8], class: Class, explicit: bool) -> bool {
-        if v.is_empty() || v.len() > MAX_VALUE || self.placeholder(v) {
+        if v.is_empty() || v.len() > MAX_VALUE {
             return false;
         }
         let lower = v.to_ascii_lowercase();
-        if self.stopwords.contains(&lower) || self.connectors.contains(&lower) {
+        if self.placeholder(v, &lower) || self.stopwords.contains(&lower) || self.connectors.contains(&lower) {
             return false;
         }
         // Another label (`Password hint: ...`), a URL, an address.
@@ -567,9 +557,8 @@ impl CredentialDetector {
 
     /// `********`, `<password>`, `${PASSWORD}`, `{{ pwd }}`, `%(pw)s`,
     /// `changeme`, `xxxx`, `[REDACTED]`.
-    fn placeholder(&self, v: &[u8]) -> bool {
-        let lower = v.to_ascii_lowercase();
-        self.placeholders.contains(&lower)
+    fn placeholder(&self, v: &[u8], lower: &[u8]) -> bool {
+        self.placeholders.contains(lower)
             || v.iter().all(|b| matches!(b, b'*' | b'x' | b'X' | b'#' | b'.' | b'-' | b'_' | b'?'))
             || v.starts_with("•".as_bytes())
             // `<password>`, `[REDACTED]`, `{pwd}` (the closing bracket may
@@ -592,11 +581,9 @@ impl CredentialDetector {
         let at = auth_start + memchr::memrchr(b'@', &hay[auth_start..end])?;
         let colon = auth_start + memchr::memchr(b':', &hay[auth_start..at])?;
         let v = &hay[colon + 1..at];
-        (colon > auth_start
-            && !v.is_empty()
-            && !self.placeholder(v)
-            && !self.stopwords.contains(&v.to_ascii_lowercase()))
-        .then_some((colon + 1, at))
+        let lower = v.to_ascii_lowercase();
+        (colon > auth_start && !v.is_empty() && !self.placeholder(v, &lower) && !self.stopwords.contains(&lower))
+            .then_some((colon + 1, at))
     }
 
     /// The end of a token of `shape` starting at `s` (prefix `s..e`).

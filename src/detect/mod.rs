@@ -94,6 +94,14 @@ pub struct RawFinding {
     pub scope: Option<&'static str>,
 }
 
+impl RawFinding {
+    /// A finding of a detector in code (names, credentials): its line and
+    /// columns are filled in when it is handed over, in offset order.
+    pub(crate) fn unplaced(rule: usize, start: usize, end: usize, score: f32, normalized: String) -> RawFinding {
+        RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized, scope: None }
+    }
+}
+
 /// The detection engine: immutable, shared by all workers.
 #[derive(Debug)]
 pub struct Engine {
@@ -338,19 +346,19 @@ impl Engine {
             return names;
         }
         let mut out = Vec::with_capacity(names.len() + creds.len());
-        let mut c = creds.iter().peekable();
+        let mut c = creds.into_iter().peekable();
         let mut cred_end = 0;
         for n in names {
             while let Some(f) = c.next_if(|f| f.start < n.start) {
                 cred_end = f.end;
-                out.push(f.clone());
+                out.push(f);
             }
             let covered = cred_end > n.start || c.peek().is_some_and(|f| f.start < n.end);
             if !covered {
                 out.push(n);
             }
         }
-        out.extend(c.cloned());
+        out.extend(c);
         out
     }
 

@@ -716,7 +716,6 @@ impl NameDetector {
         run.clear();
     }
 
-    /// Decide whether a run of words is a name.
     /// A given name addressed at the end of a sentence, after a comma:
     /// "Anything else I can help with today, Keira?", "That's all
     /// verified, Tom." (how agents speak to customers in chats and calls).
@@ -733,6 +732,7 @@ impl NameDetector {
             && matches!(hay.get(w.end), Some(b'?' | b'.' | b'!'))
     }
 
+    /// Decide whether a run of words is a name.
     #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
@@ -760,6 +760,7 @@ impl NameDetector {
         }
         let (Some(first), Some(last)) = (words.first(), words.last()) else { return None };
         let (start, end) = (first.start, last.end);
+        let vocative = words.len() == 1 && self.vocative(hay, first);
         // Cheap rejections first: most runs in prose are one common word
         // ("will", "may") that no cue could make a name.
         let title = self.title_before(hay, start);
@@ -785,7 +786,7 @@ impl NameDetector {
             };
             let label_possible = !matches!(field, FieldContext::None);
             let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");
-            if !(prev_is_cue_end || label_possible || speaker_after || self.vocative(hay, first)) {
+            if !(prev_is_cue_end || label_possible || speaker_after || vocative) {
                 return None;
             }
         }
@@ -827,7 +828,7 @@ impl NameDetector {
                 || self.cfg.cues_after.iter().any(|c| {
                     next.starts_with(c.as_str()) || (c.starts_with('(') && next == c.trim_matches(['(', ')']))
                 });
-        let cue = title || label || text_cue || (words.len() == 1 && self.vocative(hay, first));
+        let cue = title || label || text_cue || vocative;
         let real: Vec<&Word> = words.iter().filter(|w| !w.initial && !w.particle).collect();
         let all_case = |c: Case| real.iter().all(|w| w.case == c);
         let any_ambiguous = real.iter().any(|w| w.ambiguous);
@@ -846,17 +847,8 @@ impl NameDetector {
                     && self.strong_before(&self.strong, hay, start)
                     && !placeholder()
                 {
-                    return (self.cfg.score_cued_single >= min_score && comma.is_none()).then_some(RawFinding {
-                        rule,
-                        start,
-                        end,
-                        line: 0,
-                        column: 0,
-                        char_column: 0,
-                        score: self.cfg.score_cued_single,
-                        normalized: joined,
-                        scope: None,
-                    });
+                    return (self.cfg.score_cued_single >= min_score && comma.is_none())
+                        .then(|| RawFinding::unplaced(rule, start, end, self.cfg.score_cued_single, joined));
                 }
                 return None;
             }
@@ -921,7 +913,7 @@ impl NameDetector {
         } else {
             joined
         };
-        Some(RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized, scope: None })
+        Some(RawFinding::unplaced(rule, start, end, score, normalized))
     }
 }
 

@@ -415,8 +415,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// The cursor counts as the plain count from the row's start, for
-    /// positions asked in order (several per row) and out of it.
     #[test]
     fn comment_lines_around_rows_do_not_hide_a_table() {
         let t = b"#MSC=MAN-02|VER=R16\ntype|orig|imsi\nMOC|1|2\nMTC|3|4\n#EOF|RECORDS=2\n";
@@ -425,6 +423,8 @@ mod tests {
         assert_eq!(looks_delimited(b"a|b\nc|d|e\nf|g\n"), None);
     }
 
+    /// The cursor counts as the plain count from the row's start, for
+    /// positions asked in order (several per row) and out of it.
     #[test]
     fn row_cursor_counts_as_from_the_row_start() {
         let mut rnd = crate::testing::rng(0x2545_f491_4f6c_dd1d);

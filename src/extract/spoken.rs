@@ -500,8 +500,8 @@ pub struct Normalized {
 
 /// Whether a text reads like speech enough to normalise: at least three
 /// number words in a row, a spoken "at ... dot" ("dot" among the five
-/// words after "at"), or three letters spelled one by one ("b i s c"). Words are runs of ASCII letters and digits, compared
-/// without case.
+/// words after "at"), or three letters spelled one by one ("b i s c").
+/// Words are runs of ASCII letters and digits, compared without case.
 ///
 /// This runs on every plain text file up to [`crate::extract::SPOKEN_MAX`],
 /// most of which have no spoken forms. A byte-at-a-time word loop ran at

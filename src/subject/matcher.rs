@@ -116,10 +116,13 @@ impl Index {
 
 /// Rules for subject matching: the scan's emails, phones, postcodes and
 /// dates, with dates kept whatever their context (the subject's date of
-/// birth is evidence wherever it is written) and no score threshold; and
-/// the secrets, which identify no one but are blanked in exported records.
-pub fn subject_rules(mut rules: crate::rules::RuleSet) -> crate::rules::RuleSet {
-    rules.retain_kinds(|k| matches!(k, domain::EMAIL | domain::PHONE | domain::POSTCODE | domain::DOB) || is_secret(k));
+/// birth is evidence wherever it is written) and no score threshold; and,
+/// for an `export` only, the secrets, which identify no one but are blanked
+/// in exported records.
+pub fn subject_rules(mut rules: crate::rules::RuleSet, export: bool) -> crate::rules::RuleSet {
+    rules.retain_kinds(|k| {
+        matches!(k, domain::EMAIL | domain::PHONE | domain::POSTCODE | domain::DOB) || (export && is_secret(k))
+    });
     for r in &mut rules.rules {
         if &*r.kind == domain::DOB {
             r.context_required = false;
@@ -287,6 +290,7 @@ impl Matcher {
                 // A birth date in the record that is not theirs.
                 || (ix.has_dob[s as usize] && birth_dates.get(&rec).is_some_and(|owners| !owners.contains(&s)))
         };
+        // Found only when exporting (see [`subject_rules`]).
         let secrets: Vec<(usize, usize)> =
             raw.iter().filter(|r| is_secret(&engine.rules().rules[r.rule].kind)).map(|r| (r.start, r.end)).collect();
         self.evidence(text, &layout, &recs, &record_of, hits, &secrets, &conflict)
@@ -571,7 +575,7 @@ impl Matcher {
                     record_label: rec
                         .map_or_else(|| "outside any record".to_string(), |r| records::label(&recs[r].loc)),
                     masked: mask(h.kind, &raw, &h.normalized),
-                    value: (self.keep_values && !is_secret(h.kind)).then(|| raw.to_string()),
+                    value: self.keep_values.then(|| raw.to_string()),
                     fingerprint: self.key.fingerprint(h.kind, &h.normalized),
                 });
             }
