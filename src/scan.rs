@@ -450,7 +450,11 @@ impl Scanner {
             if seg.only_crossing && inner.is_empty() {
                 continue;
             }
-            if !inner.is_empty() {
+            if !r.pieces.is_empty() {
+                // A postal address: its parts without the postcode, which
+                // is a finding of its own.
+                f.pieces = r.pieces.iter().map(|&(s, e)| (map(s), map(e).max(map(s) + 1))).collect();
+            } else if !inner.is_empty() {
                 let mut s = f.start;
                 for (gs, ge) in inner {
                     f.pieces.push((s, gs));

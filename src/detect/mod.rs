@@ -34,6 +34,7 @@
 //! dropped *before* overlaps are resolved; among overlapping findings the
 //! higher score wins, then the longer span, then the earlier rule.
 
+pub mod address;
 pub mod context;
 pub mod credentials;
 pub mod names;
@@ -47,6 +48,7 @@ use regex_automata::util::syntax;
 use regex_automata::{meta, Input, MatchKind};
 
 use crate::rules::{Anchor, Detector, Rule, RuleSet};
+use address::AddressDetector;
 pub use context::FieldContext;
 use validate::Verdict;
 
@@ -92,13 +94,28 @@ pub struct RawFinding {
     pub normalized: String,
     /// The validator's qualifier (`"private"` addresses), if any.
     pub scope: Option<&'static str>,
+    /// The spans the finding covers when it is not all of `start..end`
+    /// (a postal address without its postcode, which is a finding of its
+    /// own); empty for most.
+    pub pieces: Vec<(usize, usize)>,
 }
 
 impl RawFinding {
     /// A finding of a detector in code (names, credentials): its line and
     /// columns are filled in when it is handed over, in offset order.
     pub(crate) fn unplaced(rule: usize, start: usize, end: usize, score: f32, normalized: String) -> RawFinding {
-        RawFinding { rule, start, end, line: 0, column: 0, char_column: 0, score, normalized, scope: None }
+        RawFinding {
+            rule,
+            start,
+            end,
+            line: 0,
+            column: 0,
+            char_column: 0,
+            score,
+            normalized,
+            scope: None,
+            pieces: Vec::new(),
+        }
     }
 }
 
@@ -126,6 +143,12 @@ pub struct Engine {
     pat_rule: Vec<usize>,
     /// The detectors in code (names, credentials) and their rule indices.
     detectors: Vec<(usize, Detector)>,
+    /// The postal address detector and its rule index: it runs over the
+    /// other findings, from each postcode.
+    address: Option<(usize, Arc<AddressDetector>)>,
+    /// Per rule: whether it finds postcodes, whether it finds names.
+    postcode_rule: Vec<bool>,
+    name_rule: Vec<bool>,
 }
 
 /// Tests eight bytes at once for anchor bytes, so anchor-free text is
@@ -244,9 +267,30 @@ impl Engine {
         let max_len = rules.rules.iter().map(|r| r.max_len).max().unwrap_or(0);
         let swar = Swar::new(&class);
         let range_pad = pad[(Anchor::Digit.bit() | Anchor::Colon.bit()) as usize];
-        let detectors =
+        let mut detectors: Vec<(usize, Detector)> =
             rules.rules.iter().enumerate().filter_map(|(i, r)| r.detector.clone().map(|d| (i, d))).collect();
-        Engine { rules, opts, class, pad, range_pad, ends, max_len, swar, pat_rule: regex_rules, detectors }
+        let address = detectors.iter().find_map(|(i, d)| match d {
+            Detector::Addresses(a) => Some((*i, a.clone())),
+            _ => None,
+        });
+        detectors.retain(|(_, d)| !matches!(d, Detector::Addresses(_)));
+        let postcode_rule = rules.rules.iter().map(|r| &*r.kind == "uk_postcode").collect();
+        let name_rule = rules.rules.iter().map(|r| matches!(r.detector, Some(Detector::Names(_)))).collect();
+        Engine {
+            rules,
+            opts,
+            class,
+            pad,
+            range_pad,
+            ends,
+            max_len,
+            swar,
+            pat_rule: regex_rules,
+            detectors,
+            address,
+            postcode_rule,
+            name_rule,
+        }
     }
 
     /// The rule set.
@@ -314,7 +358,15 @@ impl Engine {
         progress: &mut dyn FnMut(usize),
     ) {
         let names = self.detected(hay, field, progress);
-        let mut out = Output::new(hay, names, emit);
+        let post = self.address.as_ref().map(|(rule, det)| Post {
+            det,
+            rule: *rule,
+            postcode: &self.postcode_rule,
+            name: &self.name_rule,
+            field,
+            min_score: self.opts.min_score,
+        });
+        let mut out = Output::new(hay, names, post, emit);
         let mut st = State::new(self.rules.rules.len(), header_cues(&self.rules, field), scratch);
         let done = match (&self.ends, self.opts.prefilter) {
             (Some(dfa), true) => self.two_phase(dfa, hay, field, &mut st, &mut out, progress).is_ok(),
@@ -340,6 +392,8 @@ impl Engine {
             match d {
                 Detector::Names(d) => d.scan(hay, field, *ri, self.opts.min_score, &mut names, progress),
                 Detector::Credentials(d) => d.scan(hay, field, *ri, self.opts.min_score, &mut creds, progress),
+                // Runs over the other findings, as they are handed over.
+                Detector::Addresses(_) => {}
             }
         }
         if creds.is_empty() {
@@ -684,6 +738,7 @@ impl Engine {
                 score,
                 normalized,
                 scope: acc.scope,
+                pieces: Vec::new(),
             });
         }
         true
@@ -818,11 +873,89 @@ struct Output<'e> {
     /// Regex findings handed over, and how many a restart must skip.
     handed: usize,
     skip: usize,
+    /// The address pass over each batch, when addresses are looked for.
+    post: Option<Post<'e>>,
     emit: &'e mut dyn FnMut(&mut Vec<RawFinding>),
 }
 
+/// What the address pass needs from the engine.
+struct Post<'e> {
+    det: &'e AddressDetector,
+    rule: usize,
+    postcode: &'e [bool],
+    name: &'e [bool],
+    field: &'e FieldContext,
+    min_score: f32,
+}
+
+impl Post<'_> {
+    /// Add the address around each postcode of `merged` (final findings in
+    /// offset order, the first starting at or after `floor`, where the
+    /// findings already handed over end). Names inside an address give way.
+    fn run(&self, hay: &[u8], merged: &mut Vec<RawFinding>, floor: usize) {
+        let mut found: Vec<RawFinding> = Vec::new();
+        let mut low = floor;
+        for k in 0..merged.len() {
+            let pc = &merged[k];
+            if !self.postcode[pc.rule] {
+                continue;
+            }
+            let before = &merged[..k];
+            let taken = |s: usize, e: usize| -> Option<bool> {
+                let i = before.partition_point(|f| f.end <= s);
+                let hits = &before[i..];
+                let hits = &hits[..hits.partition_point(|f| f.start < e)];
+                if hits.is_empty() {
+                    None
+                } else {
+                    Some(hits.iter().all(|f| self.name[f.rule]))
+                }
+            };
+            let a = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, low, &taken);
+            low = pc.end;
+            let Some(a) = a.filter(|a| a.score >= self.min_score) else { continue };
+            let (line, column, char_column) = place_before(hay, pc, a.start);
+            found.push(RawFinding {
+                rule: self.rule,
+                start: a.start,
+                end: pc.end,
+                line,
+                column,
+                char_column,
+                score: a.score,
+                normalized: a.normalized,
+                scope: None,
+                pieces: a.pieces,
+            });
+        }
+        if found.is_empty() {
+            return;
+        }
+        merged.retain(|f| !(self.name[f.rule] && found.iter().any(|a| f.start >= a.start && f.end <= a.end)));
+        merged.extend(found);
+        merged.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    }
+}
+
+/// Line and columns of `start`, at or before the placed finding `f`.
+fn place_before(hay: &[u8], f: &RawFinding, start: usize) -> (u64, u64, u64) {
+    let between = &hay[start..f.start];
+    let nl = memchr::memchr_iter(b'\n', between).count() as u64;
+    if nl == 0 {
+        return (f.line, f.column - between.len() as u64, f.char_column - count_chars(between));
+    }
+    let line_start = memchr::memrchr(b'\n', &hay[..start]).map_or(0, |p| p + 1);
+    let head = &hay[line_start..start];
+    (f.line - nl, head.len() as u64 + 1, count_chars(head) + 1)
+}
+
 impl<'e> Output<'e> {
-    fn new(hay: &'e [u8], names: Vec<RawFinding>, emit: &'e mut dyn FnMut(&mut Vec<RawFinding>)) -> Output<'e> {
+    fn new(
+        hay: &'e [u8],
+        names: Vec<RawFinding>,
+        post: Option<Post<'e>>,
+        emit: &'e mut dyn FnMut(&mut Vec<RawFinding>),
+    ) -> Output<'e> {
         Output {
             hay,
             batch: Vec::new(),
@@ -831,6 +964,7 @@ impl<'e> Output<'e> {
             cursor: Cursor::default(),
             handed: 0,
             skip: 0,
+            post,
             emit,
         }
     }
@@ -854,6 +988,7 @@ impl<'e> Output<'e> {
     /// Merge the batch with the names it decides and hand it over; `None`
     /// when no regex finding is to come.
     fn flush(&mut self, bound: Option<usize>) {
+        let floor = self.last_end;
         let batch = std::mem::take(&mut self.batch);
         self.handed += batch.len();
         let mut merged = Vec::with_capacity(batch.len());
@@ -879,6 +1014,9 @@ impl<'e> Output<'e> {
         for o in regex {
             self.last_end = o.end;
             merged.push(o);
+        }
+        if let Some(p) = &self.post {
+            p.run(self.hay, &mut merged, floor);
         }
         if !merged.is_empty() {
             (self.emit)(&mut merged);

@@ -9,6 +9,7 @@ use regex_automata::util::syntax;
 
 use super::file::{PatternDef, PatternFile};
 use super::BUILTIN;
+use crate::detect::address::AddressDetector;
 use crate::detect::context::in_placeholder;
 use crate::detect::credentials::CredentialDetector;
 use crate::detect::names::NameDetector;
@@ -221,6 +222,8 @@ pub enum Detector {
     Names(Arc<NameDetector>),
     /// Credentials next to their label (`src/detect/credentials.rs`).
     Credentials(Arc<CredentialDetector>),
+    /// Postal addresses around postcodes (`src/detect/address.rs`).
+    Addresses(Arc<AddressDetector>),
 }
 
 /// One compiled pattern.
@@ -316,6 +319,7 @@ impl RuleSet {
                 if d.detector.is_some() {
                     d.names_config.clone_from(&pf.names);
                     d.credentials_config.clone_from(&pf.credentials);
+                    d.addresses_config.clone_from(&pf.addresses);
                 }
                 if let Some(pos) = defs.iter().position(|(o, _)| o.id == d.id) {
                     defs[pos] = (d, name.clone());
@@ -377,7 +381,14 @@ fn compile(d: PatternDef, origin: String) -> Result<Rule> {
                     .ok_or_else(|| err("detector `credentials` needs a [credentials] table in its file".into()))?;
                 Detector::Credentials(Arc::new(CredentialDetector::new(cfg).map_err(&err)?))
             }
-            _ => return Err(err(format!("unknown detector `{det}` (known: names, credentials)"))),
+            "addresses" => {
+                let cfg = d
+                    .addresses_config
+                    .clone()
+                    .ok_or_else(|| err("detector `addresses` needs an [addresses] table in its file".into()))?;
+                Detector::Addresses(Arc::new(AddressDetector::new(cfg).map_err(&err)?))
+            }
+            _ => return Err(err(format!("unknown detector `{det}` (known: names, credentials, addresses)"))),
         };
         return Ok(Rule {
             id: Label::new(&d.id),

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::detect::address::AddressesConfig;
 use crate::detect::credentials::CredentialsConfig;
 use crate::detect::names::NamesConfig;
 
@@ -23,6 +24,8 @@ pub struct PatternFile {
     pub names: Option<NamesConfig>,
     /// Data of the `credentials` detector.
     pub credentials: Option<CredentialsConfig>,
+    /// Data of the `addresses` detector.
+    pub addresses: Option<AddressesConfig>,
 }
 
 /// One pattern as written in a file.
@@ -48,6 +51,9 @@ pub struct PatternDef {
     /// The file's `[credentials]` table, attached when the file is read.
     #[serde(skip)]
     pub credentials_config: Option<CredentialsConfig>,
+    /// The file's `[addresses]` table, attached when the file is read.
+    #[serde(skip)]
+    pub addresses_config: Option<AddressesConfig>,
     /// Byte class every match contains: `digit`, `at`, `colon` or `none`.
     #[serde(default = "default_anchor")]
     pub anchor: String,

@@ -51,4 +51,5 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("mac_address.toml", include_str!("../../patterns/mac_address.toml")),
     ("advertising_id.toml", include_str!("../../patterns/advertising_id.toml")),
     ("credential.toml", include_str!("../../patterns/credential.toml")),
+    ("postal_address.toml", include_str!("../../patterns/postal_address.toml")),
 ];
