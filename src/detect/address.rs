@@ -69,10 +69,82 @@ pub struct AddressesConfig {
     pub keys: Vec<String>,
     /// Cues of a business address (`ltd`, `po box`, `head office`).
     pub business: Vec<String>,
+    /// Last words of a company name, a business cue only as the part right
+    /// before the address (`Brightline Mobile`).
+    pub company_words: Vec<String>,
 }
 
 /// Localities and post towns (GeoNames, see `patterns/SOURCES.md`).
 const PLACES: &str = include_str!("../../patterns/uk_places.txt");
+
+/// The places list by [`place_key`], built once.
+fn places() -> &'static FxHashSet<Vec<u8>> {
+    static SET: std::sync::OnceLock<FxHashSet<Vec<u8>>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        PLACES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| place_key(l.as_bytes()))
+            .collect()
+    })
+}
+
+/// A place name as looked up: lower case, apostrophes and full stops
+/// dropped, hyphens and runs of blanks as one blank (`Bishop's
+/// Stortford`, `Stoke-on-Trent`, `St. Albans` as the list writes them).
+fn place_key(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len());
+    for &b in name {
+        match b {
+            b'\'' | b'.' => {}
+            b' ' | b'-' | b'\t' => {
+                if out.last().is_some_and(|&l| l != b' ') {
+                    out.push(b' ');
+                }
+            }
+            _ => out.push(b.to_ascii_lowercase()),
+        }
+    }
+    while out.last() == Some(&b' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Score added to a street line (the `street` validator) that ends in a
+/// known place.
+const PLACE_BONUS: f32 = 0.25;
+
+/// The `street` validator: a street line without a postcode
+/// (`12 Elm Road`) is an address when a known place follows it (`, Leeds`)
+/// or, through the rule's context words, when it is said to be one. The
+/// normalised value is its words, lower-cased.
+pub(crate) fn check_street(hay: &[u8], start: usize, end: usize) -> super::validate::Verdict {
+    let words = |b: &[u8]| -> Vec<Vec<u8>> {
+        b.split(|c| !(c.is_ascii_alphanumeric() || *c == b'\'' || *c >= 0x80))
+            .filter(|w| !w.is_empty())
+            .map(lower_word)
+            .collect()
+    };
+    // The place: up to three words after a comma or blank, before the
+    // next delimiter or full stop.
+    let after = &hay[end..hay.len().min(end + 48)];
+    let lead = after.iter().take_while(|&&b| matches!(b, b',' | b' ' | b'\t')).count();
+    let rest = &after[lead..];
+    let stop =
+        rest.iter().position(|&b| delimiter(b) || matches!(b, b'.' | b'!' | b'?' | b'(' | b')')).unwrap_or(rest.len());
+    let place = lead > 0 && {
+        // The place is one to three words: try each length.
+        let key = place_key(&rest[..stop]);
+        let ends: Vec<usize> =
+            key.iter().enumerate().filter(|(_, &b)| b == b' ').map(|(i, _)| i).chain([key.len()]).collect();
+        ends.iter().take(3).any(|&e| places().contains(&key[..e]))
+    };
+    let normalized =
+        words(&hay[start..end]).iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect::<Vec<_>>().join(" ");
+    super::validate::accept_adjusted(normalized, if place { PLACE_BONUS } else { 0.0 })
+}
 
 /// Bytes that end a part.
 fn delimiter(b: u8) -> bool {
@@ -106,6 +178,18 @@ pub struct Address {
     pub normalized: String,
 }
 
+/// What the walk back from a postcode found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Walk {
+    /// A personal address.
+    Address(Address),
+    /// A business address starting here: street lines inside it are not
+    /// personal either.
+    Business(usize),
+    /// No address.
+    Nothing,
+}
+
 /// What the walk knows about one part.
 #[derive(Default, Clone, Copy)]
 struct Part {
@@ -129,6 +213,7 @@ pub struct AddressDetector {
     places: FxHashSet<Vec<u8>>,
     keys: Vec<Vec<u8>>,
     business: AhoCorasick,
+    company: FxHashSet<Vec<u8>>,
 }
 
 fn lower_set(words: &[String]) -> FxHashSet<Vec<u8>> {
@@ -163,6 +248,7 @@ impl AddressDetector {
             places,
             keys: cfg.keys.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect(),
             business,
+            company: lower_set(&cfg.company_words),
         })
     }
 
@@ -174,7 +260,7 @@ impl AddressDetector {
 
     /// The address ending with the postcode at `pc`, walking back no
     /// further than `floor`. `taken(s, e)` says whether a finding overlaps
-    /// `s..e`: `Some(true)` for a name only, `Some(false)` for anything
+    /// `s..e`: `Some(true)` for names and street lines only, `Some(false)` for anything
     /// else, `None` for nothing.
     pub fn around(
         &self,
@@ -184,7 +270,7 @@ impl AddressDetector {
         postcode: &str,
         floor: usize,
         taken: &dyn Fn(usize, usize) -> Option<bool>,
-    ) -> Option<Address> {
+    ) -> Walk {
         let mut parts: Vec<(usize, usize, Part)> = Vec::new();
         let (mut labelled, mut lines) = (false, 0usize);
         let mut have_street = false;
@@ -286,7 +372,7 @@ impl AddressDetector {
         }
         let street = parts.iter().any(|p| p.2.street || p.2.house || p.2.unit);
         if !street {
-            return None;
+            return Walk::Nothing;
         }
         parts.reverse();
         let start = parts[0].0;
@@ -308,8 +394,11 @@ impl AddressDetector {
             (_, Some(p)) => &lead[p..],
             (_, None) => lead,
         };
-        if self.business.is_match(lead) || parts.iter().any(|&(s, e, _)| self.business.is_match(&hay[s..e])) {
-            return None;
+        if self.business.is_match(lead)
+            || parts.iter().any(|&(s, e, _)| self.business.is_match(&hay[s..e]))
+            || self.company_before(lead)
+        {
+            return Walk::Business(start);
         }
         let mut score = self.score;
         for present in [parts.iter().any(|p| p.2.place), labelled, parts.iter().any(|p| p.2.unit || p.2.house)] {
@@ -325,12 +414,27 @@ impl AddressDetector {
             }
         }
         normalized.push_str(postcode);
-        Some(Address {
+        Walk::Address(Address {
             start,
             pieces: parts.iter().map(|&(s, e, _)| (s, e)).collect(),
             score: score.min(1.0),
             normalized,
         })
+    }
+
+    /// Whether the part right before an address ends in a company word
+    /// (`Vale Energy,` / `Brightline Mobile` on the line above).
+    fn company_before(&self, lead: &[u8]) -> bool {
+        let end = lead.iter().rposition(|b| b.is_ascii_alphanumeric()).map_or(0, |p| p + 1);
+        if !lead[end..].iter().all(|&b| matches!(b, b',' | b' ' | b'\t' | b'\r' | b'\n')) {
+            return false;
+        }
+        let start = lead[..end].iter().rposition(|&b| delimiter(b)).map_or(0, |p| p + 1);
+        let part = lead[start..end].to_ascii_lowercase();
+        let mut words: Vec<&[u8]> = part.split(|b| !b.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let last = words.pop();
+        let two = words.last().zip(last).map(|(a, b)| [*a, b].join(&b' '));
+        last.is_some_and(|w| self.company.contains(w)) || two.is_some_and(|t| self.company.contains(&t))
     }
 
     /// For delimited text, whether the column at `pos` is an address part
@@ -381,8 +485,8 @@ impl AddressDetector {
         p.unit =
             self.unit.contains(&lower[0]) && run.get(1).is_some_and(|(_, w)| w.iter().any(u8::is_ascii_alphanumeric));
         p.street |= p.number && run.len() > 1 && run[1].1.first().is_some_and(u8::is_ascii_uppercase);
-        let joined = lower.join(&b' ');
-        p.place = self.places.contains(&joined);
+        let (s, e) = (run[0].0, run[run.len() - 1].0 + run[run.len() - 1].1.len());
+        p.place = self.places.contains(&place_key(&text[s..e]));
         // A number alone, or with more digits after it, is no address part
         // (a phone number, an amount) unless it is the house number of the
         // part after it.

@@ -48,7 +48,7 @@ use regex_automata::util::syntax;
 use regex_automata::{meta, Input, MatchKind};
 
 use crate::rules::{Anchor, Detector, Rule, RuleSet};
-use address::AddressDetector;
+use address::{AddressDetector, Walk};
 pub use context::FieldContext;
 use validate::Verdict;
 
@@ -146,9 +146,13 @@ pub struct Engine {
     /// The postal address detector and its rule index: it runs over the
     /// other findings, from each postcode.
     address: Option<(usize, Arc<AddressDetector>)>,
-    /// Per rule: whether it finds postcodes, whether it finds names.
+    /// Per rule: whether it finds postcodes; whether its findings give way
+    /// to an address around them (names, street lines).
     postcode_rule: Vec<bool>,
-    name_rule: Vec<bool>,
+    absorb_rule: Vec<bool>,
+    /// Per rule: whether it finds street lines (dropped inside a business
+    /// address).
+    street_rule: Vec<bool>,
 }
 
 /// Tests eight bytes at once for anchor bytes, so anchor-free text is
@@ -275,7 +279,16 @@ impl Engine {
         });
         detectors.retain(|(_, d)| !matches!(d, Detector::Addresses(_)));
         let postcode_rule = rules.rules.iter().map(|r| &*r.kind == "uk_postcode").collect();
-        let name_rule = rules.rules.iter().map(|r| matches!(r.detector, Some(Detector::Names(_)))).collect();
+        // A name (`Victoria Road`) or a street line found without its
+        // postcode gives way to the address around it.
+        let street_rule: Vec<bool> =
+            rules.rules.iter().map(|r| r.regex.is_some() && &*r.kind == "postal_address").collect();
+        let absorb_rule = rules
+            .rules
+            .iter()
+            .zip(&street_rule)
+            .map(|(r, &street)| street || matches!(r.detector, Some(Detector::Names(_))))
+            .collect();
         Engine {
             rules,
             opts,
@@ -289,7 +302,8 @@ impl Engine {
             detectors,
             address,
             postcode_rule,
-            name_rule,
+            absorb_rule,
+            street_rule,
         }
     }
 
@@ -362,7 +376,8 @@ impl Engine {
             det,
             rule: *rule,
             postcode: &self.postcode_rule,
-            name: &self.name_rule,
+            absorb: &self.absorb_rule,
+            street: &self.street_rule,
             field,
             min_score: self.opts.min_score,
         });
@@ -883,7 +898,8 @@ struct Post<'e> {
     det: &'e AddressDetector,
     rule: usize,
     postcode: &'e [bool],
-    name: &'e [bool],
+    absorb: &'e [bool],
+    street: &'e [bool],
     field: &'e FieldContext,
     min_score: f32,
 }
@@ -891,9 +907,11 @@ struct Post<'e> {
 impl Post<'_> {
     /// Add the address around each postcode of `merged` (final findings in
     /// offset order, the first starting at or after `floor`, where the
-    /// findings already handed over end). Names inside an address give way.
+    /// findings already handed over end). Names and street lines inside an
+    /// address give way.
     fn run(&self, hay: &[u8], merged: &mut Vec<RawFinding>, floor: usize) {
         let mut found: Vec<RawFinding> = Vec::new();
+        let mut business: Vec<(usize, usize)> = Vec::new();
         let mut low = floor;
         for k in 0..merged.len() {
             let pc = &merged[k];
@@ -908,12 +926,19 @@ impl Post<'_> {
                 if hits.is_empty() {
                     None
                 } else {
-                    Some(hits.iter().all(|f| self.name[f.rule]))
+                    Some(hits.iter().all(|f| self.absorb[f.rule]))
                 }
             };
-            let a = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, low, &taken);
+            let walk = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, low, &taken);
             low = pc.end;
-            let Some(a) = a.filter(|a| a.score >= self.min_score) else { continue };
+            let a = match walk {
+                Walk::Address(a) if a.score >= self.min_score => a,
+                Walk::Business(start) => {
+                    business.push((start, pc.start));
+                    continue;
+                }
+                _ => continue,
+            };
             let (line, column, char_column) = place_before(hay, pc, a.start);
             found.push(RawFinding {
                 rule: self.rule,
@@ -928,10 +953,14 @@ impl Post<'_> {
                 pieces: a.pieces,
             });
         }
-        if found.is_empty() {
+        if found.is_empty() && business.is_empty() {
             return;
         }
-        merged.retain(|f| !(self.name[f.rule] && found.iter().any(|a| f.start >= a.start && f.end <= a.end)));
+        merged.retain(|f| {
+            let inside = self.absorb[f.rule] && found.iter().any(|a| f.start >= a.start && f.end <= a.end);
+            let of_business = self.street[f.rule] && business.iter().any(|&(s, e)| f.start >= s && f.end <= e);
+            !(inside || of_business)
+        });
         merged.extend(found);
         merged.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     }

@@ -100,6 +100,9 @@ pub enum Validator {
     Mac,
     /// A UUID that is not nil (advertising ids).
     AdId,
+    /// A street line (`12 Elm Road, Leeds`): scored up when a known place
+    /// follows the street.
+    Street,
 }
 
 impl Validator {
@@ -124,6 +127,7 @@ impl Validator {
         "imsi",
         "mac",
         "ad_id",
+        "street",
     ];
 
     /// Look a validator up by name.
@@ -148,6 +152,7 @@ impl Validator {
             "imsi" => Validator::Imsi,
             "mac" => Validator::Mac,
             "ad_id" => Validator::AdId,
+            "street" => Validator::Street,
             _ => return None,
         })
     }
@@ -175,6 +180,7 @@ impl Validator {
             Validator::Imsi => device::check_imsi(m),
             Validator::Mac => device::check_mac(hay, start, end),
             Validator::AdId => device::check_ad_id(m),
+            Validator::Street => crate::detect::address::check_street(hay, start, end),
         }
     }
 }
