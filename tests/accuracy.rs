@@ -27,7 +27,11 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("mac_address", 0.95, 0.90),
     ("advertising_id", 0.95, 0.90),
     ("credential", 0.95, 0.90),
+    ("postal_address", 0.95, 0.95),
 ];
+
+/// Kinds scored by overlap rather than exact span.
+const OVERLAP: &[&str] = &["postal_address"];
 
 mod common;
 
@@ -66,8 +70,17 @@ fn accuracy_floors_per_kind() {
     for (kind, _, _) in FLOORS.iter().map(|(k, p, r)| (*k, p, r)) {
         let g: BTreeSet<&Span> = gold.iter().filter(|s| s.1 == kind).collect();
         let f: BTreeSet<&Span> = found.iter().filter(|s| s.1 == kind).collect();
-        let tp = g.intersection(&f).count();
-        table.insert(kind, (tp, f.len() - tp, g.len() - tp));
+        let (tp, fp) = if OVERLAP.contains(&kind) {
+            // Scored on the span's overlap (issue 23): an address's first
+            // part is a judgement call (`Flat 3`, a house name).
+            let hit = |a: &Span, b: &Span| a.0 == b.0 && a.2 < b.3 && b.2 < a.3;
+            let tp = g.iter().filter(|gs| f.iter().any(|fs| hit(gs, fs))).count();
+            (tp, f.iter().filter(|fs| !g.iter().any(|gs| hit(gs, fs))).count())
+        } else {
+            let tp = g.intersection(&f).count();
+            (tp, f.len() - tp)
+        };
+        table.insert(kind, (tp, fp, g.len() - tp));
     }
     println!("\n| kind | gold | found | TP | FP | FN | precision | recall | F1 |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");

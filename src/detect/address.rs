@@ -344,7 +344,15 @@ impl AddressDetector {
             let (s, prose_before) = (cs + ts, ts > 0 && hay[cs..cs + ts].iter().any(u8::is_ascii_alphanumeric));
             match taken(s, j) {
                 Some(false) => break,
-                Some(true) if !(part.street || part.house || part.unit || part.place || header == Some(true)) => break,
+                // A name above the street line is the addressee; below it
+                // (`Flat 5, Donald Shores`) the name detector took a
+                // street or locality for a person.
+                Some(true)
+                    if have_street
+                        && !(part.street || part.house || part.unit || part.place || header == Some(true)) =>
+                {
+                    break
+                }
                 _ => {}
             }
             if have_street && !(part.unit || part.house || (part.number && part.words == 1)) && header != Some(true) {
@@ -376,28 +384,8 @@ impl AddressDetector {
         }
         parts.reverse();
         let start = parts[0].0;
-        let before = start.saturating_sub(BUSINESS_BEFORE).max(floor);
-        let lead = &hay[before..start];
-        let lead = match (field, lead.windows(2).rposition(|w| w == b"\n\n")) {
-            // In delimited text only the address's own cell: another
-            // column (an employer, a job title) says nothing of it.
-            (FieldContext::Csv { delim, .. }, _) => {
-                let row = lead.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-                let quotes = memchr::memchr_iter(b'"', &lead[row..]).count();
-                let cut = if quotes % 2 == 1 {
-                    memchr::memrchr(b'"', lead)
-                } else {
-                    lead.iter().rposition(|b| b == delim || *b == b'"')
-                };
-                &lead[cut.map_or(row, |c| c + 1).max(row)..]
-            }
-            (_, Some(p)) => &lead[p..],
-            (_, None) => lead,
-        };
-        if self.business.is_match(lead)
-            || parts.iter().any(|&(s, e, _)| self.business.is_match(&hay[s..e]))
-            || self.company_before(lead)
-        {
+        let spans: Vec<(usize, usize)> = parts.iter().map(|&(s, e, _)| (s, e)).collect();
+        if self.business(hay, field, &spans, floor) {
             return Walk::Business(start);
         }
         let mut score = self.score;
@@ -420,6 +408,34 @@ impl AddressDetector {
             score: score.min(1.0),
             normalized,
         })
+    }
+
+    /// Whether the address made of `parts` (in order) is a business's: a
+    /// business cue in a part or in the text just before it (its own cell
+    /// in delimited text), or a company name right before it.
+    pub fn business(&self, hay: &[u8], field: &FieldContext, parts: &[(usize, usize)], floor: usize) -> bool {
+        let Some(&(start, _)) = parts.first() else { return false };
+        let before = start.saturating_sub(BUSINESS_BEFORE).max(floor);
+        let lead = &hay[before..start];
+        let lead = match (field, lead.windows(2).rposition(|w| w == b"\n\n")) {
+            // In delimited text only the address's own cell: another
+            // column (an employer, a job title) says nothing of it.
+            (FieldContext::Csv { delim, .. }, _) => {
+                let row = lead.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                let quotes = memchr::memchr_iter(b'"', &lead[row..]).count();
+                let cut = if quotes % 2 == 1 {
+                    memchr::memrchr(b'"', lead)
+                } else {
+                    lead.iter().rposition(|b| b == delim || *b == b'"')
+                };
+                &lead[cut.map_or(row, |c| c + 1).max(row)..]
+            }
+            (_, Some(p)) => &lead[p..],
+            (_, None) => lead,
+        };
+        self.business.is_match(lead)
+            || parts.iter().any(|&(s, e)| self.business.is_match(&hay[s..e]))
+            || self.company_before(lead)
     }
 
     /// Whether the part right before an address ends in a company word
@@ -503,7 +519,12 @@ impl AddressDetector {
             Some(b) if b.is_ascii_uppercase() => true,
             Some(b) if b.is_ascii_digit() => house_number(w),
             Some(b) if *b >= 0xC0 => true,
-            Some(_) => self.connectors.contains(&w.to_ascii_lowercase()) || self.unit.contains(&w.to_ascii_lowercase()),
+            // Typed in lower case: the small words of place names, and
+            // street and flat words (`12 Elm road`, `flat 3`).
+            Some(_) => {
+                let l = lower_word(w);
+                self.connectors.contains(&l) || self.unit.contains(&l) || self.street.contains(&l)
+            }
             None => false,
         }
     }

@@ -953,6 +953,12 @@ impl Post<'_> {
                 pieces: a.pieces,
             });
         }
+        // A street line found without its postcode is judged the same way.
+        for f in merged.iter().filter(|f| self.street[f.rule]) {
+            if self.det.business(hay, self.field, &[(f.start, f.end)], floor) {
+                business.push((f.start, f.end));
+            }
+        }
         if found.is_empty() && business.is_empty() {
             return;
         }
