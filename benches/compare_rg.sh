@@ -16,6 +16,7 @@
 # has no equivalent for), the cost of names, and the 2-thread speed-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v rg > /dev/null || { echo "compare_rg.sh: ripgrep (rg) is not installed (apt-get install ripgrep)" >&2; exit 2; }
 TREE=${1:-bench-data/tree}
 RUNS=${2:-5}
 [ -d "$TREE" ] || python3 benches/gen_tree.py "$TREE" 1024

@@ -83,6 +83,26 @@ pub struct AllowList {
     /// Extra normalised values by kind, e.g. from a config file (looked up
     /// for every finding: by kind first, so a lookup allocates nothing).
     values: HashMap<String, HashSet<String>>,
+    /// The organisation's own sites: (postcode, house number, words).
+    sites: Vec<Site>,
+}
+
+/// One of the organisation's own addresses (`[allow] addresses`).
+#[derive(Debug)]
+struct Site {
+    /// Postcode as the postcode validator writes it (`LS1 4AP`).
+    postcode: String,
+    /// The house number: the last word before the postcode that starts
+    /// with a digit (`12` in `Unit 4, 12 Mill Road`), if any.
+    number: Option<String>,
+    /// The words before the postcode, lower case, one blank apart.
+    words: String,
+}
+
+/// Lower-case alphanumeric words of a postal address, one blank apart,
+/// as the address detector normalises it.
+fn address_words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect()
 }
 
 impl AllowList {
@@ -97,6 +117,7 @@ impl AllowList {
             tlds: f.email.tlds,
             cards: f.payment_card.numbers.into_iter().collect(),
             values: HashMap::from([("imei".to_string(), f.imei.numbers.into_iter().collect())]),
+            sites: Vec::new(),
         }
     }
 
@@ -108,6 +129,45 @@ impl AllowList {
     /// Add a (kind, normalised value) pair.
     pub fn add_value(&mut self, kind: &str, normalized: &str) {
         self.values.entry(kind.to_string()).or_default().insert(normalized.to_string());
+    }
+
+    /// Add one of the organisation's own sites, written as a postal
+    /// address ending in its postcode (`1 Station Road, Leeds LS1 4AP`).
+    pub fn add_site(&mut self, address: &str) -> Result<(), String> {
+        let words = address_words(address);
+        let n = words.len();
+        let pc = (n >= 2).then(|| format!("{} {}", words[n - 2], words[n - 1]).to_ascii_uppercase());
+        let valid = pc.as_deref().is_some_and(|p| {
+            matches!(
+                crate::detect::validate::Validator::Postcode.check(p.as_bytes(), 0, p.len()),
+                crate::detect::validate::Verdict::Accept(_)
+            )
+        });
+        let Some(postcode) = pc.filter(|_| valid) else {
+            return Err("each entry must end with a valid UK postcode".into());
+        };
+        let number = words[..n - 2].iter().rev().find(|w| w.starts_with(|c: char| c.is_ascii_digit())).cloned();
+        self.sites.push(Site { postcode, number, words: words[..n - 2].join(" ") });
+        Ok(())
+    }
+
+    /// Whether a postal address finding (its normalised value: words, then
+    /// the postcode) is one of the organisation's own sites: same postcode
+    /// and house number, or, for a street line without a postcode, words
+    /// found in a site's.
+    pub fn is_own_site(&self, normalized: &str) -> bool {
+        if self.sites.is_empty() {
+            return false;
+        }
+        let words = address_words(normalized);
+        let n = words.len();
+        let pc = (n >= 2).then(|| format!("{} {}", words[n - 2], words[n - 1]).to_ascii_uppercase());
+        let number = words[..n.saturating_sub(2)].iter().rev().find(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+        let joined = words.join(" ");
+        self.sites.iter().any(|s| {
+            (pc.as_deref() == Some(s.postcode.as_str()) && (s.number.is_none() || s.number.as_ref() == number))
+                || (!joined.is_empty() && format!(" {} ", s.words).contains(&format!(" {joined} ")))
+        })
     }
 
     /// Add an email domain (and its subdomains).
@@ -290,5 +350,16 @@ mod tests {
             allowed += usize::from(want);
         }
         assert!(allowed > 1000 && allowed < spans.len() - 1000, "{allowed}");
+    }
+
+    #[test]
+    fn own_sites_match_by_postcode_and_house_number() {
+        let mut a = AllowList::empty();
+        assert!(a.add_site("Leeds").is_err());
+        a.add_site("Unit 4, 12 Mill Road, Leeds LS1 1AA").unwrap();
+        assert!(a.is_own_site("12 mill road leeds LS1 1AA"));
+        assert!(a.is_own_site("12 mill road"), "a street line without its postcode");
+        assert!(!a.is_own_site("14 mill road leeds LS1 1AA"), "a neighbour shares the postcode, not the number");
+        assert!(!a.is_own_site("12 elm road leeds LS6 2AB"));
     }
 }

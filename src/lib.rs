@@ -32,6 +32,12 @@
 //!   files' tables: names ([`detect::names`], lexicons plus context) and
 //!   credentials ([`detect::credentials`], a label, then the value after it;
 //!   secret kinds are never kept or shown, [`fingerprint::is_secret`]).
+//!   Postal addresses ([`detect::address`]) are a third detector with a
+//!   different place in the pipeline: it runs over each batch of final
+//!   findings, walking back from every postcode through its record, because
+//!   a UK address is anchored by its postcode and the regex pass already
+//!   finds and validates those. The address keeps the postcode as a finding
+//!   of its own and reports its other parts as `pieces`.
 //!   Bytes in, byte offsets out.
 //! - [`scan`] runs files in parallel (a rayon pool, per-thread caches) and
 //!   hands [`outcome::FileOutcome`]s to [`report::Sink`]s in path order,

@@ -426,7 +426,10 @@ impl Scanner {
         acc: &mut Collected<'_>,
     ) {
         for r in raw.drain(..) {
-            if marks.allowed(&seg.text, r.start, r.end) {
+            let own_site = || {
+                &*self.engine.rules().rules[r.rule].kind == "postal_address" && self.allow.is_own_site(&r.normalized)
+            };
+            if marks.allowed(&seg.text, r.start, r.end) || own_site() {
                 acc.suppressed += 1;
                 continue;
             }

@@ -65,6 +65,10 @@ pub struct AllowConfig {
     /// Email domains whose addresses are fake (subdomains included).
     #[serde(default)]
     pub email_domains: Vec<String>,
+    /// The organisation's own sites (offices, stores, exchanges), each
+    /// written as a postal address ending in its postcode: not personal.
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 /// One allowed value.
@@ -243,7 +247,13 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
             .ok_or_else(|| anyhow::anyhow!("allow: a value listed for `{}` is not a valid {}", v.kind, v.kind))?;
         allow.add_value(&v.kind, &normalized);
     }
-    rules.retain_kinds(|k| (kinds.is_empty() || kinds.iter().any(|x| x == k)) && !exclude.iter().any(|x| x == k));
+    for site in &file.allow.addresses {
+        allow.add_site(site).map_err(|e| anyhow::anyhow!("allow: addresses: {e}"))?;
+    }
+    // Postcodes anchor postal addresses: asking for addresses keeps them.
+    let wanted = |k: &str| kinds.is_empty() || kinds.iter().any(|x| x == k);
+    let anchors = wanted("postal_address") && !exclude.iter().any(|x| x == "uk_postcode");
+    rules.retain_kinds(|k| (wanted(k) || (anchors && k == "uk_postcode")) && !exclude.iter().any(|x| x == k));
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let key = resolve_key(a.key.as_deref())?;
     let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !a.no_prefilter, min_score });
