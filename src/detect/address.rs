@@ -159,6 +159,8 @@ fn delimiter(b: u8) -> bool {
 const MAX_PART: usize = 96;
 /// Parts walked back from a postcode.
 const MAX_PARTS: usize = 8;
+/// Parts and keys walked back over.
+const MAX_STEPS: usize = 3 * MAX_PARTS;
 /// Line breaks walked back over.
 const MAX_LINES: usize = 7;
 /// How far before an address a business cue is looked for.
@@ -226,13 +228,8 @@ impl AddressDetector {
         if !(0.0..=1.0).contains(&cfg.score) || !(0.0..=1.0).contains(&cfg.score_part) {
             return Err("addresses: scores must be in [0, 1]".into());
         }
-        let mut places = lower_set(&cfg.regions);
-        places.extend(
-            PLACES
-                .lines()
-                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-                .map(|l| l.trim().to_ascii_lowercase().into_bytes()),
-        );
+        let mut known: FxHashSet<Vec<u8>> = cfg.regions.iter().map(|r| place_key(r.as_bytes())).collect();
+        known.extend(places().iter().cloned());
         let business = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
@@ -245,7 +242,7 @@ impl AddressDetector {
             house: lower_set(&cfg.house_words),
             unit: lower_set(&cfg.unit_words),
             connectors: lower_set(&cfg.connectors),
-            places,
+            places: known,
             keys: cfg.keys.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect(),
             business,
             company: lower_set(&cfg.company_words),
@@ -260,8 +257,8 @@ impl AddressDetector {
 
     /// The address ending with the postcode at `pc`, walking back no
     /// further than `floor`. `taken(s, e)` says whether a finding overlaps
-    /// `s..e`: `Some(true)` for names and street lines only, `Some(false)` for anything
-    /// else, `None` for nothing.
+    /// `s..e`: `Some(true)` for names and street lines only, `Some(false)`
+    /// for anything else, `None` for nothing.
     pub fn around(
         &self,
         hay: &[u8],
@@ -280,7 +277,11 @@ impl AddressDetector {
         let quoted = csv && hay[pc.1..].iter().find(|b| !matches!(b, b' ' | b'\t')) == Some(&b'"');
         let mut left_cell = false;
         let mut at = pc.0;
-        'walk: while parts.len() < MAX_PARTS {
+        // Keys do not add parts: the steps are bounded too, so a record of
+        // thousands of empty address keys costs no more than a few.
+        let mut steps = 0;
+        'walk: while parts.len() < MAX_PARTS && steps < MAX_STEPS {
+            steps += 1;
             // Separators before `at`: blanks, quotes, commas, line breaks.
             // A blank line ends the record, and so does a line break in
             // delimited text (the row is the record).
@@ -402,12 +403,7 @@ impl AddressDetector {
             }
         }
         normalized.push_str(postcode);
-        Walk::Address(Address {
-            start,
-            pieces: parts.iter().map(|&(s, e, _)| (s, e)).collect(),
-            score: score.min(1.0),
-            normalized,
-        })
+        Walk::Address(Address { start, pieces: spans, score: score.min(1.0), normalized })
     }
 
     /// Whether the address made of `parts` (in order) is a business's: a
@@ -624,4 +620,49 @@ fn trim(b: &[u8]) -> &[u8] {
     let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
     let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |p| p + 1);
     &b[s..e]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detector() -> AddressDetector {
+        #[derive(Deserialize)]
+        struct File {
+            addresses: AddressesConfig,
+        }
+        let f: File = toml::from_str(include_str!("../../patterns/postal_address.toml")).expect("postal_address.toml");
+        AddressDetector::new(f.addresses).expect("addresses compile")
+    }
+
+    fn walk(text: &str) -> Walk {
+        let pc = text.rfind("LS6 2AB").expect("postcode in the text");
+        detector().around(text.as_bytes(), &FieldContext::None, (pc, pc + 7), "LS6 2AB", 0, &|_, _| None)
+    }
+
+    #[test]
+    fn place_names_are_looked_up_in_one_written_form() {
+        assert_eq!(place_key(b"Bishop's  Stortford"), b"bishops stortford");
+        assert_eq!(place_key(b"Stoke-on-Trent"), b"stoke on trent");
+        assert_eq!(place_key(b"St. Albans "), b"st albans");
+    }
+
+    #[test]
+    fn parts_keys_and_business_cues() {
+        let Walk::Address(a) = walk("Flat 3, 12 Elm Road\nHeadingley\nLeeds\nLS6 2AB") else { panic!("no address") };
+        assert_eq!(a.start, 0);
+        assert_eq!(a.pieces.len(), 4);
+        assert!(a.normalized.starts_with("flat 3 12 elm road headingley leeds"));
+        assert!(matches!(walk("Acme Ltd, 1 Mill Lane, Leeds LS6 2AB"), Walk::Business(_)));
+        assert_eq!(walk("Jane Doe, LS6 2AB"), Walk::Nothing, "no street");
+        assert_eq!(walk("{\"email\": \"LS6 2AB\"}"), Walk::Nothing, "another key ends the walk");
+    }
+
+    /// A hostile record of thousands of empty address keys: the walk stops
+    /// after a bounded number of steps, whatever the input.
+    #[test]
+    fn the_walk_is_bounded() {
+        let text = format!("12 Elm Road{}LS6 2AB", "\"town\": \"\", ".repeat(20_000));
+        assert_eq!(walk(&text), Walk::Nothing);
+    }
 }

@@ -977,11 +977,15 @@ fn place_before(hay: &[u8], f: &RawFinding, start: usize) -> (u64, u64, u64) {
     let between = &hay[start..f.start];
     let nl = memchr::memchr_iter(b'\n', between).count() as u64;
     if nl == 0 {
-        return (f.line, f.column - between.len() as u64, f.char_column - count_chars(between));
+        return (
+            f.line,
+            f.column.saturating_sub(between.len() as u64).max(1),
+            f.char_column.saturating_sub(count_chars(between)).max(1),
+        );
     }
     let line_start = memchr::memrchr(b'\n', &hay[..start]).map_or(0, |p| p + 1);
     let head = &hay[line_start..start];
-    (f.line - nl, head.len() as u64 + 1, count_chars(head) + 1)
+    (f.line.saturating_sub(nl).max(1), head.len() as u64 + 1, count_chars(head) + 1)
 }
 
 impl<'e> Output<'e> {
