@@ -38,6 +38,7 @@ pub mod address;
 pub mod context;
 pub mod credentials;
 pub mod names;
+mod post;
 pub mod validate;
 
 use std::sync::Arc;
@@ -48,8 +49,9 @@ use regex_automata::util::syntax;
 use regex_automata::{meta, Input, MatchKind};
 
 use crate::rules::{Anchor, Detector, Rule, RuleSet};
-use address::{AddressDetector, Walk};
+use address::AddressDetector;
 pub use context::FieldContext;
+use post::Post;
 use validate::Verdict;
 
 /// Lazy-DFA cache per regex and thread. The patterns' counted repetitions
@@ -893,101 +895,6 @@ struct Output<'e> {
     emit: &'e mut dyn FnMut(&mut Vec<RawFinding>),
 }
 
-/// What the address pass needs from the engine.
-struct Post<'e> {
-    det: &'e AddressDetector,
-    rule: usize,
-    postcode: &'e [bool],
-    absorb: &'e [bool],
-    street: &'e [bool],
-    field: &'e FieldContext,
-    min_score: f32,
-}
-
-impl Post<'_> {
-    /// Add the address around each postcode of `merged` (final findings in
-    /// offset order, the first starting at or after `floor`, where the
-    /// findings already handed over end). Names and street lines inside an
-    /// address give way.
-    fn run(&self, hay: &[u8], merged: &mut Vec<RawFinding>, floor: usize) {
-        let mut found: Vec<RawFinding> = Vec::new();
-        let mut business: Vec<(usize, usize)> = Vec::new();
-        let mut low = floor;
-        for k in 0..merged.len() {
-            let pc = &merged[k];
-            if !self.postcode[pc.rule] {
-                continue;
-            }
-            let before = &merged[..k];
-            let taken = |s: usize, e: usize| -> Option<bool> {
-                let i = before.partition_point(|f| f.end <= s);
-                let hits = &before[i..];
-                let hits = &hits[..hits.partition_point(|f| f.start < e)];
-                if hits.is_empty() {
-                    None
-                } else {
-                    Some(hits.iter().all(|f| self.absorb[f.rule]))
-                }
-            };
-            let walk = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, low, &taken);
-            low = pc.end;
-            let a = match walk {
-                Walk::Address(a) if a.score >= self.min_score => a,
-                Walk::Business(start) => {
-                    business.push((start, pc.start));
-                    continue;
-                }
-                _ => continue,
-            };
-            let (line, column, char_column) = place_before(hay, pc, a.start);
-            found.push(RawFinding {
-                rule: self.rule,
-                start: a.start,
-                end: pc.end,
-                line,
-                column,
-                char_column,
-                score: a.score,
-                normalized: a.normalized,
-                scope: None,
-                pieces: a.pieces,
-            });
-        }
-        // A street line found without its postcode is judged the same way.
-        for f in merged.iter().filter(|f| self.street[f.rule]) {
-            if self.det.business(hay, self.field, &[(f.start, f.end)], floor) {
-                business.push((f.start, f.end));
-            }
-        }
-        if found.is_empty() && business.is_empty() {
-            return;
-        }
-        merged.retain(|f| {
-            let inside = self.absorb[f.rule] && found.iter().any(|a| f.start >= a.start && f.end <= a.end);
-            let of_business = self.street[f.rule] && business.iter().any(|&(s, e)| f.start >= s && f.end <= e);
-            !(inside || of_business)
-        });
-        merged.extend(found);
-        merged.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    }
-}
-
-/// Line and columns of `start`, at or before the placed finding `f`.
-fn place_before(hay: &[u8], f: &RawFinding, start: usize) -> (u64, u64, u64) {
-    let between = &hay[start..f.start];
-    let nl = memchr::memchr_iter(b'\n', between).count() as u64;
-    if nl == 0 {
-        return (
-            f.line,
-            f.column.saturating_sub(between.len() as u64).max(1),
-            f.char_column.saturating_sub(count_chars(between)).max(1),
-        );
-    }
-    let line_start = memchr::memrchr(b'\n', &hay[..start]).map_or(0, |p| p + 1);
-    let head = &hay[line_start..start];
-    (f.line.saturating_sub(nl).max(1), head.len() as u64 + 1, count_chars(head) + 1)
-}
-
 impl<'e> Output<'e> {
     fn new(
         hay: &'e [u8],
@@ -1129,7 +1036,7 @@ struct Cursor {
 }
 
 /// Characters in UTF-8 bytes: every byte that is not a continuation byte.
-fn count_chars(b: &[u8]) -> u64 {
+pub(crate) fn count_chars(b: &[u8]) -> u64 {
     b.iter().filter(|&&x| x & 0xC0 != 0x80).count() as u64
 }
 

@@ -1,0 +1,112 @@
+//! The pass over each batch of final findings: postal addresses around
+//! postcodes ([`super::address`]). It runs after overlap resolution because
+//! an address overlaps the postcode it ends with, which stays a finding of
+//! its own; the address reports its other parts as pieces, and the names
+//! and street lines inside it give way.
+
+use super::address::{AddressDetector, Walk};
+use super::{count_chars, FieldContext, RawFinding};
+
+/// What the address pass needs from the engine.
+pub(super) struct Post<'e> {
+    /// The detector.
+    pub(super) det: &'e AddressDetector,
+    /// Its rule index (the findings' rule).
+    pub(super) rule: usize,
+    /// Per rule: finds postcodes (the anchors).
+    pub(super) postcode: &'e [bool],
+    /// Per rule: its findings give way to an address around them (names,
+    /// street lines).
+    pub(super) absorb: &'e [bool],
+    /// Per rule: finds street lines without a postcode (dropped inside a
+    /// business address).
+    pub(super) street: &'e [bool],
+    /// Column headers, for delimited text.
+    pub(super) field: &'e FieldContext,
+    /// Addresses scoring less are dropped.
+    pub(super) min_score: f32,
+}
+
+impl Post<'_> {
+    /// Add the address around each postcode of `merged` (final findings in
+    /// offset order, the first starting at or after `floor`, where the
+    /// findings already handed over end). Names and street lines inside an
+    /// address give way.
+    pub(super) fn run(&self, hay: &[u8], merged: &mut Vec<RawFinding>, floor: usize) {
+        let mut found: Vec<RawFinding> = Vec::new();
+        let mut business: Vec<(usize, usize)> = Vec::new();
+        let mut low = floor;
+        for k in 0..merged.len() {
+            let pc = &merged[k];
+            if !self.postcode[pc.rule] {
+                continue;
+            }
+            let before = &merged[..k];
+            let taken = |s: usize, e: usize| -> Option<bool> {
+                let i = before.partition_point(|f| f.end <= s);
+                let hits = &before[i..];
+                let hits = &hits[..hits.partition_point(|f| f.start < e)];
+                if hits.is_empty() {
+                    None
+                } else {
+                    Some(hits.iter().all(|f| self.absorb[f.rule]))
+                }
+            };
+            let walk = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, low, &taken);
+            low = pc.end;
+            let a = match walk {
+                Walk::Address(a) if a.score >= self.min_score => a,
+                Walk::Business(start) => {
+                    business.push((start, pc.start));
+                    continue;
+                }
+                _ => continue,
+            };
+            let (line, column, char_column) = place_before(hay, pc, a.start);
+            found.push(RawFinding {
+                rule: self.rule,
+                start: a.start,
+                end: pc.end,
+                line,
+                column,
+                char_column,
+                score: a.score,
+                normalized: a.normalized,
+                scope: None,
+                pieces: a.pieces,
+            });
+        }
+        // A street line found without its postcode is judged the same way.
+        for f in merged.iter().filter(|f| self.street[f.rule]) {
+            if self.det.business(hay, self.field, &[(f.start, f.end)], floor) {
+                business.push((f.start, f.end));
+            }
+        }
+        if found.is_empty() && business.is_empty() {
+            return;
+        }
+        merged.retain(|f| {
+            let inside = self.absorb[f.rule] && found.iter().any(|a| f.start >= a.start && f.end <= a.end);
+            let of_business = self.street[f.rule] && business.iter().any(|&(s, e)| f.start >= s && f.end <= e);
+            !(inside || of_business)
+        });
+        merged.extend(found);
+        merged.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    }
+}
+
+/// Line and columns of `start`, at or before the placed finding `f`.
+fn place_before(hay: &[u8], f: &RawFinding, start: usize) -> (u64, u64, u64) {
+    let between = &hay[start..f.start];
+    let nl = memchr::memchr_iter(b'\n', between).count() as u64;
+    if nl == 0 {
+        return (
+            f.line,
+            f.column.saturating_sub(between.len() as u64).max(1),
+            f.char_column.saturating_sub(count_chars(between)).max(1),
+        );
+    }
+    let line_start = memchr::memrchr(b'\n', &hay[..start]).map_or(0, |p| p + 1);
+    let head = &hay[line_start..start];
+    (f.line.saturating_sub(nl).max(1), head.len() as u64 + 1, count_chars(head) + 1)
+}
