@@ -496,8 +496,11 @@ impl NameDetector {
                 continue;
             };
             // A title or a cue word is never part of the name ("Miss" and
-            // "Dear" are also in the Census lists).
-            if w.title_or_cue {
+            // "Dear" are also in the Census lists), except a title that is
+            // also a surname right after a given name ("Caroline Lord").
+            let surname_here =
+                w.surname && run.last().is_some_and(|l| l.given && l.case == w.case && &hay[l.end..start] == b" ");
+            if w.title_or_cue && !surname_here {
                 self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
                 continue;
             }
