@@ -453,17 +453,24 @@ impl Scanner {
             if seg.only_crossing && inner.is_empty() {
                 continue;
             }
-            if !r.pieces.is_empty() {
-                // A postal address: its parts without the postcode, which
-                // is a finding of its own.
-                f.pieces = r.pieces.iter().map(|&(s, e)| (map(s), map(e).max(map(s) + 1))).collect();
-            } else if !inner.is_empty() {
-                let mut s = f.start;
-                for (gs, ge) in inner {
-                    f.pieces.push((s, gs));
-                    s = ge;
+            if !r.pieces.is_empty() || !inner.is_empty() {
+                // A postal address has pieces of its own (its parts without
+                // the postcode, a finding of its own); each piece, like a
+                // whole finding, is cut at the gaps between joined cues, so
+                // no span covers the timings or keys between them.
+                let spans: Vec<(u64, u64)> = if r.pieces.is_empty() {
+                    vec![(f.start, f.end)]
+                } else {
+                    r.pieces.iter().map(|&(s, e)| (map(s), map(e).max(map(s) + 1))).collect()
+                };
+                for (ps, pe) in spans {
+                    let mut s = ps;
+                    for &(gs, ge) in seg.gaps.iter().filter(|&&(gs, ge)| gs >= ps && ge <= pe && ge > gs) {
+                        f.pieces.push((s, gs));
+                        s = ge;
+                    }
+                    f.pieces.push((s, pe));
                 }
-                f.pieces.push((s, f.end));
             }
             f.spoken = !seg.rewritten.is_empty();
             f.file_offsets = seg.origin != Origin::Inside;

@@ -233,6 +233,24 @@ fn partial_email_glued_to_another_address_is_masked_whole() {
     assert_eq!(log_field(&log, "style"), ["mask", "partial"]);
 }
 
+/// An address read over two cues, its street split between them: each
+/// piece is cut at the cue boundary, so the timing line between the cues
+/// is kept (a piece across it once replaced both cues' text and the timing
+/// with one label).
+#[test]
+fn address_over_two_cues_keeps_the_timing_between_them() {
+    let text = "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Customer>It is 12 Elm\n\n\
+                00:00:03.000 --> 00:00:05.000\n<v Customer>Road, Leeds LS6 2AB.\n";
+    let (_d, out, _log, o) = redact_files(&[("a.vtt", text)], &["--verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let a = std::fs::read_to_string(out.join("a.vtt")).unwrap();
+    assert_eq!(
+        a,
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Customer>It is [POSTAL_ADDRESS]\n\n\
+         00:00:03.000 --> 00:00:05.000\n<v Customer>[POSTAL_ADDRESS], [POSTAL_ADDRESS] [UK_POSTCODE].\n"
+    );
+}
+
 /// Redaction moves text: here the hash placeholder is longer than the name
 /// it replaces, which pushes the negative cue `ref` out of the bare phone
 /// number's context window, so the rescan finds a phone number the first
