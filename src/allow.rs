@@ -99,10 +99,17 @@ struct Site {
     words: String,
 }
 
-/// Lower-case alphanumeric words of a postal address, one blank apart,
-/// as the address detector normalises it.
-fn address_words(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect()
+/// A postal address's words (as the address detector normalises them),
+/// its last two words as a postcode (upper case, one blank apart; checked
+/// by the caller that needs one), and its house number: the last word
+/// before the postcode that starts with a digit.
+fn site_parts(address: &str) -> (Vec<String>, Option<String>, Option<String>) {
+    let words: Vec<String> = crate::detect::address::address_words(address.as_bytes()).collect();
+    let n = words.len();
+    let pc = (n >= 2).then(|| format!("{} {}", words[n - 2], words[n - 1]).to_ascii_uppercase());
+    let number =
+        words[..n.saturating_sub(2)].iter().rev().find(|w| w.starts_with(|c: char| c.is_ascii_digit())).cloned();
+    (words, pc, number)
 }
 
 impl AllowList {
@@ -134,9 +141,7 @@ impl AllowList {
     /// Add one of the organisation's own sites, written as a postal
     /// address ending in its postcode (`1 Station Road, Leeds LS1 4AP`).
     pub fn add_site(&mut self, address: &str) -> Result<(), String> {
-        let words = address_words(address);
-        let n = words.len();
-        let pc = (n >= 2).then(|| format!("{} {}", words[n - 2], words[n - 1]).to_ascii_uppercase());
+        let (words, pc, number) = site_parts(address);
         let valid = pc.as_deref().is_some_and(|p| {
             matches!(
                 crate::detect::validate::Validator::Postcode.check(p.as_bytes(), 0, p.len()),
@@ -146,26 +151,22 @@ impl AllowList {
         let Some(postcode) = pc.filter(|_| valid) else {
             return Err("each entry must end with a valid UK postcode".into());
         };
-        let number = words[..n - 2].iter().rev().find(|w| w.starts_with(|c: char| c.is_ascii_digit())).cloned();
-        self.sites.push(Site { postcode, number, words: words[..n - 2].join(" ") });
+        self.sites.push(Site { postcode, number, words: words[..words.len() - 2].join(" ") });
         Ok(())
     }
 
     /// Whether a postal address finding (its normalised value: words, then
-    /// the postcode) is one of the organisation's own sites: same postcode
+    /// the postcode; findings of other kinds never are) is one of the organisation's own sites: same postcode
     /// and house number, or, for a street line without a postcode, words
     /// found in a site's.
-    pub fn is_own_site(&self, normalized: &str) -> bool {
-        if self.sites.is_empty() {
+    pub fn is_own_site(&self, kind: &str, normalized: &str) -> bool {
+        if self.sites.is_empty() || kind != "postal_address" {
             return false;
         }
-        let words = address_words(normalized);
-        let n = words.len();
-        let pc = (n >= 2).then(|| format!("{} {}", words[n - 2], words[n - 1]).to_ascii_uppercase());
-        let number = words[..n.saturating_sub(2)].iter().rev().find(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+        let (words, pc, number) = site_parts(normalized);
         let joined = words.join(" ");
         self.sites.iter().any(|s| {
-            (pc.as_deref() == Some(s.postcode.as_str()) && (s.number.is_none() || s.number.as_ref() == number))
+            (pc.as_deref() == Some(s.postcode.as_str()) && (s.number.is_none() || s.number == number))
                 || (!joined.is_empty() && format!(" {} ", s.words).contains(&format!(" {joined} ")))
         })
     }
@@ -357,9 +358,12 @@ mod tests {
         let mut a = AllowList::empty();
         assert!(a.add_site("Leeds").is_err());
         a.add_site("Unit 4, 12 Mill Road, Leeds LS1 1AA").unwrap();
-        assert!(a.is_own_site("12 mill road leeds LS1 1AA"));
-        assert!(a.is_own_site("12 mill road"), "a street line without its postcode");
-        assert!(!a.is_own_site("14 mill road leeds LS1 1AA"), "a neighbour shares the postcode, not the number");
-        assert!(!a.is_own_site("12 elm road leeds LS6 2AB"));
+        assert!(a.is_own_site("postal_address", "12 mill road leeds LS1 1AA"));
+        assert!(a.is_own_site("postal_address", "12 mill road"), "a street line without its postcode");
+        assert!(
+            !a.is_own_site("postal_address", "14 mill road leeds LS1 1AA"),
+            "a neighbour shares the postcode, not the number"
+        );
+        assert!(!a.is_own_site("postal_address", "12 elm road leeds LS6 2AB"));
     }
 }

@@ -426,9 +426,7 @@ impl Scanner {
         acc: &mut Collected<'_>,
     ) {
         for r in raw.drain(..) {
-            let own_site = || {
-                &*self.engine.rules().rules[r.rule].kind == "postal_address" && self.allow.is_own_site(&r.normalized)
-            };
+            let own_site = || self.allow.is_own_site(&self.engine.rules().rules[r.rule].kind, &r.normalized);
             if marks.allowed(&seg.text, r.start, r.end) || own_site() {
                 acc.suppressed += 1;
                 continue;

@@ -397,8 +397,8 @@ impl AddressDetector {
         }
         let mut normalized = String::new();
         for &(s, e, _) in &parts {
-            for w in hay[s..e].split(|b| !b.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
-                normalized.push_str(&String::from_utf8_lossy(w).to_ascii_lowercase());
+            for w in address_words(&hay[s..e]) {
+                normalized.push_str(&w);
                 normalized.push(' ');
             }
         }
@@ -524,6 +524,15 @@ impl AddressDetector {
             None => false,
         }
     }
+}
+
+/// The words of an address as its normalised value holds them: ASCII
+/// letters and digits, lower case (the allow-list reads its sites the same
+/// way).
+pub(crate) fn address_words(text: &[u8]) -> impl Iterator<Item = String> + '_ {
+    text.split(|b| !b.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase())
 }
 
 /// A word lower-cased, without a trailing full stop or apostrophe

@@ -148,12 +148,11 @@ pub struct Engine {
     /// The postal address detector and its rule index: it runs over the
     /// other findings, from each postcode.
     address: Option<(usize, Arc<AddressDetector>)>,
-    /// Per rule: whether it finds postcodes; whether its findings give way
-    /// to an address around them (names, street lines).
+    /// Per rule: whether it finds postcodes (the anchors of addresses),
+    /// names, street lines (names and street lines give way to an address
+    /// around them; street lines are dropped inside a business address).
     postcode_rule: Vec<bool>,
-    absorb_rule: Vec<bool>,
-    /// Per rule: whether it finds street lines (dropped inside a business
-    /// address).
+    name_rule: Vec<bool>,
     street_rule: Vec<bool>,
 }
 
@@ -283,14 +282,8 @@ impl Engine {
         let postcode_rule = rules.rules.iter().map(|r| &*r.kind == "uk_postcode").collect();
         // A name (`Victoria Road`) or a street line found without its
         // postcode gives way to the address around it.
-        let street_rule: Vec<bool> =
-            rules.rules.iter().map(|r| r.regex.is_some() && &*r.kind == "postal_address").collect();
-        let absorb_rule = rules
-            .rules
-            .iter()
-            .zip(&street_rule)
-            .map(|(r, &street)| street || matches!(r.detector, Some(Detector::Names(_))))
-            .collect();
+        let street_rule = rules.rules.iter().map(|r| r.regex.is_some() && &*r.kind == "postal_address").collect();
+        let name_rule = rules.rules.iter().map(|r| matches!(r.detector, Some(Detector::Names(_)))).collect();
         Engine {
             rules,
             opts,
@@ -304,7 +297,7 @@ impl Engine {
             detectors,
             address,
             postcode_rule,
-            absorb_rule,
+            name_rule,
             street_rule,
         }
     }
@@ -378,7 +371,7 @@ impl Engine {
             det,
             rule: *rule,
             postcode: &self.postcode_rule,
-            absorb: &self.absorb_rule,
+            name: &self.name_rule,
             street: &self.street_rule,
             field,
             min_score: self.opts.min_score,

@@ -15,11 +15,10 @@ pub(super) struct Post<'e> {
     pub(super) rule: usize,
     /// Per rule: finds postcodes (the anchors).
     pub(super) postcode: &'e [bool],
-    /// Per rule: its findings give way to an address around them (names,
-    /// street lines).
-    pub(super) absorb: &'e [bool],
-    /// Per rule: finds street lines without a postcode (dropped inside a
-    /// business address).
+    /// Per rule: finds names (they give way to an address around them).
+    pub(super) name: &'e [bool],
+    /// Per rule: finds street lines without a postcode (they give way to an
+    /// address around them, and are dropped inside a business address).
     pub(super) street: &'e [bool],
     /// Column headers, for delimited text.
     pub(super) field: &'e FieldContext,
@@ -28,6 +27,11 @@ pub(super) struct Post<'e> {
 }
 
 impl Post<'_> {
+    /// Whether findings of `rule` give way to an address around them.
+    fn absorbed(&self, rule: usize) -> bool {
+        self.name[rule] || self.street[rule]
+    }
+
     /// Add the address around each postcode of `merged` (final findings in
     /// offset order, the first starting at or after `floor`, where the
     /// findings already handed over end). Names and street lines inside an
@@ -49,7 +53,7 @@ impl Post<'_> {
                 if hits.is_empty() {
                     None
                 } else {
-                    Some(hits.iter().all(|f| self.absorb[f.rule]))
+                    Some(hits.iter().all(|f| self.absorbed(f.rule)))
                 }
             };
             let walk = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, low, &taken);
@@ -86,7 +90,7 @@ impl Post<'_> {
             return;
         }
         merged.retain(|f| {
-            let inside = self.absorb[f.rule] && found.iter().any(|a| f.start >= a.start && f.end <= a.end);
+            let inside = self.absorbed(f.rule) && found.iter().any(|a| f.start >= a.start && f.end <= a.end);
             let of_business = self.street[f.rule] && business.iter().any(|&(s, e)| f.start >= s && f.end <= e);
             !(inside || of_business)
         });
