@@ -1,0 +1,902 @@
+//! People's names: lexicons plus context, no model.
+//!
+//! A regex cannot tell `Grace Hill` (a person) from `grace period` or
+//! `Victoria Road`, so names have their own detector, driven by data:
+//! `patterns/names/{given,surnames}.tsv` (Census 1990 and Faker lists of many countries, see
+//! SOURCES.md), `patterns/names/ambiguous.tsv` (words that are also common
+//! words, months, places or brands) and the cue lists in `patterns/name.toml`.
+//!
+//! 1. **Words.** One pass splits the text into words (letters, inner `'` and
+//!    `-`; non-ASCII letters folded to ASCII) and looks each up in the
+//!    lexicons (hash sets; `O'Brien` also as `obrien`). A word-splitter with
+//!    hash lookups handles apostrophes, hyphens and diacritics, which an
+//!    automaton over raw bytes would need every variant spelled out for.
+//! 2. **Runs.** Consecutive name words separated by one space (or `. ` after
+//!    an initial) form a run: `Kelly Clark`, `J. Smith`, `Mary Anne O'Neil`,
+//!    `Smith-Jones`; `SMITH, John` (surname first) is one run too.
+//! 3. **Evidence.** A Title Case run of a given name and a surname is a name
+//!    on its own; a single name word, an ALL CAPS or lower-case run, or one
+//!    with an ambiguous word needs a cue: a title (`Mr`, `Dr`…) right before
+//!    (then even a word missing from the lexicons counts), a salutation or
+//!    sign-off (`Dear`, `Thanks,`), a name field (`"name":`, a `first_name`
+//!    column, `Customer:`), an introduction (`my name is`, `it's`), or a
+//!    speaker label after (`Sophie (Agent):`).
+//! 4. **Not names.** Runs followed by a street or company word (`Evans Road`,
+//!    `Smith Ltd`, `Marks &`), preceded by a place word (`North Kelly`),
+//!    listed brands (`John Lewis`), and words glued to `@`, `.` or `/`
+//!    (parts of email addresses and URLs) are dropped.
+//!
+//! The span is the whole name (title excluded).
+
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+
+use super::context::{in_placeholder, FieldContext};
+use super::RawFinding;
+
+mod turns;
+mod words;
+
+use words::{cue_key, glued_after, glued_before, lower_into, masked_gap, pack16, words_of, B_HIGH, B_LOWER, B_MARK, B_UPPER, B_WORD, CLASS};
+
+/// The `[names]` table of a pattern file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamesConfig {
+    /// Score of a Title Case "Given Surname" run.
+    pub score_pair: f32,
+    /// Score of a run with an ambiguous word, or not in Title Case.
+    pub score_weak: f32,
+    /// Added when a cue precedes the run.
+    pub context_boost: f32,
+    /// Score of a single name word (or unknown word after a title) with a cue.
+    pub score_cued_single: f32,
+    /// Bytes before a run searched for cues.
+    pub context_before: usize,
+    /// Titles.
+    pub titles: Vec<String>,
+    /// Cues before a name.
+    pub cues: Vec<String>,
+    /// Cues that introduce a surname in prose ("my surname is", "spelled"):
+    /// like a `surname` column header, they vouch for a single surname.
+    #[serde(default)]
+    pub surname_cues: Vec<String>,
+    /// Cues right after a name.
+    pub cues_after: Vec<String>,
+    /// Cues that vouch for a run of capitalised words in no lexicon (names
+    /// from countries the lexicons miss): a name field, "my name is", a
+    /// voice tag. Each is also in `cues`.
+    #[serde(default)]
+    pub strong_cues: Vec<String>,
+    /// Prose cues that vouch even for a single capitalised word in no
+    /// lexicon ("my name's Oluwaseun", `<v Thandiwe>`); a field name
+    /// (`name: String` in code) does not.
+    #[serde(default)]
+    pub strong_single_cues: Vec<String>,
+    /// Words naming a speaker's role in a turn label (`[Agent Tom]`,
+    /// `Tom (Customer):`): they vouch for the name beside them.
+    #[serde(default)]
+    pub speaker_roles: Vec<String>,
+    /// Month and weekday names and abbreviations: a run holding one and
+    /// followed by a day number is a date (`Thu May 9 10:02`), not a name.
+    #[serde(default)]
+    pub date_words: Vec<String>,
+    /// Score of an ALL CAPS run of a given name and a surname with no cue
+    /// (a card-holder field, the name line of a CV).
+    pub score_caps_pair: f32,
+    /// Words that make a run of words in no lexicon a placeholder, not a
+    /// person ("Test User", "Another User", "Web Archive").
+    #[serde(default)]
+    pub placeholder_words: Vec<String>,
+    /// Words after a run that make it a street or organisation.
+    pub not_after: Vec<String>,
+    /// Words before a run that make it a place.
+    pub not_before: Vec<String>,
+    /// Brands and companies that look like names.
+    pub not_names: Vec<String>,
+    /// Common words in the lexicons: never a name alone without a title.
+    pub stopwords: Vec<String>,
+}
+
+/// The compiled name detector.
+#[derive(Debug)]
+pub struct NameDetector {
+    cfg: NamesConfig,
+    /// Every lexicon word with its flags (one lookup per word of text).
+    lexicon: FxHashMap<Box<[u8]>, u8>,
+    titles: HashSet<String>,
+    /// The last word of every cue ("is" of "my name is") and every title: a
+    /// cheap gate before the cue search, and before looking up lower-case
+    /// words. Packed into one integer each ([`pack16`]): this test runs on
+    /// every lower-case word of prose.
+    cue_ends: FxHashSet<u128>,
+    /// Whether every cue's last word is letters (and apostrophes), so that
+    /// [`NameDetector::cue_end_before`] may rule cues out.
+    cue_gate: bool,
+    cues: AhoCorasick,
+    surname_cues: AhoCorasick,
+    /// See [`NamesConfig::strong_cues`].
+    strong: AhoCorasick,
+    /// See [`NamesConfig::strong_single_cues`].
+    strong_single: AhoCorasick,
+    not_after: HashSet<String>,
+    not_before: HashSet<String>,
+    not_names: HashSet<String>,
+    /// See [`NamesConfig::speaker_roles`], lower case.
+    roles: FxHashSet<Vec<u8>>,
+}
+
+/// Lexicon flags.
+const GIVEN: u8 = 1;
+const SURNAME: u8 = 2;
+const AMBIGUOUS: u8 = 4;
+const STOP: u8 = 8;
+const TITLE: u8 = 16;
+const CUE_WORD: u8 = 32;
+const PARTICLE: u8 = 64;
+
+/// Case of a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Title,
+    Upper,
+    Lower,
+    Mixed,
+}
+
+#[derive(Debug, Clone)]
+struct Word {
+    start: usize,
+    end: usize,
+    case: Case,
+    /// A title or single-word cue ("Miss", "Dear"): never part of a name.
+    title_or_cue: bool,
+    particle: bool,
+    given: bool,
+    surname: bool,
+    ambiguous: bool,
+    stop: bool,
+    initial: bool,
+}
+
+impl Word {
+    fn is_name(&self) -> bool {
+        self.given || self.surname
+    }
+}
+
+const PARTICLES: &[&str] =
+    &["van", "von", "de", "der", "den", "da", "di", "del", "della", "la", "le", "bin", "ibn", "al", "el", "ap", "du"];
+
+impl NameDetector {
+    /// Build from the `[names]` table and the embedded lexicons.
+    pub fn new(cfg: NamesConfig) -> Result<NameDetector, String> {
+        let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<HashSet<String>>();
+        let cues = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&cfg.cues)
+            .map_err(|e| format!("names.cues: {e}"))?;
+        let surname_cues = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&cfg.surname_cues)
+            .map_err(|e| format!("names.surname_cues: {e}"))?;
+        let build = |v: &[String], what: &str| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(v)
+                .map_err(|e| format!("names.{what}: {e}"))
+        };
+        let strong = build(&cfg.strong_cues, "strong_cues")?;
+        let strong_single = build(&cfg.strong_single_cues, "strong_single_cues")?;
+        let mut lexicon: FxHashMap<Box<[u8]>, u8> = FxHashMap::default();
+        let mut flag = |words: &mut dyn Iterator<Item = &str>, f: u8, only_existing: bool| {
+            for w in words {
+                match lexicon.get_mut(w.as_bytes()) {
+                    Some(v) => *v |= f,
+                    None if !only_existing => {
+                        lexicon.insert(Box::from(w.as_bytes()), f);
+                    }
+                    None => {}
+                }
+            }
+        };
+        flag(&mut words_of(include_str!("../../../patterns/names/given.tsv")), GIVEN, false);
+        flag(&mut words_of(include_str!("../../../patterns/names/surnames.tsv")), SURNAME, false);
+        flag(&mut words_of(include_str!("../../../patterns/names/ambiguous.tsv")), AMBIGUOUS, true);
+        flag(&mut cfg.stopwords.iter().map(String::as_str), STOP, true);
+        let titles: Vec<String> = cfg.titles.iter().map(|t| t.to_ascii_lowercase()).collect();
+        let cue_words: Vec<String> =
+            cfg.cues.iter().filter(|c| !c.contains([' ', '_'])).map(|c| c.to_ascii_lowercase()).collect();
+        flag(&mut titles.iter().map(String::as_str), TITLE, false);
+        flag(&mut cue_words.iter().map(String::as_str), CUE_WORD, false);
+        flag(&mut PARTICLES.iter().copied(), PARTICLE, false);
+        // The last word of each cue and title, as `cue_end_before` reads it;
+        // a cue it cannot read that way (ending in a digit) turns the gate off.
+        let ends: Vec<Option<String>> =
+            cfg.cues.iter().chain(&cfg.surname_cues).chain(&cfg.titles).map(|c| cue_key(c)).collect();
+        let cue_gate = ends.iter().all(|k| k.as_ref().is_some_and(|k| k.len() <= 16));
+        let cue_ends: FxHashSet<u128> = ends.iter().flatten().filter_map(|w| pack16(w.as_bytes())).collect();
+        Ok(NameDetector {
+            lexicon,
+            titles: lower(&cfg.titles),
+            cue_gate,
+            cue_ends,
+            not_after: lower(&cfg.not_after),
+            not_before: lower(&cfg.not_before),
+            not_names: lower(&cfg.not_names),
+            roles: cfg.speaker_roles.iter().map(|r| r.to_ascii_lowercase().into_bytes()).collect(),
+            cues,
+            surname_cues,
+            strong,
+            strong_single,
+            cfg,
+        })
+    }
+
+    /// Classify one word. Fast path: no allocation unless the word is a
+    /// name (or a capitalised word, which may follow a title).
+    fn classify(&self, hay: &[u8], start: usize, end: usize) -> Option<Word> {
+        let raw = &hay[start..end];
+        if raw.len() == 1 {
+            let initial = raw[0].is_ascii_uppercase();
+            return initial.then_some(Word {
+                start,
+                end,
+                case: Case::Upper,
+                title_or_cue: false,
+                particle: false,
+                given: false,
+                surname: false,
+                ambiguous: false,
+                stop: false,
+                initial: true,
+            });
+        }
+        if raw.len() > 40 {
+            return None;
+        }
+        // One pass: lower-case into a stack buffer, and note case and marks.
+        let mut buf = [0u8; 40];
+        let mut rest = 0u8;
+        for (d, &c) in buf[1..].iter_mut().zip(&raw[1..]) {
+            let k = CLASS[c as usize];
+            rest |= k;
+            // B_UPPER << 4 == 0x20: the ASCII lower-case bit.
+            *d = c | ((k & B_UPPER) << 4);
+        }
+        buf[0] = raw[0].to_ascii_lowercase();
+        let first_upper = raw[0].is_ascii_uppercase();
+        let all = rest | CLASS[raw[0] as usize];
+        let (upper_rest, lower, marks, non_ascii) =
+            (rest & B_UPPER != 0, all & B_LOWER != 0, rest & B_MARK != 0, all & B_HIGH != 0);
+        let folded: Vec<u8>;
+        let key: &[u8] = if non_ascii {
+            folded = deunicode::deunicode(&String::from_utf8_lossy(raw))
+                .replace('\u{2019}', "'")
+                .to_ascii_lowercase()
+                .into_bytes();
+            &folded
+        } else {
+            &buf[..raw.len()]
+        };
+        let mut flags = self.lexicon.get(key).copied().unwrap_or(0);
+        if marks && flags & (GIVEN | SURNAME) == 0 {
+            // O'Brien as obrien; Smith-Jones when every part is a name.
+            let k: Vec<u8> = key.iter().copied().filter(|&b| b != b'\'').collect();
+            flags |= self.lexicon.get(k.as_slice()).copied().unwrap_or(0);
+            if flags & (GIVEN | SURNAME) == 0
+                && key.contains(&b'-')
+                && key.split(|&b| b == b'-').all(|p| self.lexicon.get(p).is_some_and(|f| f & (GIVEN | SURNAME) != 0))
+            {
+                flags |= SURNAME;
+            }
+        }
+        let case = if first_upper && !upper_rest {
+            Case::Title
+        } else if first_upper && !lower {
+            Case::Upper
+        } else if first_upper
+            && (raw.windows(2).any(|w| matches!(w[0], b'\'' | b'-') && w[1].is_ascii_uppercase())
+                || raw.starts_with(b"Mc")
+                || raw.starts_with(b"Mac"))
+        {
+            // O'Brien, Smith-Jones, McDonald
+            Case::Title
+        } else if !first_upper && !upper_rest {
+            Case::Lower
+        } else {
+            Case::Mixed
+        };
+        if flags == 0 && case != Case::Title {
+            return None;
+        }
+        Some(Word {
+            start,
+            end,
+            case,
+            title_or_cue: flags & (TITLE | CUE_WORD) != 0,
+            particle: flags & PARTICLE != 0,
+            given: flags & GIVEN != 0,
+            surname: flags & SURNAME != 0,
+            ambiguous: flags & AMBIGUOUS != 0,
+            stop: flags & STOP != 0,
+            initial: false,
+        })
+    }
+
+    /// Append the lexicon key of a word (lower case, ASCII-folded) to `out`.
+    fn push_key(out: &mut String, hay: &[u8], w: &Word) {
+        let raw = &hay[w.start..w.end];
+        match std::str::from_utf8(raw) {
+            Ok(ascii) if raw.is_ascii() => out.extend(ascii.chars().map(|c| c.to_ascii_lowercase())),
+            _ => out.push_str(
+                &deunicode::deunicode(&String::from_utf8_lossy(raw)).replace('\u{2019}', "'").to_ascii_lowercase(),
+            ),
+        }
+    }
+
+    /// Find names in `hay`, appending raw findings for rule `rule`.
+    pub fn scan(
+        &self,
+        hay: &[u8],
+        field: &FieldContext,
+        rule: usize,
+        min_score: f32,
+        out: &mut Vec<RawFinding>,
+        progress: &mut dyn FnMut(usize),
+    ) {
+        let n = hay.len();
+        let mut i = 0;
+        let mut run: Vec<Word> = Vec::new();
+        let mut comma_at: Option<usize> = None;
+        let mut next_report = 1 << 20;
+        // A column header can vouch for any word; otherwise a lower-case word
+        // only matters inside a run or right after a cue or title.
+        let labels = !matches!(field, FieldContext::None);
+        let cued: Vec<bool> = field.headers().iter().map(|h| self.header_is_cue(h)).collect();
+        let mut prev: (usize, usize) = (0, 0);
+        let is_word = |b: u8| CLASS[b as usize] & B_WORD != 0;
+        while i < n {
+            if !is_word(hay[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < n {
+                let k = CLASS[hay[i] as usize];
+                if k & B_WORD != 0 || (k & B_MARK != 0 && i + 1 < n && is_word(hay[i + 1])) {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            let end = i;
+            if end >= next_report {
+                progress(end);
+                next_report = end + (1 << 20);
+            }
+            // A speaker label opening a turn (`[Agent Tom]`, `tom (BrightLine):`)
+            // is judged whole, by its layout (see `turns`).
+            // A run before it ends at the turn ("January\n[10:02] Tom (Team):").
+            if turns::may_open_turn(hay, start) {
+                let role = |w: &[u8]| self.roles.contains(w.to_ascii_lowercase().as_slice());
+                if let Some((e, vouch)) = turns::speaker_label(hay, start, role) {
+                    if let Some(f) = self.speaker(hay, start, e, vouch, rule).filter(|f| f.score >= min_score) {
+                        self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                        out.push(f);
+                        (i, prev) = (e, (start, e));
+                        continue;
+                    }
+                }
+            }
+            let lower_first = hay[start].is_ascii_lowercase();
+            let prev_word = std::mem::replace(&mut prev, (start, end));
+            if lower_first && run.is_empty() && !labels && !self.ends_cue(hay, prev_word, start) {
+                continue;
+            }
+            let Some(w) = self.classify(hay, start, end) else {
+                if !run.is_empty() {
+                    self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                }
+                continue;
+            };
+            // A title or a cue word is never part of the name ("Miss" and
+            // "Dear" are also in the Census lists), except a title that is
+            // also a surname right after a given name ("Caroline Lord").
+            let surname_here =
+                w.surname && run.last().is_some_and(|l| l.given && l.case == w.case && &hay[l.end..start] == b" ");
+            if w.title_or_cue && !surname_here {
+                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                continue;
+            }
+            // Does it continue the current run?
+            // One case per run ("Dr Okonkwo will call" is not one name);
+            // initials fit any; "SMITH, John" mixes by design.
+            let case_fits = |last: &Word| {
+                w.initial || last.initial || w.case == last.case || (run.len() == 1 && &hay[last.end..start] == b", ")
+            };
+            let continues = run.last().is_some_and(|last| {
+                let gap = &hay[last.end..start];
+                case_fits(last)
+                    && (gap == b" "
+                        || (last.initial && gap == b". ")
+                        || (run.len() == 1 && gap == b", " && comma_at.is_none()))
+            });
+            let by_comma = continues && &hay[run.last().map_or(0, |l| l.end)..start] == b", ";
+            if !continues {
+                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+            }
+            let after_title = run.is_empty() && self.title_before(hay, start);
+            // A capitalised word in no lexicon after a strong cue (a name
+            // field, "my name is", a voice tag), or continuing a run that
+            // began after one: names from countries the lexicons miss.
+            let after_strong = |at: usize| self.cue_end_before(hay, at) && self.strong_before(&self.strong, hay, at);
+            let keep = w.is_name()
+                || w.initial
+                || (!run.is_empty() && w.particle)
+                || (w.case == Case::Title && (after_title || run.last().is_some_and(|l| l.initial)) && !w.ambiguous)
+                || (w.case == Case::Title && !w.stop && after_strong(run.first().map_or(start, |f| f.start)));
+            if keep && run.len() < 5 {
+                if by_comma {
+                    comma_at = Some(run.len());
+                }
+                run.push(w);
+            } else {
+                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                if w.is_name() || w.initial || (w.case == Case::Title && self.title_before(hay, start)) {
+                    run.push(w);
+                }
+            }
+        }
+        self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+    }
+
+    /// The previous word `[ps, pe)` ends a cue or is a title, with only
+    /// punctuation and spaces between it and `start`.
+    fn ends_cue(&self, hay: &[u8], (ps, pe): (usize, usize), start: usize) -> bool {
+        pe - ps >= 2
+            && !hay[pe..start].iter().any(u8::is_ascii_alphanumeric)
+            && self.is_cue_end(&hay[ps..pe])
+            && !masked_gap(&hay[pe..start])
+    }
+
+    /// Whether `word` (any case, at most 16 bytes) ends a cue or is a title.
+    fn is_cue_end(&self, word: &[u8]) -> bool {
+        !word.is_empty() && pack16(word).is_some_and(|k| self.cue_ends.contains(&k))
+    }
+
+    /// The word right before `pos` (skipping one space and a `.`) is a title.
+    fn title_before(&self, hay: &[u8], pos: usize) -> bool {
+        let mut e = pos;
+        while e > 0 && hay[e - 1] == b' ' {
+            e -= 1;
+        }
+        if e > 0 && hay[e - 1] == b'.' {
+            e -= 1;
+        }
+        let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
+        // "Mr", "MS", "Dr." — capitalised, and not the unit in "616ms".
+        let glued = s > 0 && hay[s - 1].is_ascii_alphanumeric();
+        e > s && e - s <= 9 && hay[s].is_ascii_uppercase() && !glued && {
+            let mut buf = [0u8; 9];
+            for (d, b) in buf.iter_mut().zip(&hay[s..e]) {
+                *d = b.to_ascii_lowercase();
+            }
+            std::str::from_utf8(&buf[..e - s]).is_ok_and(|t| self.titles.contains(t))
+        }
+    }
+
+    /// A cue word group ends right before `pos`, with only punctuation and
+    /// spaces between (`"name": "`, `Dear `, `Thanks,\n`), or the CSV column
+    /// header is a cue.
+    ///
+    /// `cued` holds each header's verdict, judged once per text.
+    fn label_cue(&self, hay: &[u8], field: &FieldContext, cued: &[bool], pos: usize) -> bool {
+        field.column(hay, pos).and_then(|c| cued.get(c)).is_some_and(|&c| c)
+    }
+
+    /// Whether a column header is a cue ("customer_name", "Next of kin").
+    ///
+    /// A cue starts a token of the header; a short one (`to`, `cc`, `fn`)
+    /// must also end one, so that the header `town` is not the cue `to`
+    /// (towns that are also surnames were the largest class of false
+    /// names). A longer cue may run into a glued word (`customername`).
+    fn header_is_cue(&self, label: &[u8]) -> bool {
+        self.cues.find_overlapping_iter(label).any(|m| {
+            let starts = m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic();
+            let ends = m.end() == label.len() || !label[m.end()].is_ascii_alphabetic();
+            starts && (ends || m.end() - m.start() >= 4)
+        })
+    }
+
+    fn cue_before(&self, hay: &[u8], pos: usize) -> bool {
+        self.cue_end_before(hay, pos)
+            && Self::ends_before(&self.cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+    }
+
+    /// One of `ac`'s (strong) cues ends right before `pos`.
+    fn strong_before(&self, ac: &AhoCorasick, hay: &[u8], pos: usize) -> bool {
+        Self::ends_before(ac, hay, pos.saturating_sub(self.cfg.context_before), pos)
+    }
+
+    /// A prose cue for a surname ends right before `pos`.
+    fn surname_cue_before(&self, hay: &[u8], pos: usize) -> bool {
+        self.cue_end_before(hay, pos)
+            && Self::ends_before(&self.surname_cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+    }
+
+    /// The last letters before `pos` (past punctuation and spaces within
+    /// the cue window) are the last word of some cue or title. Every cue
+    /// [`NameDetector::ends_before`] accepts passes this test, which costs a
+    /// hash lookup instead of an automaton search over the window: most
+    /// name candidates have no cue.
+    fn cue_end_before(&self, hay: &[u8], pos: usize) -> bool {
+        if !self.cue_gate {
+            return true;
+        }
+        let from = pos.saturating_sub(self.cfg.context_before);
+        let Some(e) = hay[from..pos].iter().rposition(u8::is_ascii_alphanumeric).map(|p| from + p + 1) else {
+            return false;
+        };
+        let s =
+            hay[from..e].iter().rposition(|b| !(b.is_ascii_alphabetic() || *b == b'\'')).map_or(from, |p| from + p + 1);
+        // The cue's last word is the run, or what follows an apostrophe in
+        // it ("o'name" ends the cue "name" for the automaton too).
+        let run = &hay[s..e];
+        self.is_cue_end(run.strip_prefix(b"'").unwrap_or(run))
+            || run.iter().enumerate().any(|(i, &b)| b == b'\'' && self.is_cue_end(&run[i + 1..]))
+    }
+
+    /// One of `ac`'s phrases, as whole words, ends in `from..pos` with only
+    /// punctuation or spaces after it.
+    fn ends_before(ac: &AhoCorasick, hay: &[u8], from: usize, pos: usize) -> bool {
+        let mut best = None;
+        for m in ac.find_overlapping_iter(aho_corasick::Input::new(hay).range(from..pos)) {
+            // A cue that starts with its own boundary (`\nname`, `"name"`).
+            let boundary_before = m.start() == 0
+                || !hay[m.start()].is_ascii_alphanumeric()
+                || !hay[m.start() - 1].is_ascii_alphanumeric();
+            let gap = &hay[m.end()..pos];
+            // Only punctuation between, and no masked word (`It's ***** ling`,
+            // `From: "***?Fletcher"`: the cue was for the name a redaction
+            // masked). `**Name:** Jo` (Markdown bold) keeps its cue.
+            let gap_ok = gap.iter().all(|b| !b.is_ascii_alphanumeric()) && !masked_gap(gap);
+            let boundary_after = m.end() == pos || !hay[m.end()].is_ascii_alphanumeric();
+            // A WebVTT voice tag is `<v ` exactly: `<V: Visitor>` is a Rust
+            // generic, not a speaker.
+            // The name is inside the tag: `<v **>And the…` (a redacted
+            // speaker) cues nothing after the `>`.
+            let tag_ok = hay[m.start()] != b'<'
+                || (hay[m.start() + 1] == b'v' && hay.get(m.end()) == Some(&b' ') && !gap.contains(&b'>'));
+            if boundary_before && boundary_after && tag_ok && gap_ok && !in_placeholder(hay, m.start(), m.end()) {
+                best = Some(m.end());
+            }
+        }
+        best.is_some()
+    }
+
+    /// The next word after `pos` (skipping spaces), lower-cased into `buf`,
+    /// and whether `&` comes first. No allocation: this
+    /// runs for every candidate name.
+    fn word_after<'b>(hay: &[u8], pos: usize, buf: &'b mut [u8; 24]) -> (&'b str, bool) {
+        let mut s = pos;
+        while s < hay.len() && hay[s] == b' ' {
+            s += 1;
+        }
+        if s < hay.len() && hay[s] == b'&' {
+            return ("", true);
+        }
+        let e = hay[s..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphabetic() || *b == b'(' || *b == b')'))
+            .map_or(hay.len(), |p| s + p);
+        // Longer words keep their first 24 bytes: every listed word and
+        // cue is shorter, so prefix and equality tests are unchanged.
+        (lower_into(&hay[s..e.min(s + buf.len())], buf).unwrap_or_default(), false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn flush(
+        &self,
+        hay: &[u8],
+        field: &FieldContext,
+        cued: &[bool],
+        rule: usize,
+        min_score: f32,
+        run: &mut Vec<Word>,
+        comma_at: &mut Option<usize>,
+        out: &mut Vec<RawFinding>,
+    ) {
+        let comma = comma_at.take();
+        if run.is_empty() {
+            return;
+        }
+        // A word glued to what follows it is part of that (`Chloé
+        // Sane.briggs@…`): the words before it may still be a name.
+        while run.len() > 1 && run.last().is_some_and(|l| glued_after(hay, l.end)) {
+            run.pop();
+        }
+        let comma = comma.filter(|&c| c < run.len());
+        // The run's buffer is reused for the next run.
+        if let Some(f) = self.evaluate(hay, field, cued, rule, min_score, run, comma) {
+            out.push(f);
+        }
+        run.clear();
+    }
+
+    /// A run of words (`joined` keys) that is a date with what follows:
+    /// a month or weekday word, then a day number (`Sun Jun 9 10:41:02`).
+    fn date_like(&self, joined: &str, after: &[u8]) -> bool {
+        let digits = after.iter().skip(1).take_while(|b| b.is_ascii_digit()).count();
+        after.first() == Some(&b' ')
+            && (1..=2).contains(&digits)
+            && !after.get(1 + digits).is_some_and(u8::is_ascii_alphanumeric)
+            && joined.split(' ').any(|w| self.cfg.date_words.iter().any(|d| d == w))
+    }
+
+    /// Decide whether a run of words is a name.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &self,
+        hay: &[u8],
+        field: &FieldContext,
+        cued: &[bool],
+        rule: usize,
+        min_score: f32,
+        run: &[Word],
+        comma: Option<usize>,
+    ) -> Option<RawFinding> {
+        let mut words: &[Word] = run;
+        // Particles and trailing initials cannot end a name; particles cannot start one.
+        while let [rest @ .., last] = words {
+            if !(last.particle || last.initial) {
+                break;
+            }
+            words = rest;
+        }
+        while let [first, rest @ ..] = words {
+            if !first.particle {
+                break;
+            }
+            words = rest;
+        }
+        let (Some(first), Some(last)) = (words.first(), words.last()) else { return None };
+        let (start, end) = (first.start, last.end);
+        let vocative = words.len() == 1 && self.vocative(hay, first);
+        // Cheap rejections first: most runs in prose are one common word
+        // ("will", "may") that no cue could make a name.
+        let title = self.title_before(hay, start);
+        if words.len() == 1 && !title {
+            let unknown_ok = || {
+                first.case == Case::Title
+                    && self.strong_before(&self.strong_single, hay, start)
+                    && !self.cfg.placeholder_words.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(&hay[start..end]))
+            };
+            if first.stop || first.case == Case::Mixed || (!first.is_name() && !unknown_ok()) {
+                return None;
+            }
+            // A cue must end right before the word, or a speaker label follow
+            // it, or a column header name the field; checked cheaply first.
+            let prev_is_cue_end = {
+                let mut e = start;
+                while e > 0 && start - e < 8 && !hay[e - 1].is_ascii_alphanumeric() {
+                    e -= 1;
+                }
+                let s0 = hay[..e].iter().rposition(|b| !(b.is_ascii_alphabetic() || *b == b'\'')).map_or(0, |p| p + 1);
+                // A masked word between (`Dear **# Scott`) took the cue.
+                self.is_cue_end(&hay[s0..e]) && !masked_gap(&hay[e..start])
+            };
+            let label_possible = !matches!(field, FieldContext::None);
+            let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");
+            if !(prev_is_cue_end || label_possible || speaker_after || vocative) {
+                return None;
+            }
+        }
+        if glued_before(hay, start) || glued_after(hay, end) {
+            return None;
+        }
+        let mut after = [0u8; 24];
+        let (next, amp) = Self::word_after(hay, end, &mut after);
+        if amp || self.not_after.contains(next) {
+            return None;
+        }
+        // The words' keys joined by spaces, in one buffer.
+        let mut joined = String::with_capacity(end - start + 8);
+        let mut first_len = 0;
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            Self::push_key(&mut joined, hay, w);
+            if i == 0 {
+                first_len = joined.len();
+            }
+        }
+        if self.not_names.contains(&joined) {
+            return None;
+        }
+        if self.date_like(&joined, &hay[end..]) {
+            return None;
+        }
+        if !title {
+            // A place word right before: "North Kelly".
+            let e = hay[..start].iter().rposition(|b| *b != b' ').map_or(0, |p| p + 1);
+            let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
+            let mut before = [0u8; 24];
+            if lower_into(&hay[s..e], &mut before).is_some_and(|w| !w.is_empty() && self.not_before.contains(w)) {
+                return None;
+            }
+        }
+        let label = self.label_cue(hay, field, cued, start) || self.surname_cue_before(hay, start);
+        let text_cue =
+            self.cue_before(hay, start)
+                || self.cfg.cues_after.iter().any(|c| {
+                    next.starts_with(c.as_str()) || (c.starts_with('(') && next == c.trim_matches(['(', ')']))
+                });
+        let cue = title || label || text_cue || vocative;
+        let real: Vec<&Word> = words.iter().filter(|w| !w.initial && !w.particle).collect();
+        let all_case = |c: Case| real.iter().all(|w| w.case == c);
+        let any_ambiguous = real.iter().any(|w| w.ambiguous);
+        // "SMITH, John"; not "to check, Paris" (a common word is no surname).
+        let surname_first =
+            comma.is_some() && words.len() == 2 && words[0].surname && words[1].given && !words[0].stop && !words[1].stop;
+        let score = if real.len() >= 2 || (real.len() == 1 && words.len() >= 2) {
+            let shape_ok = surname_first || ((first.given || first.initial) && (last.surname || last.given));
+            let all_title = real.iter().all(|w| w.case == Case::Title);
+            if !(shape_ok || title && all_title) {
+                // Names the lexicons miss ("Thandiwe Mbeki-Okafor") after a
+                // name field, "my name is" or a voice tag.
+                let placeholder =
+                    || joined.split(' ').any(|w| self.cfg.placeholder_words.iter().any(|p| p.eq_ignore_ascii_case(w)));
+                if all_title
+                    && real.len() <= 4
+                    && text_cue
+                    && self.strong_before(&self.strong, hay, start)
+                    && !placeholder()
+                {
+                    return (self.cfg.score_cued_single >= min_score && comma.is_none())
+                        .then(|| RawFinding::unplaced(rule, start, end, self.cfg.score_cued_single, joined));
+                }
+                return None;
+            }
+            let shape_case =
+                all_case(Case::Title) || (surname_first && (all_case(Case::Upper) || real[0].case == Case::Upper));
+            let all_ambiguous = real.iter().all(|w| w.ambiguous || w.stop);
+            // One ambiguous word beside an unambiguous one ("Jay Griffiths")
+            // is still a name, with less confidence.
+            // ALL CAPS "GIVEN SURNAME" with both words known and neither a
+            // common word: a card-holder field, a CV's name line.
+            let caps_pair = all_case(Case::Upper)
+                && (2..=3).contains(&real.len())
+                && first.given
+                && last.surname
+                && !real.iter().any(|w| w.ambiguous || w.stop);
+            let base = match (shape_case, any_ambiguous, all_ambiguous) {
+                (true, false, _) => self.cfg.score_pair,
+                (true, true, false) => (self.cfg.score_pair + self.cfg.score_weak) / 2.0 + 0.05,
+                _ if caps_pair => self.cfg.score_caps_pair,
+                _ => self.cfg.score_weak,
+            };
+            if cue {
+                (base + self.cfg.context_boost).min(1.0)
+            } else {
+                base
+            }
+        } else if real.len() == 1 && cue {
+            let w = real[0];
+            if w.case == Case::Mixed {
+                return None;
+            }
+            if title {
+                // "Mr Clark", "Dr Okonkwo": any name word, or an unknown capitalised word.
+                if !(w.is_name() || w.case == Case::Title) {
+                    return None;
+                }
+                self.cfg.score_cued_single
+            } else {
+                // Without a title, a single word must be a name and not a common word;
+                // a column header ("last_name") vouches for surnames, prose cues
+                // ("Dear", "Customer:") only for given names.
+                let fits = if label { w.is_name() } else { w.given };
+                let unknown_after_strong =
+                    !fits && w.case == Case::Title && !w.stop && self.strong_before(&self.strong_single, hay, start);
+                if (!fits && !unknown_after_strong) || w.stop {
+                    return None;
+                }
+                if w.ambiguous {
+                    // "Dear Will," is a name; "(Agent): Grace period ends" is not:
+                    // an ambiguous word must end its phrase.
+                    let followed_by_word =
+                        hay.get(end) == Some(&b' ') && hay.get(end + 1).is_some_and(u8::is_ascii_alphabetic);
+                    if followed_by_word {
+                        return None;
+                    }
+                    self.cfg.score_weak + self.cfg.context_boost
+                } else {
+                    self.cfg.score_cued_single
+                }
+            }
+        } else {
+            return None;
+        };
+        if score < min_score || (comma.is_some() && !surname_first) {
+            return None;
+        }
+        let normalized = if surname_first {
+            // "SMITH, John" is John Smith (two words: the rest is the given name).
+            format!("{} {}", &joined[first_len + 1..], &joined[..first_len])
+        } else {
+            joined
+        };
+        Some(RawFinding::unplaced(rule, start, end, score, normalized))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> NamesConfig {
+        #[derive(Deserialize)]
+        struct File {
+            names: NamesConfig,
+        }
+        let file: File = toml::from_str(include_str!("../../../patterns/name.toml")).expect("name.toml");
+        file.names
+    }
+
+    /// Issue 18: a cue matches whole tokens of a header; `town` is not `to`.
+    #[test]
+    fn header_cues_are_whole_tokens() {
+        let d = NameDetector::new(config()).expect("detector");
+        for h in ["to", "cc", "first_name", "customername", "fname", "next of kin", "Contact Name"] {
+            assert!(d.header_is_cue(h.to_ascii_lowercase().as_bytes()), "{h}");
+        }
+        for h in ["town", "county", "history", "total", "ccy", "lnk"] {
+            assert!(!d.header_is_cue(h.as_bytes()), "{h}");
+        }
+    }
+
+    /// The cheap gate never rules out a cue the automaton would find: every
+    /// configured cue, in several spellings and with odd punctuation around it.
+    #[test]
+    fn cue_gate_passes_every_cue_the_automaton_finds() {
+        let cfg = config();
+        let cues: Vec<String> = cfg.cues.iter().chain(&cfg.surname_cues).cloned().collect();
+        let d = NameDetector::new(cfg).expect("detector");
+        assert!(d.cue_gate);
+        for cue in &cues {
+            // A voice tag is matched exactly (`<v `): no other spellings.
+            if cue.starts_with('<') {
+                let text = format!("{cue} Jane");
+                assert!(d.cue_end_before(text.as_bytes(), text.len() - 4), "gate rules out {text:?}");
+                continue;
+            }
+            for text in [
+                format!("{cue} Jane"),
+                format!("x {}: Jane", cue.to_uppercase()),
+                format!("\"{cue}\": \"Jane"),
+                format!("o'{cue} -- Jane"),
+                format!("({cue})\n\tJane"),
+            ] {
+                let hay = text.as_bytes();
+                let pos = text.rfind("Jane").expect("Jane");
+                let from = pos.saturating_sub(d.cfg.context_before);
+                let found = NameDetector::ends_before(&d.cues, hay, from, pos)
+                    || NameDetector::ends_before(&d.surname_cues, hay, from, pos);
+                assert!(found, "automaton misses {text:?}");
+                assert!(d.cue_end_before(hay, pos), "gate rules out {text:?}");
+            }
+        }
+        // And it does rule out words that end no cue.
+        assert!(!d.cue_end_before(b"the weather Jane", 12));
+        assert!(!d.cue_end_before(b"1234 Jane", 5));
+    }
+}
