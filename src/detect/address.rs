@@ -90,6 +90,13 @@ fn places() -> &'static FxHashSet<Vec<u8>> {
     })
 }
 
+/// Whether `name` is a UK locality or post town in the places list
+/// (`Chester`, `Stoke-on-Trent`): a given name that is also a place is not
+/// taken for a person on its layout alone.
+pub(crate) fn is_place(name: &[u8]) -> bool {
+    places().contains(&place_key(name))
+}
+
 /// A place name as looked up: lower case, apostrophes and full stops
 /// dropped, hyphens and runs of blanks as one blank (`Bishop's
 /// Stortford`, `Stoke-on-Trent`, `St. Albans` as the list writes them).

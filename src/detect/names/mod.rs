@@ -41,7 +41,10 @@ use super::RawFinding;
 mod turns;
 mod words;
 
-use words::{cue_key, glued_after, glued_before, lower_into, masked_gap, pack16, words_of, B_HIGH, B_LOWER, B_MARK, B_UPPER, B_WORD, CLASS};
+use words::{
+    cue_key, glued_after, glued_before, lower_into, masked_gap, pack16, words_of, B_HIGH, B_LOWER, B_MARK, B_UPPER,
+    B_WORD, CLASS,
+};
 
 /// The `[names]` table of a pattern file.
 #[derive(Debug, Clone, Deserialize)]
@@ -745,8 +748,12 @@ impl NameDetector {
         let all_case = |c: Case| real.iter().all(|w| w.case == c);
         let any_ambiguous = real.iter().any(|w| w.ambiguous);
         // "SMITH, John"; not "to check, Paris" (a common word is no surname).
-        let surname_first =
-            comma.is_some() && words.len() == 2 && words[0].surname && words[1].given && !words[0].stop && !words[1].stop;
+        let surname_first = comma.is_some()
+            && words.len() == 2
+            && words[0].surname
+            && words[1].given
+            && !words[0].stop
+            && !words[1].stop;
         let score = if real.len() >= 2 || (real.len() == 1 && words.len() >= 2) {
             let shape_ok = surname_first || ((first.given || first.initial) && (last.surname || last.given));
             let all_title = real.iter().all(|w| w.case == Case::Title);

@@ -1,0 +1,228 @@
+//! Conversation shapes (issue 19): who speaks, and whom they address.
+//!
+//! Chats and call transcripts name people in two places prose does not: the
+//! speaker label that opens each turn (`[Agent Tom] …`, `10:02 - Tom
+//! (BrightLine): …`, `Keira: …`) and the given name an agent addresses at
+//! the end of a sentence (`…is that right, Keira?`, `thanks Tom.`). Neither
+//! has a cue word before the name, so the run-and-cue logic of the detector
+//! misses them; this module recognises the two shapes by their layout.
+//!
+//! A label is judged by how much its layout vouches for it:
+//! - **role** (`[Agent Tom]`, `Tom (Agent):`): a role word names the turn's
+//!   speaker, so any word that is not a common word or placeholder is a name,
+//!   including a capitalised word in no lexicon;
+//! - **parenthesis** (`tom (BrightLine):`, a team or company in brackets):
+//!   at least one word must be a known name, in any case;
+//! - **colon** (`Tom: …`): the common shape of log lines and config keys
+//!   (`Note:`, `max: 5`), so only a Title Case given name in the lexicon
+//!   that is no common word, with text after the colon.
+
+use super::{Case, NameDetector, RawFinding, Word};
+
+/// How the layout around a speaker label vouches for its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Vouch {
+    Role,
+    Paren,
+    Colon,
+}
+
+/// The longest name part of a label, in bytes, and its most words.
+const MAX_LABEL: usize = 48;
+const MAX_WORDS: usize = 4;
+/// How far back the start of a line is looked for.
+const MAX_PREFIX: usize = 40;
+
+/// Bytes a turn's prefix may hold before its label: a timestamp
+/// (`[10:02]`, `2024-01-12 10:02:11 -`), blanks and separators.
+fn stamp_byte(b: u8) -> bool {
+    b.is_ascii_digit() || matches!(b, b' ' | b'\t' | b':' | b'.' | b',' | b'/' | b'-' | b'[' | b']' | b'(' | b')')
+}
+
+/// A byte of a label's name part: letters (any script), inner marks, blanks.
+fn name_byte(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.' | b' ')
+}
+
+/// Cheap test, run before every run of words: could a label start at
+/// `start`? Only after a line start, a timestamp or a bracket; in prose a
+/// word follows a letter and a space, and is ruled out at once.
+pub(super) fn may_open_turn(hay: &[u8], start: usize) -> bool {
+    let mut e = start;
+    while e > 0 && start - e < 4 && matches!(hay[e - 1], b' ' | b'\t') {
+        e -= 1;
+    }
+    e == 0 || matches!(hay[e - 1], b'\n' | b'\r' | b']' | b')' | b'-' | b'0'..=b'9') || hay[..e].ends_with(b"[")
+        // `[Agent ` : a role word inside a bracket before the name.
+        || (e < start && hay[..e].iter().rev().take(14).any(|&b| b == b'['))
+}
+
+/// The start of the line holding `pos`, if within [`MAX_PREFIX`] bytes.
+fn line_start(hay: &[u8], pos: usize) -> Option<usize> {
+    let from = pos.saturating_sub(MAX_PREFIX);
+    match hay[from..pos].iter().rposition(|&b| b == b'\n') {
+        Some(p) => Some(from + p + 1),
+        None => (from == 0).then_some(0),
+    }
+}
+
+/// The end of the name part of a speaker label starting at `start`, and how
+/// the layout vouches for it; `role` says whether a word is a role
+/// (`agent`, `customer`).
+pub(super) fn speaker_label(hay: &[u8], start: usize, role: impl Fn(&[u8]) -> bool) -> Option<(usize, Vouch)> {
+    let ls = line_start(hay, start)?;
+    let prefix = &hay[ls..start];
+    // The name part: name bytes up to the first byte that is not one.
+    let limit = (start + MAX_LABEL).min(hay.len());
+    let stop = hay[start..limit].iter().position(|&b| !name_byte(b)).map_or(limit, |p| start + p);
+    let mut e = stop;
+    while e > start && matches!(hay[e - 1], b' ' | b'.' | b'-' | b'\'') {
+        e -= 1;
+    }
+    let part = &hay[start..e];
+    if part.is_empty() || part.windows(2).any(|w| w == b"  ") || part.split(|&b| b == b' ').count() > MAX_WORDS {
+        return None;
+    }
+    // `[Agent Tom] …`: a role word opens the bracket, the name closes it.
+    if let Some(open) = prefix.iter().rposition(|&b| b == b'[') {
+        let inside = &prefix[open + 1..];
+        let role_word = inside.strip_suffix(b" ").filter(|w| w.iter().all(u8::is_ascii_alphabetic));
+        if let Some(w) = role_word {
+            let stamped = prefix[..open].iter().all(|&b| stamp_byte(b));
+            return (stamped && role(w) && hay.get(stop) == Some(&b']') && stop == e).then_some((e, Vouch::Role));
+        }
+    }
+    if !prefix.iter().all(|&b| stamp_byte(b)) {
+        return None;
+    }
+    let rest = &hay[e..];
+    if let Some(inner) = rest.strip_prefix(b" (") {
+        // `Tom (BrightLine):` — a short bracket, then the colon.
+        let close = inner.iter().take(32).position(|&b| b == b')' || b == b'\n')?;
+        let (what, after) = (&inner[..close], &inner[close..]);
+        if !after.starts_with(b"):") || what.is_empty() {
+            return None;
+        }
+        let vouch = if role(&what.to_ascii_lowercase()) { Vouch::Role } else { Vouch::Paren };
+        return Some((e, vouch));
+    }
+    // `Tom: …` with text after the colon.
+    let text_after = rest.strip_prefix(b":").is_some_and(|r| {
+        matches!(r.first(), Some(b' ' | b'\t')) && r.iter().take(8).skip(1).any(u8::is_ascii_alphabetic)
+    });
+    (stop == e && text_after).then_some((e, Vouch::Colon))
+}
+
+impl NameDetector {
+    /// The words of a speaker label as a finding, when they read as a
+    /// person under the label's vouch (see the module docs).
+    pub(super) fn speaker(
+        &self,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        vouch: Vouch,
+        rule: usize,
+    ) -> Option<RawFinding> {
+        let mut words: Vec<Word> = Vec::with_capacity(MAX_WORDS);
+        let mut s = start;
+        for part in hay[start..end].split(|&b| b == b' ') {
+            let e = s + part.len();
+            let w = self.classify(hay, s, e).filter(|w| !w.stop && !w.title_or_cue && w.case != Case::Mixed)?;
+            let placeholder = self.cfg.placeholder_words.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(part));
+            if placeholder || (w.ambiguous && vouch != Vouch::Role) {
+                return None;
+            }
+            words.push(w);
+            s = e + 1;
+        }
+        let known = words.iter().filter(|w| w.is_name()).count();
+        let ok = match vouch {
+            // A capitalised word in no lexicon is a name here; a lower-case
+            // one only when the lexicons know it (classify drops the rest).
+            Vouch::Role => true,
+            Vouch::Paren => known > 0,
+            Vouch::Colon => {
+                words.len() <= 3
+                    && words[0].given
+                    && words.iter().all(|w| w.case == Case::Title && (w.is_name() || w.initial))
+            }
+        };
+        if !ok {
+            return None;
+        }
+        let score = if known >= 2 {
+            (self.cfg.score_pair + self.cfg.context_boost).min(1.0)
+        } else {
+            self.cfg.score_cued_single
+        };
+        let mut joined = String::with_capacity(end - start);
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            Self::push_key(&mut joined, hay, w);
+        }
+        Some(RawFinding::unplaced(rule, start, end, score, joined))
+    }
+
+    /// A given name addressed at the end of a sentence: after a comma
+    /// ("Anything else I can help with today, Keira?", "That's all
+    /// verified,\nTom." over a caption's line break) or straight after a
+    /// lower-case word, as speech-to-text writes it ("thanks Tom.").
+    /// Only an unambiguous given name in Title Case that is no UK place,
+    /// so that ", Paris." or "in Chester." stay what they are.
+    pub(super) fn vocative(&self, hay: &[u8], w: &Word) -> bool {
+        if !w.given || w.ambiguous || w.stop || w.case != Case::Title {
+            return false;
+        }
+        if !matches!(hay.get(w.end), Some(b'?' | b'.' | b'!')) {
+            return false;
+        }
+        let before = &hay[..w.start];
+        let after_comma = [&b", "[..], b",\n", b",\r\n"].iter().find(|g| before.ends_with(g)).map(|g| g.len());
+        let after_word = before
+            .ends_with(b" ")
+            .then_some(1)
+            .filter(|_| before.len() >= 2 && before[before.len() - 2].is_ascii_lowercase());
+        let Some(gap) = after_comma.or(after_word) else { return false };
+        let word_end = w.start - gap;
+        word_end > 0
+            && before[word_end - 1].is_ascii_alphabetic()
+            && !super::super::address::is_place(&hay[w.start..w.end])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(text: &str, at: &str) -> Option<(String, Vouch)> {
+        let start = text.find(at).expect("word");
+        let role = |w: &[u8]| matches!(w.to_ascii_lowercase().as_slice(), b"agent" | b"customer");
+        speaker_label(text.as_bytes(), start, role).map(|(e, v)| (text[start..e].to_string(), v))
+    }
+
+    #[test]
+    fn labels_by_layout() {
+        assert_eq!(label("[10:02] [Agent Tom] hi there", "Tom"), Some(("Tom".into(), Vouch::Role)));
+        assert_eq!(label("x\n10:02 - Tom Ashby (BrightLine): hi", "Tom"), Some(("Tom Ashby".into(), Vouch::Paren)));
+        assert_eq!(label("keira (Customer): hello", "keira"), Some(("keira".into(), Vouch::Role)));
+        assert_eq!(label("done\nTom: yes that is right", "Tom"), Some(("Tom".into(), Vouch::Colon)));
+        // Not at the start of a turn, or not closed as a label.
+        assert_eq!(label("we spoke to Tom: yes", "Tom"), None);
+        assert_eq!(label("[Agent Tom is here", "Tom"), None);
+        assert_eq!(label("[Note Tom] x", "Tom"), None);
+        assert_eq!(label("Tom:5", "Tom"), None);
+        assert_eq!(label("Tom (the one from before) said", "Tom"), None);
+    }
+
+    #[test]
+    fn turns_open_only_after_a_line_start_stamp_or_bracket() {
+        let t = b"hello there Tom\n10:02 Tom [Agent Tom]";
+        assert!(!may_open_turn(t, 12));
+        assert!(may_open_turn(t, 22));
+        assert!(may_open_turn(t, 33));
+        assert!(may_open_turn(t, 0));
+    }
+}
