@@ -42,7 +42,7 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("uk_postcode", 1.00, 0.94),
     ("uk_bank_account", 1.00, 0.56),
     ("date_of_birth", 0.99, 0.81),
-    ("name", 0.96, 0.80),
+    ("name", 0.97, 0.82),
     ("imei", 0.97, 0.92),
     ("iccid", 1.00, 0.97),
     ("imsi", 1.00, 0.98),

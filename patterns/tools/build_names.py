@@ -106,6 +106,13 @@ for table in (given, surnames):
         del table[n]
 
 OUT.mkdir(parents=True, exist_ok=True)
+# Names that are also lower-case English words ("alpha", "manual",
+# "savannah"): a capital letter mid-sentence is then no evidence of a person
+# (names/mod.rs, the mid-sentence rule).
+with open(OUT / "wordlike.tsv", "w") as f:
+    f.write("# lexicon names that SCOWL also lists as lower-case English words. Regenerate: patterns/tools/build_names.py\n")
+    for n in sorted((set(given) | set(surnames)) & words):
+        f.write(f"{n}\n")
 for fname, table in [("given.tsv", given), ("surnames.tsv", surnames)]:
     with open(OUT / fname, "w") as f:
         f.write("# name\tweight (per cent, max over sources)\tsources. Regenerate: patterns/tools/build_names.py\n")

@@ -88,6 +88,9 @@ pub struct NamesConfig {
     /// followed by a day number is a date (`Thu May 9 10:02`), not a name.
     #[serde(default)]
     pub date_words: Vec<String>,
+    /// Score of a given name alone in mid-sentence, with no cue
+    /// ("…then Keira asked about the bill").
+    pub score_mid_given: f32,
     /// Score of an ALL CAPS run of a given name and a surname with no cue
     /// (a card-holder field, the name line of a CV).
     pub score_caps_pair: f32,
@@ -141,6 +144,8 @@ const STOP: u8 = 8;
 const TITLE: u8 = 16;
 const CUE_WORD: u8 = 32;
 const PARTICLE: u8 = 64;
+/// Also a lower-case English word (`patterns/names/wordlike.tsv`).
+const WORDLIKE: u8 = 128;
 
 /// Case of a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +168,8 @@ struct Word {
     surname: bool,
     ambiguous: bool,
     stop: bool,
+    /// Also a lower-case English word ("Alpha", "Manual").
+    wordlike: bool,
     initial: bool,
 }
 
@@ -213,6 +220,7 @@ impl NameDetector {
         flag(&mut words_of(include_str!("../../../patterns/names/given.tsv")), GIVEN, false);
         flag(&mut words_of(include_str!("../../../patterns/names/surnames.tsv")), SURNAME, false);
         flag(&mut words_of(include_str!("../../../patterns/names/ambiguous.tsv")), AMBIGUOUS, true);
+        flag(&mut words_of(include_str!("../../../patterns/names/wordlike.tsv")), WORDLIKE, true);
         flag(&mut cfg.stopwords.iter().map(String::as_str), STOP, true);
         let titles: Vec<String> = cfg.titles.iter().map(|t| t.to_ascii_lowercase()).collect();
         let cue_words: Vec<String> =
@@ -259,6 +267,7 @@ impl NameDetector {
                 surname: false,
                 ambiguous: false,
                 stop: false,
+                wordlike: false,
                 initial: true,
             });
         }
@@ -330,6 +339,7 @@ impl NameDetector {
             surname: flags & SURNAME != 0,
             ambiguous: flags & AMBIGUOUS != 0,
             stop: flags & STOP != 0,
+            wordlike: flags & WORDLIKE != 0,
             initial: false,
         })
     }
@@ -673,6 +683,7 @@ impl NameDetector {
         let (Some(first), Some(last)) = (words.first(), words.last()) else { return None };
         let (start, end) = (first.start, last.end);
         let vocative = words.len() == 1 && self.vocative(hay, first);
+        let mid = words.len() == 1 && !vocative && self.mid_sentence(hay, first);
         // Cheap rejections first: most runs in prose are one common word
         // ("will", "may") that no cue could make a name.
         let title = self.title_before(hay, start);
@@ -698,7 +709,7 @@ impl NameDetector {
             };
             let label_possible = !matches!(field, FieldContext::None);
             let speaker_after = hay.get(end..end + 2).is_some_and(|w| w == b" (");
-            if !(prev_is_cue_end || label_possible || speaker_after || vocative) {
+            if !(prev_is_cue_end || label_possible || speaker_after || vocative || mid) {
                 return None;
             }
         }
@@ -743,7 +754,9 @@ impl NameDetector {
                 || self.cfg.cues_after.iter().any(|c| {
                     next.starts_with(c.as_str()) || (c.starts_with('(') && next == c.trim_matches(['(', ')']))
                 });
-        let cue = title || label || text_cue || vocative;
+        let cue = title || label || text_cue || vocative || mid;
+        // Only its place in the sentence vouches for it: a weaker score.
+        let mid_only = mid && !(title || label || text_cue);
         let real: Vec<&Word> = words.iter().filter(|w| !w.initial && !w.particle).collect();
         let all_case = |c: Case| real.iter().all(|w| w.case == c);
         let any_ambiguous = real.iter().any(|w| w.ambiguous);
@@ -833,6 +846,7 @@ impl NameDetector {
         } else {
             return None;
         };
+        let score = if mid_only { self.cfg.score_mid_given } else { score };
         if score < min_score || (comma.is_some() && !surname_first) {
             return None;
         }
