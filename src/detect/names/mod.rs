@@ -134,6 +134,8 @@ pub struct NameDetector {
     not_names: HashSet<String>,
     /// See [`NamesConfig::speaker_roles`], lower case.
     roles: FxHashSet<Vec<u8>>,
+    /// See [`NamesConfig::date_words`], lower case.
+    dates: HashSet<String>,
 }
 
 /// Lexicon flags.
@@ -243,6 +245,7 @@ impl NameDetector {
             not_before: lower(&cfg.not_before),
             not_names: lower(&cfg.not_names),
             roles: cfg.speaker_roles.iter().map(|r| r.to_ascii_lowercase().into_bytes()).collect(),
+            dates: lower(&cfg.date_words),
             cues,
             surname_cues,
             strong,
@@ -644,6 +647,24 @@ impl NameDetector {
         run.clear();
     }
 
+    /// The words' lexicon keys joined by spaces, in one buffer, and the
+    /// length of the first key (a finding's normalized value).
+    fn joined_keys(hay: &[u8], words: &[Word]) -> (String, usize) {
+        let span = words.last().map_or(0, |l| l.end) - words.first().map_or(0, |f| f.start);
+        let mut joined = String::with_capacity(span + 8);
+        let mut first_len = 0;
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            Self::push_key(&mut joined, hay, w);
+            if i == 0 {
+                first_len = joined.len();
+            }
+        }
+        (joined, first_len)
+    }
+
     /// A run of words (`joined` keys) that is a date with what follows:
     /// a month or weekday word, then a day number (`Sun Jun 9 10:41:02`).
     fn date_like(&self, joined: &str, after: &[u8]) -> bool {
@@ -651,7 +672,7 @@ impl NameDetector {
         after.first() == Some(&b' ')
             && (1..=2).contains(&digits)
             && !after.get(1 + digits).is_some_and(u8::is_ascii_alphanumeric)
-            && joined.split(' ').any(|w| self.cfg.date_words.iter().any(|d| d == w))
+            && joined.split(' ').any(|w| self.dates.contains(w))
     }
 
     /// Decide whether a run of words is a name.
@@ -721,18 +742,7 @@ impl NameDetector {
         if amp || self.not_after.contains(next) {
             return None;
         }
-        // The words' keys joined by spaces, in one buffer.
-        let mut joined = String::with_capacity(end - start + 8);
-        let mut first_len = 0;
-        for (i, w) in words.iter().enumerate() {
-            if i > 0 {
-                joined.push(' ');
-            }
-            Self::push_key(&mut joined, hay, w);
-            if i == 0 {
-                first_len = joined.len();
-            }
-        }
+        let (joined, first_len) = Self::joined_keys(hay, words);
         if self.not_names.contains(&joined) {
             return None;
         }

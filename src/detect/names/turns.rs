@@ -17,7 +17,7 @@
 //!   (`Note:`, `max: 5`), so only a Title Case given name in the lexicon
 //!   that is no common word, with text after the colon.
 
-use super::{Case, NameDetector, RawFinding, Word};
+use super::{lower_into, Case, NameDetector, RawFinding, Word};
 
 /// How the layout around a speaker label vouches for its words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +67,7 @@ fn line_start(hay: &[u8], pos: usize) -> Option<usize> {
 }
 
 /// The end of the name part of a speaker label starting at `start`, and how
-/// the layout vouches for it; `role` says whether a word is a role
+/// the layout vouches for it; `role` says whether a word (in any case) is a role
 /// (`agent`, `customer`).
 pub(super) fn speaker_label(hay: &[u8], start: usize, role: impl Fn(&[u8]) -> bool) -> Option<(usize, Vouch)> {
     let ls = line_start(hay, start)?;
@@ -103,7 +103,7 @@ pub(super) fn speaker_label(hay: &[u8], start: usize, role: impl Fn(&[u8]) -> bo
         if !after.starts_with(b"):") || what.is_empty() {
             return None;
         }
-        let vouch = if role(&what.to_ascii_lowercase()) { Vouch::Role } else { Vouch::Paren };
+        let vouch = if role(what) { Vouch::Role } else { Vouch::Paren };
         return Some((e, vouch));
     }
     // `Tom: …` with text after the colon.
@@ -156,13 +156,7 @@ impl NameDetector {
         } else {
             self.cfg.score_cued_single
         };
-        let mut joined = String::with_capacity(end - start);
-        for (i, w) in words.iter().enumerate() {
-            if i > 0 {
-                joined.push(' ');
-            }
-            Self::push_key(&mut joined, hay, w);
-        }
+        let (joined, _) = Self::joined_keys(hay, &words);
         Some(RawFinding::unplaced(rule, start, end, score, joined))
     }
 
@@ -212,7 +206,7 @@ impl NameDetector {
             && hay[w.start - 1] == b' '
             && hay[w.start - 2].is_ascii_lowercase()
             && !super::super::address::is_place(&hay[w.start..w.end])
-            && !self.cfg.date_words.iter().any(|d| d.as_bytes().eq_ignore_ascii_case(&hay[w.start..w.end]))
+            && !lower_into(&hay[w.start..w.end], &mut [0u8; 24]).is_some_and(|k| self.dates.contains(k))
     }
 }
 
