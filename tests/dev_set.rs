@@ -32,24 +32,24 @@ use common::Found;
 /// value whose cue sat across a blank line), then 1.000 with NHS columns
 /// judged by content.
 const FLOORS: &[(&str, f64, f64)] = &[
-    ("email", 0.99, 0.92),
+    ("email", 0.99, 0.98),
     ("ip_address", 0.96, 0.99),
     ("payment_card", 0.73, 0.82),
     ("uk_nino", 1.00, 0.95),
     ("iban", 1.00, 0.75),
     ("nhs_number", 1.00, 1.00),
-    ("phone", 0.99, 0.92),
-    ("uk_postcode", 1.00, 0.94),
+    ("phone", 0.99, 0.95),
+    ("uk_postcode", 1.00, 0.95),
     ("uk_bank_account", 1.00, 0.56),
     ("date_of_birth", 0.99, 0.81),
-    ("name", 0.97, 0.82),
+    ("name", 0.97, 0.83),
     ("imei", 0.97, 0.92),
     ("iccid", 1.00, 0.97),
     ("imsi", 1.00, 0.98),
     ("mac_address", 0.98, 0.94),
     ("advertising_id", 1.00, 1.00),
     ("credential", 0.98, 0.93),
-    ("postal_address", 0.96, 0.91),
+    ("postal_address", 0.96, 0.94),
 ];
 
 /// Recall floor for values read out as words, over the kinds scored when
@@ -152,11 +152,17 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 #[test]
 fn dev_set_per_kind_and_miss_report() {
-    let globs = ["!*.py", "!*.md", "!gold.jsonl", "!third_party/"];
+    // The set's own documentation is left out by its root-anchored path:
+    // the CVs are Markdown too, and an unanchored `!*.md` once dropped
+    // them from the scan while their gold stayed in the denominator.
+    let globs = ["!*.py", "!/BRIEF.md", "!/README.md", "!/SOURCES.md", "!gold.jsonl", "!third_party/"];
     let found = common::scan_tree(&dev(), &globs, 0.5);
     let low = common::scan_tree(&dev(), &globs, 0.0);
     let units = gold();
     let (idx, idx_low) = (by_file(&found), by_file(&low));
+    let unscanned: BTreeSet<&str> =
+        units.iter().map(|u| u.path.as_str()).filter(|p| !idx_low.contains_key(*p)).collect();
+    assert!(unscanned.is_empty(), "gold files with no candidate at all (left out of the walk?): {unscanned:?}");
     let scored: BTreeSet<&str> = FLOORS.iter().map(|f| f.0).collect();
 
     // Gold by (file, kind), for false positives.
