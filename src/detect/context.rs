@@ -83,7 +83,13 @@ impl FieldContext {
                 && letters >= h.len() - letters
         };
         let digity = headers.iter().filter(|h| h.iter().any(u8::is_ascii_digit) && !coded(h)).count();
-        if headers.len() < 2 || digity * 2 > headers.len() {
+        // Empty cells inside the row count against it too (trailing ones
+        // are common after a header's last column): Unicode's
+        // `0000;<control>;Cc;0;BN;;;;;N;NULL;;;;` is a record, and read as a
+        // header its `Cc` made every `Lo`/`Lu` below it a cc'd name.
+        let used = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |p| p + 1);
+        let empty = headers[..used].iter().filter(|h| h.is_empty()).count();
+        if headers.len() < 2 || digity * 2 > headers.len() || (digity + empty) * 2 > used {
             return FieldContext::None;
         }
         FieldContext::Csv { delim, headers, body_start: end + 1 }
@@ -249,6 +255,11 @@ mod tests {
         let masked = b"ACC-1,\"**** *****\",****@****.***,***********\nACC-2,\"ann kemp\",a@b.uk,x\n";
         assert!(matches!(FieldContext::sniff_csv(masked, false), FieldContext::None));
         assert!(matches!(FieldContext::sniff_csv(b"id,name,[note]\n1,x,y\n", false), FieldContext::Csv { .. }));
+        // A record with empty fields inside is no header; trailing empty
+        // header cells are.
+        let ucd = b"0000;<control>;Cc;0;BN;;;;;N;NULL;;;;\n0041;LATIN CAPITAL LETTER A;Lu;0;L;;;;;N;;;;0061;\n";
+        assert!(matches!(FieldContext::sniff_csv(ucd, false), FieldContext::None));
+        assert!(matches!(FieldContext::sniff_csv(b"name,email,,\nJo,j@x.uk,,\n", false), FieldContext::Csv { .. }));
     }
 
     #[test]

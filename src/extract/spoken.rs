@@ -304,6 +304,14 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
             while k < t.len() && FILLERS.contains(&t[k].w.as_str()) {
                 k += 1;
             }
+            // Code between two tokens (`if a < b { a }`) is no speech.
+            if t.get(k).is_some_and(|tk| {
+                src[t[last].end..tk.start].iter().any(|b| {
+                    matches!(b, b'{' | b'}' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b';' | b'=' | b'|' | b'&')
+                })
+            }) {
+                break;
+            }
             match t.get(k).and_then(|_| group(t, k)) {
                 // A sentence ends between them: only digits go on ("double
                 // oh. nine hundred", a transcriber's full stop); letters

@@ -80,6 +80,27 @@ pub struct NamesConfig {
     /// (`name: String` in code) does not.
     #[serde(default)]
     pub strong_single_cues: Vec<String>,
+    /// Cues that are field names, not words of a sentence (`To:`, `FN:`,
+    /// `"from": "`): they vouch for a lower-case or ALL CAPS word only with
+    /// a `:` or `=` between them and it. In prose, "to carry", "from
+    /// numbers", `fn len(` and "from DAL 35 to MIA" are no names; "to Jane
+    /// Okafor" still is.
+    #[serde(default)]
+    pub label_cues: Vec<String>,
+    /// Words before a given name alone in mid-sentence that make it a
+    /// thing, not a person: determiners and code keywords ("the Teddy
+    /// algorithm", `enum Ty`).
+    #[serde(default)]
+    pub mid_not_after: Vec<String>,
+    /// Words of a column header or key naming a thing, not a person
+    /// (`city`, `stop_name`, `company`): no name is reported under it
+    /// without a title.
+    #[serde(default)]
+    pub thing_fields: Vec<String>,
+    /// Words of a header or key naming a person, which outweigh a thing's
+    /// word (`company_contact`, `store_manager`).
+    #[serde(default)]
+    pub person_fields: Vec<String>,
     /// Words naming a speaker's role in a turn label (`[Agent Tom]`,
     /// `Tom (Customer):`): they vouch for the name beside them.
     #[serde(default)]
@@ -124,6 +145,10 @@ pub struct NameDetector {
     /// [`NameDetector::cue_end_before`] may rule cues out.
     cue_gate: bool,
     cues: AhoCorasick,
+    /// Per pattern of `cues`: a field-name cue ([`NamesConfig::label_cues`]).
+    label_only: Vec<bool>,
+    /// Per pattern of `cues`: the bare word `name`.
+    bare_name: Vec<bool>,
     surname_cues: AhoCorasick,
     /// See [`NamesConfig::strong_cues`].
     strong: AhoCorasick,
@@ -136,6 +161,82 @@ pub struct NameDetector {
     roles: FxHashSet<Vec<u8>>,
     /// See [`NamesConfig::date_words`], lower case.
     dates: HashSet<String>,
+    /// See [`NamesConfig::mid_not_after`], lower case.
+    mid_not_after: HashSet<String>,
+    /// See [`NamesConfig::thing_fields`].
+    thing_fields: AhoCorasick,
+    /// See [`NamesConfig::person_fields`].
+    person_fields: AhoCorasick,
+}
+
+/// What a column header or key says of the values under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Header {
+    /// A name field (`customer_name`, `Next of kin`).
+    Cue,
+    /// A thing's field (`city`, `stop_name`, `company`): no person's name.
+    Thing,
+    Other,
+}
+
+/// The key of a `key: value`, `"key": "value"` or `key=value` pair whose
+/// value starts at `pos`: at most 40 bytes of letters, digits, `_`, `-`
+/// and `.`, with at most a few quotes and spaces around the `:` or `=`.
+fn key_before(hay: &[u8], pos: usize) -> Option<&[u8]> {
+    let mut e = pos;
+    let floor = pos.saturating_sub(4);
+    while e > floor && matches!(hay[e - 1], b'"' | b'\'' | b' ' | b'\t') {
+        e -= 1;
+    }
+    if e == 0 || !matches!(hay[e - 1], b':' | b'=') {
+        return None;
+    }
+    e -= 1;
+    let floor = e.saturating_sub(3);
+    while e > floor && matches!(hay[e - 1], b'"' | b'\'' | b' ') {
+        e -= 1;
+    }
+    let lo = e.saturating_sub(40);
+    let s = hay[lo..e]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+        .map_or(lo, |p| lo + p + 1);
+    (s < e).then(|| &hay[s..e])
+}
+
+/// A house number ends right before `start`: digits, maybe a letter, maybe
+/// a comma, then one space ("59 Temple Place", "12a, Mill Lane").
+fn house_number_before(hay: &[u8], start: usize) -> bool {
+    let mut e = start;
+    if e == 0 || hay[e - 1] != b' ' {
+        return false;
+    }
+    e -= 1;
+    if e > 0 && hay[e - 1] == b',' {
+        e -= 1;
+    }
+    if e > 0 && hay[e - 1].is_ascii_alphabetic() {
+        e -= 1;
+    }
+    let digits = hay[..e].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    (1..=4).contains(&digits) && (e == digits || !hay[e - digits - 1].is_ascii_alphanumeric())
+}
+
+/// An ALL CAPS word of two letters or more right before `start` or right
+/// after `end` on the same line (one space or `, ` between).
+fn caps_word_beside(hay: &[u8], start: usize, end: usize) -> bool {
+    let caps = |w: &[u8]| w.len() >= 2 && w.iter().all(u8::is_ascii_uppercase);
+    let mut e = start;
+    while e > 0 && matches!(hay[e - 1], b' ' | b',') && start - e < 3 {
+        e -= 1;
+    }
+    let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
+    let mut a = end;
+    while a < hay.len() && matches!(hay[a], b' ' | b',') && a - end < 3 {
+        a += 1;
+    }
+    let b = hay[a..].iter().position(|b| !b.is_ascii_alphabetic()).map_or(hay.len(), |p| a + p);
+    (e < start && caps(&hay[s..e])) || (a > end && caps(&hay[a..b]))
 }
 
 /// Lexicon flags.
@@ -236,7 +337,12 @@ impl NameDetector {
             cfg.cues.iter().chain(&cfg.surname_cues).chain(&cfg.titles).map(|c| cue_key(c)).collect();
         let cue_gate = ends.iter().all(|k| k.as_ref().is_some_and(|k| k.len() <= 16));
         let cue_ends: FxHashSet<u128> = ends.iter().flatten().filter_map(|w| pack16(w.as_bytes())).collect();
+        let label_cues = lower(&cfg.label_cues);
+        let label_only = cfg.cues.iter().map(|c| label_cues.contains(&c.to_ascii_lowercase())).collect();
+        let bare_name = cfg.cues.iter().map(|c| c.trim_matches(['\n', '"']).eq_ignore_ascii_case("name")).collect();
         Ok(NameDetector {
+            label_only,
+            bare_name,
             lexicon,
             titles: lower(&cfg.titles),
             cue_gate,
@@ -246,6 +352,9 @@ impl NameDetector {
             not_names: lower(&cfg.not_names),
             roles: cfg.speaker_roles.iter().map(|r| r.to_ascii_lowercase().into_bytes()).collect(),
             dates: lower(&cfg.date_words),
+            mid_not_after: lower(&cfg.mid_not_after),
+            thing_fields: build(&cfg.thing_fields, "thing_fields")?,
+            person_fields: build(&cfg.person_fields, "person_fields")?,
             cues,
             surname_cues,
             strong,
@@ -376,7 +485,7 @@ impl NameDetector {
         // A column header can vouch for any word; otherwise a lower-case word
         // only matters inside a run or right after a cue or title.
         let labels = !matches!(field, FieldContext::None);
-        let cued: Vec<bool> = field.headers().iter().map(|h| self.header_is_cue(h)).collect();
+        let cols: Vec<Header> = field.headers().iter().map(|h| self.header_verdict(h)).collect();
         let mut prev: (usize, usize) = (0, 0);
         let is_word = |b: u8| CLASS[b as usize] & B_WORD != 0;
         while i < n {
@@ -405,7 +514,7 @@ impl NameDetector {
                 let role = |w: &[u8]| self.roles.contains(w.to_ascii_lowercase().as_slice());
                 if let Some((e, vouch)) = turns::speaker_label(hay, start, role) {
                     if let Some(f) = self.speaker(hay, start, e, vouch, rule).filter(|f| f.score >= min_score) {
-                        self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                        self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
                         out.push(f);
                         (i, prev) = (e, (start, e));
                         continue;
@@ -419,7 +528,7 @@ impl NameDetector {
             }
             let Some(w) = self.classify(hay, start, end) else {
                 if !run.is_empty() {
-                    self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                    self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
                 }
                 continue;
             };
@@ -429,7 +538,7 @@ impl NameDetector {
             let surname_here =
                 w.surname && run.last().is_some_and(|l| l.given && l.case == w.case && &hay[l.end..start] == b" ");
             if w.title_or_cue && !surname_here {
-                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
                 continue;
             }
             // Does it continue the current run?
@@ -447,7 +556,7 @@ impl NameDetector {
             });
             let by_comma = continues && &hay[run.last().map_or(0, |l| l.end)..start] == b", ";
             if !continues {
-                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
             }
             let after_title = run.is_empty() && self.title_before(hay, start);
             // A capitalised word in no lexicon after a strong cue (a name
@@ -457,7 +566,15 @@ impl NameDetector {
             let keep = w.is_name()
                 || w.initial
                 || (!run.is_empty() && w.particle)
-                || (w.case == Case::Title && (after_title || run.last().is_some_and(|l| l.initial)) && !w.ambiguous)
+                || (w.case == Case::Title
+                    && (after_title
+                        || run.last().is_some_and(|l| {
+                            // "J. Zorbakhan", "Mr K Zorbakhan"; not "the X Toolkit".
+                            l.initial
+                                && (hay.get(l.end) == Some(&b'.')
+                                    || run.first().is_some_and(|f| self.title_before(hay, f.start)))
+                        }))
+                    && !w.ambiguous)
                 || (w.case == Case::Title && !w.stop && after_strong(run.first().map_or(start, |f| f.start)));
             if keep && run.len() < 5 {
                 if by_comma {
@@ -465,13 +582,13 @@ impl NameDetector {
                 }
                 run.push(w);
             } else {
-                self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+                self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
                 if w.is_name() || w.initial || (w.case == Case::Title && self.title_before(hay, start)) {
                     run.push(w);
                 }
             }
         }
-        self.flush(hay, field, &cued, rule, min_score, &mut run, &mut comma_at, out);
+        self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
     }
 
     /// The previous word `[ps, pe)` ends a cue or is a title, with only
@@ -513,9 +630,37 @@ impl NameDetector {
     /// spaces between (`"name": "`, `Dear `, `Thanks,\n`), or the CSV column
     /// header is a cue.
     ///
-    /// `cued` holds each header's verdict, judged once per text.
-    fn label_cue(&self, hay: &[u8], field: &FieldContext, cued: &[bool], pos: usize) -> bool {
-        field.column(hay, pos).and_then(|c| cued.get(c)).is_some_and(|&c| c)
+    /// `cols` holds each header's verdict, judged once per text.
+    fn label_cue(&self, hay: &[u8], field: &FieldContext, cols: &[Header], pos: usize) -> bool {
+        field.column(hay, pos).and_then(|c| cols.get(c)) == Some(&Header::Cue)
+    }
+
+    /// The field holding `pos` names a thing, not a person: its column's
+    /// header (`stop_name`, `AccentCity`) or the key right before the value
+    /// (`"city": "`, `town=`).
+    fn thing_field(&self, hay: &[u8], field: &FieldContext, cols: &[Header], pos: usize) -> bool {
+        field.column(hay, pos).and_then(|c| cols.get(c)) == Some(&Header::Thing)
+            || key_before(hay, pos).is_some_and(|k| self.header_verdict(k) == Header::Thing)
+    }
+
+    /// A header's or key's verdict. A thing's word (`city`, `stop`,
+    /// `company`) outweighs a bare `name` (`stop_name`, `company_name`),
+    /// not a person's word (`company_contact`).
+    fn header_verdict(&self, label: &[u8]) -> Header {
+        let token = |ac: &AhoCorasick| {
+            ac.find_overlapping_iter(label).any(|m| {
+                let starts = m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic();
+                let ends = m.end() == label.len() || !label[m.end()].is_ascii_alphabetic();
+                (starts && ends) || (m.end() - m.start() >= 4 && (starts || ends))
+            })
+        };
+        if token(&self.thing_fields) && !token(&self.person_fields) {
+            Header::Thing
+        } else if self.header_is_cue(label) {
+            Header::Cue
+        } else {
+            Header::Other
+        }
     }
 
     /// Whether a column header is a cue ("customer_name", "Next of kin").
@@ -532,9 +677,22 @@ impl NameDetector {
         })
     }
 
-    fn cue_before(&self, hay: &[u8], pos: usize) -> bool {
+    /// A cue for the run starting at `pos` (`single`: of one word).
+    fn cue_before(&self, hay: &[u8], pos: usize, single: bool) -> bool {
+        // In prose a field-name cue still vouches for a capitalised name
+        // ("change it to Jane Okafor"), not for a lower-case or ALL CAPS word.
+        let title_case = hay.get(pos).is_some_and(|b| b.is_ascii_uppercase() || *b >= 0xC0)
+            && hay.get(pos + 1).is_some_and(|b| !b.is_ascii_uppercase());
+        // A bare `name` field before one lower-case word on the same line
+        // is code or a manifest far more often than a person (`$name:ty`,
+        // `name = "anes"`, `--name bob`); a question and its answer in the
+        // next turn ("your name?\ndamian") is not.
+        let lower_single = single && hay.get(pos).is_some_and(u8::is_ascii_lowercase);
         self.cue_end_before(hay, pos)
-            && Self::ends_before(&self.cues, hay, pos.saturating_sub(self.cfg.context_before), pos)
+            && Self::ends_before_where(&self.cues, hay, pos.saturating_sub(self.cfg.context_before), pos, |id, gap| {
+                (!self.label_only[id] || title_case || gap.iter().any(|b| matches!(b, b':' | b'=')))
+                    && !(lower_single && self.bare_name[id] && !gap.iter().any(|b| matches!(b, b'?' | b'\n')))
+            })
     }
 
     /// One of `ac`'s (strong) cues ends right before `pos`.
@@ -573,17 +731,32 @@ impl NameDetector {
     /// One of `ac`'s phrases, as whole words, ends in `from..pos` with only
     /// punctuation or spaces after it.
     fn ends_before(ac: &AhoCorasick, hay: &[u8], from: usize, pos: usize) -> bool {
+        Self::ends_before_where(ac, hay, from, pos, |_, _| true)
+    }
+
+    /// [`NameDetector::ends_before`], keeping only cues for which `keep`
+    /// (given the pattern id and the gap up to `pos`) holds.
+    fn ends_before_where(
+        ac: &AhoCorasick,
+        hay: &[u8],
+        from: usize,
+        pos: usize,
+        keep: impl Fn(usize, &[u8]) -> bool,
+    ) -> bool {
         let mut best = None;
         for m in ac.find_overlapping_iter(aho_corasick::Input::new(hay).range(from..pos)) {
             // A cue that starts with its own boundary (`\nname`, `"name"`).
+            // Not a variable (`$from:ty`, `#name`).
             let boundary_before = m.start() == 0
                 || !hay[m.start()].is_ascii_alphanumeric()
-                || !hay[m.start() - 1].is_ascii_alphanumeric();
+                || !(hay[m.start() - 1].is_ascii_alphanumeric() || matches!(hay[m.start() - 1], b'$' | b'#'));
             let gap = &hay[m.end()..pos];
             // Only punctuation between, and no masked word (`It's ***** ling`,
             // `From: "***?Fletcher"`: the cue was for the name a redaction
             // masked). `**Name:** Jo` (Markdown bold) keeps its cue.
-            let gap_ok = gap.iter().all(|b| !b.is_ascii_alphanumeric()) && !masked_gap(gap);
+            // Nor code between (`get(name) } else {`).
+            let gap_ok = gap.iter().all(|b| !b.is_ascii_alphanumeric() && !matches!(b, b'{' | b'}' | b';' | b'$'))
+                && !masked_gap(gap);
             let boundary_after = m.end() == pos || !hay[m.end()].is_ascii_alphanumeric();
             // A WebVTT voice tag is `<v ` exactly: `<V: Visitor>` is a Rust
             // generic, not a speaker.
@@ -591,7 +764,13 @@ impl NameDetector {
             // speaker) cues nothing after the `>`.
             let tag_ok = hay[m.start()] != b'<'
                 || (hay[m.start() + 1] == b'v' && hay.get(m.end()) == Some(&b' ') && !gap.contains(&b'>'));
-            if boundary_before && boundary_after && tag_ok && gap_ok && !in_placeholder(hay, m.start(), m.end()) {
+            if boundary_before
+                && boundary_after
+                && tag_ok
+                && gap_ok
+                && keep(m.pattern().as_usize(), gap)
+                && !in_placeholder(hay, m.start(), m.end())
+            {
                 best = Some(m.end());
             }
         }
@@ -623,7 +802,7 @@ impl NameDetector {
         &self,
         hay: &[u8],
         field: &FieldContext,
-        cued: &[bool],
+        cols: &[Header],
         rule: usize,
         min_score: f32,
         run: &mut Vec<Word>,
@@ -641,8 +820,15 @@ impl NameDetector {
         }
         let comma = comma.filter(|&c| c < run.len());
         // The run's buffer is reused for the next run.
-        if let Some(f) = self.evaluate(hay, field, cued, rule, min_score, run, comma) {
-            out.push(f);
+        match self.evaluate(hay, field, cols, rule, min_score, run, comma) {
+            Some(f) => out.push(f),
+            // Not "SMITH, John": what follows the comma may be a name of its
+            // own ("Don't go to town, Maria.").
+            None => {
+                if let Some(f) = comma.and_then(|c| self.evaluate(hay, field, cols, rule, min_score, &run[c..], None)) {
+                    out.push(f);
+                }
+            }
         }
         run.clear();
     }
@@ -668,10 +854,12 @@ impl NameDetector {
     /// A run of words (`joined` keys) that is a date with what follows:
     /// a month or weekday word, then a day number (`Sun Jun 9 10:41:02`).
     fn date_like(&self, joined: &str, after: &[u8]) -> bool {
-        let digits = after.iter().skip(1).take_while(|b| b.is_ascii_digit()).count();
-        after.first() == Some(&b' ')
+        // `ls` and `date` pad the day with a second blank ("Sun Mar  2").
+        let blanks = after.iter().take(2).take_while(|&&b| b == b' ').count();
+        let digits = after.iter().skip(blanks).take_while(|b| b.is_ascii_digit()).count();
+        blanks >= 1
             && (1..=2).contains(&digits)
-            && !after.get(1 + digits).is_some_and(u8::is_ascii_alphanumeric)
+            && !after.get(blanks + digits).is_some_and(u8::is_ascii_alphanumeric)
             && joined.split(' ').any(|w| self.dates.contains(w))
     }
 
@@ -681,7 +869,7 @@ impl NameDetector {
         &self,
         hay: &[u8],
         field: &FieldContext,
-        cued: &[bool],
+        cols: &[Header],
         rule: usize,
         min_score: f32,
         run: &[Word],
@@ -700,6 +888,22 @@ impl NameDetector {
                 break;
             }
             words = rest;
+        }
+        // Speech-to-text runs words together: "nathan so", "so you" — a
+        // common word ends no lower-case name and starts none.
+        if words.iter().all(|w| w.case == Case::Lower) {
+            while let [rest @ .., last] = words {
+                if !last.stop {
+                    break;
+                }
+                words = rest;
+            }
+            while let [first, rest @ ..] = words {
+                if !first.stop {
+                    break;
+                }
+                words = rest;
+            }
         }
         let (Some(first), Some(last)) = (words.first(), words.last()) else { return None };
         let (start, end) = (first.start, last.end);
@@ -734,7 +938,8 @@ impl NameDetector {
                 return None;
             }
         }
-        if glued_before(hay, start) || glued_after(hay, end) {
+        // `max(0, i)`, `Val(u32)`: a call or a constructor, not a person.
+        if glued_before(hay, start) || glued_after(hay, end) || hay.get(end) == Some(&b'(') {
             return None;
         }
         let mut after = [0u8; 24];
@@ -746,7 +951,10 @@ impl NameDetector {
         if self.not_names.contains(&joined) {
             return None;
         }
-        if self.date_like(&joined, &hay[end..]) {
+        // "Sun Mar  2", "25 Sep Thu": a run of month and weekday words.
+        if self.date_like(&joined, &hay[end..])
+            || (words.len() >= 2 && joined.split(' ').all(|w| self.dates.contains(w)))
+        {
             return None;
         }
         if !title {
@@ -758,9 +966,9 @@ impl NameDetector {
                 return None;
             }
         }
-        let label = self.label_cue(hay, field, cued, start) || self.surname_cue_before(hay, start);
+        let label = self.label_cue(hay, field, cols, start) || self.surname_cue_before(hay, start);
         let text_cue =
-            self.cue_before(hay, start)
+            self.cue_before(hay, start, words.len() == 1)
                 || self.cfg.cues_after.iter().any(|c| {
                     next.starts_with(c.as_str()) || (c.starts_with('(') && next == c.trim_matches(['(', ')']))
                 });
@@ -803,11 +1011,14 @@ impl NameDetector {
             // is still a name, with less confidence.
             // ALL CAPS "GIVEN SURNAME" with both words known and neither a
             // common word: a card-holder field, a CV's name line.
+            // Not inside a longer ALL CAPS phrase ("THAI CHARACTER MAI EK",
+            // "GEORGIAN SMALL LETTER").
             let caps_pair = all_case(Case::Upper)
                 && (2..=3).contains(&real.len())
                 && first.given
                 && last.surname
-                && !real.iter().any(|w| w.ambiguous || w.stop);
+                && !real.iter().any(|w| w.ambiguous || w.stop)
+                && !caps_word_beside(hay, start, end);
             let base = match (shape_case, any_ambiguous, all_ambiguous) {
                 (true, false, _) => self.cfg.score_pair,
                 (true, true, false) => (self.cfg.score_pair + self.cfg.score_weak) / 2.0 + 0.05,
@@ -856,8 +1067,32 @@ impl NameDetector {
         } else {
             return None;
         };
+        // "In Rust", "A Rust library": a run opened by a common word (or
+        // the article "A") is a sentence start unless a cue vouches for it.
+        let article = first.initial && matches!(hay[first.start], b'A' | b'I') && hay.get(first.end) == Some(&b' ');
+        if !cue && words.len() >= 2 && (first.stop || article) {
+            return None;
+        }
+        // "V. In", "So You": a run of common words and initials is a phrase.
+        if !(title || label) && words.len() >= 2 && real.iter().all(|w| w.stop) {
+            return None;
+        }
+        // "59 Temple Place": a street word ending a run after a house number.
+        if words.len() >= 2
+            && self.not_after.contains(joined.rsplit(' ').next().unwrap_or(""))
+            && house_number_before(hay, start)
+        {
+            return None;
+        }
+        // A month alone ("Jan. 1 1970") needs a title or a field naming it.
+        if words.len() == 1 && !(title || label) && self.dates.contains(joined.as_str()) {
+            return None;
+        }
         let score = if mid_only { self.cfg.score_mid_given } else { score };
         if score < min_score || (comma.is_some() && !surname_first) {
+            return None;
+        }
+        if !title && self.thing_field(hay, field, cols, start) {
             return None;
         }
         let normalized = if surname_first {
@@ -893,6 +1128,28 @@ mod tests {
         for h in ["town", "county", "history", "total", "ccy", "lnk"] {
             assert!(!d.header_is_cue(h.as_bytes()), "{h}");
         }
+    }
+
+    /// Issue 19, third-party corpora: a column or key naming a thing
+    /// (`stop_id`, `AccentCity`, `"city":`) holds no person's name; a
+    /// person's word in the header (`company_contact`) outweighs it.
+    #[test]
+    fn thing_fields_hold_no_names() {
+        let d = NameDetector::new(config()).expect("detector");
+        let names = |text: &str| {
+            let field = FieldContext::sniff_csv(text.as_bytes(), false);
+            let mut out = Vec::new();
+            d.scan(text.as_bytes(), &field, 0, 0.5, &mut out, &mut |_| {});
+            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
+        };
+        assert!(names("trip_id,stop_id,seq\nCR-1,Quincy Center,3\n").is_empty());
+        assert!(names("Country,AccentCity,Region\nus,Forest Hills,NY\n").is_empty());
+        assert!(names("{\"city\": \"Forest Hills\", \"id\": 3}").is_empty());
+        assert_eq!(names("id,company_contact\n1,Quincy Adams\n"), ["Quincy Adams"]);
+        assert_eq!(names("{\"owner\": \"Quincy Adams\"}"), ["Quincy Adams"]);
+        assert_eq!(key_before(b"x \"town\": \"Leeds", 11), Some(&b"town"[..]));
+        assert_eq!(key_before(b"town=Leeds", 5), Some(&b"town"[..]));
+        assert_eq!(key_before(b"in Leeds", 3), None);
     }
 
     /// The cheap gate never rules out a cue the automaton would find: every

@@ -100,7 +100,8 @@ pub(super) fn speaker_label(hay: &[u8], start: usize, role: impl Fn(&[u8]) -> bo
         // `Tom (BrightLine):` — a short bracket, then the colon.
         let close = inner.iter().take(32).position(|&b| b == b')' || b == b'\n')?;
         let (what, after) = (&inner[..close], &inner[close..]);
-        if !after.starts_with(b"):") || what.is_empty() {
+        // A team or role has no digits: `Thai (UCS Level 2):` is a heading.
+        if !after.starts_with(b"):") || what.is_empty() || what.iter().any(u8::is_ascii_digit) {
             return None;
         }
         let vouch = if role(what) { Vouch::Role } else { Vouch::Paren };
@@ -110,7 +111,9 @@ pub(super) fn speaker_label(hay: &[u8], start: usize, role: impl Fn(&[u8]) -> bo
     let text_after = rest.strip_prefix(b":").is_some_and(|r| {
         matches!(r.first(), Some(b' ' | b'\t')) && r.iter().take(8).skip(1).any(u8::is_ascii_alphabetic)
     });
-    (stop == e && text_after).then_some((e, Vouch::Colon))
+    // An indented `Ty: EdgeType` is a key or a bound in code, not a turn.
+    let indented = matches!(prefix.first(), Some(b' ' | b'\t'));
+    (stop == e && text_after && !indented).then_some((e, Vouch::Colon))
 }
 
 impl NameDetector {
@@ -195,8 +198,29 @@ impl NameDetector {
     /// places in technical prose), no English word (`Alpha`, `Manual`), no
     /// month and no UK place. Measured on Debian's `/usr/share/doc`, the
     /// unrestricted rule added 19k findings, many of them such words.
+    ///
+    /// Nor after a determiner or a code keyword ("the Teddy algorithm",
+    /// `enum Ty {`, `&mut Ty`), nor followed by code punctuation (`Ty<`,
+    /// `Len::new`): there the word names a thing.
     pub(super) fn mid_sentence(&self, hay: &[u8], w: &Word) -> bool {
-        w.given
+        let code_after = match hay.get(w.end) {
+            Some(b'(' | b'<' | b'{' | b'[' | b';' | b'=' | b'>') => true,
+            Some(b':') => hay.get(w.end + 1) == Some(&b':'),
+            Some(b' ') => hay.get(w.end + 1) == Some(&b'{'),
+            _ => false,
+        };
+        // The word before: lower case from its first letter, or first on
+        // its line ("Toolkit Athena" is a title, "Best Keira," a sign-off),
+        // and no determiner.
+        let word_before_ok = || {
+            let e = w.start - 1;
+            let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
+            (hay[s].is_ascii_lowercase() || s == 0 || hay[s - 1] == b'\n')
+                && !lower_into(&hay[s..e], &mut [0u8; 24]).is_some_and(|k| self.mid_not_after.contains(k))
+        };
+        !code_after
+            && w.end - w.start >= 3
+            && w.given
             && !w.surname
             && !w.ambiguous
             && !w.stop
@@ -207,6 +231,7 @@ impl NameDetector {
             && hay[w.start - 2].is_ascii_lowercase()
             && !super::super::address::is_place(&hay[w.start..w.end])
             && !lower_into(&hay[w.start..w.end], &mut [0u8; 24]).is_some_and(|k| self.dates.contains(k))
+            && word_before_ok()
     }
 }
 
@@ -231,6 +256,7 @@ mod tests {
         assert_eq!(label("[Agent Tom is here", "Tom"), None);
         assert_eq!(label("[Note Tom] x", "Tom"), None);
         assert_eq!(label("Tom:5", "Tom"), None);
+        assert_eq!(label("where\n    Ty: EdgeType,", "Ty"), None);
         assert_eq!(label("Tom (the one from before) said", "Tom"), None);
     }
 

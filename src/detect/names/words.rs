@@ -67,15 +67,21 @@ fn ascii_lower8(w: u64) -> u64 {
 /// A word starting at `start` is glued to what comes before it: an email
 /// address or URL, digits (`ha9` of a postcode, `jane2` of a user name), a
 /// redaction placeholder or mask (`nor[EMAIL]`, `nor**.***@`: what is left
-/// of a damaged address).
+/// of a damaged address), or a sigil or bracket of code (`$Ty`, `<Ty>`,
+/// `&Val`, `#name`, a Markdown code span).
 pub(super) fn glued_before(hay: &[u8], start: usize) -> bool {
-    start > 0 && matches!(hay[start - 1], b'@' | b'.' | b'/' | b'_' | b'\\' | b']' | b'*' | b'0'..=b'9')
+    start > 0
+        && matches!(
+            hay[start - 1],
+            b'@' | b'.' | b'/' | b'_' | b'\\' | b']' | b'*' | b'$' | b'<' | b'&' | b'#' | b'`' | b'0'..=b'9'
+        )
 }
 
 /// A word ending at `end` is glued to what follows it (see [`glued_before`]).
 pub(super) fn glued_after(hay: &[u8], end: usize) -> bool {
     end < hay.len()
-        && (matches!(hay[end], b'@' | b'_' | b'[' | b'*' | b'0'..=b'9')
+        && (matches!(hay[end], b'@' | b'_' | b'[' | b'*' | b'`' | b'0'..=b'9')
+            || (hay[end] == b':' && hay.get(end + 1) == Some(&b':'))
             || (matches!(hay[end], b'.' | b'/') && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)))
 }
 
