@@ -24,7 +24,9 @@
 //! - **Sort codes**: a six-digit run after "sort code" is written `12-34-56`.
 //! - **Spelled words**: three or more letters spelled one by one (`W H I T
 //!   F I E L D`) become one capitalised word (`Whitfield`): a spelled name,
-//!   found by the name detector after its cue ("spelled", "surname is").
+//!   written `spelled Whitfield` unless "spelled" came just before, so that
+//!   the name detector's surname cue vouches for it wherever the question
+//!   was asked.
 //! - **Dates**: an ordinal (`fourteenth`, `twenty first`) before `of`/a month
 //!   becomes its number.
 //! - **Emails**: `<local> at <domain> dot <tld>`, the local part possibly
@@ -338,6 +340,14 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
         let spelled = groups >= 3 && text.len() >= 3 && text.bytes().all(|b| b.is_ascii_uppercase());
         if spelled {
             text = text[..1].to_string() + &text[1..].to_ascii_lowercase();
+            // Spelling a word out letter by letter is what a caller does
+            // with a name, whatever the question before it was ("can you
+            // spell that?" in the previous turn): say so, in the words the
+            // name detector takes as a surname cue, unless the text did.
+            let said = s_tok > 0 && matches!(t[s_tok - 1].w.as_str(), "spelled" | "spelt" | "spelling");
+            if !said {
+                text = format!("spelled {text}");
+            }
         }
         if (spoken || spelled) && groups + usize::from(text.len() > 2) >= 2 && text.len() >= 2 {
             // "sort code" right before a six-digit run: write it as one.
@@ -351,19 +361,79 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
     }
 }
 
-fn dates(t: &[Tok], out: &mut Vec<Rewrite>) {
-    for i in 0..t.len() {
-        let (val, s) = match (t.get(i.wrapping_sub(1)).and_then(|x| tens(&x.w)), ordinal(&t[i].w)) {
-            (Some(tv), Some(o)) if o < 10 && i > 0 => (tv + o, i - 1),
-            (_, Some(o)) => (o, i),
-            _ => continue,
-        };
-        let next = t.get(i + 1).map(|x| x.w.as_str()).unwrap_or("");
-        let next2 = t.get(i + 2).map(|x| x.w.as_str()).unwrap_or("");
-        let month = |w: &str| w.len() >= 3 && month_from_name(w).is_some();
-        if month(next) || (next == "of" && month(next2)) {
-            out.push(Rewrite { start: t[s].start, end: t[i].end, text: val.to_string() });
+/// A spoken day of the month at token `k`: "twenty first", "third",
+/// "21st"; its value and how many tokens it used.
+fn day_at(t: &[Tok], k: usize) -> Option<(u32, usize)> {
+    let w = t.get(k)?.w.as_str();
+    if let (Some(tv), Some(o)) = (tens(w), t.get(k + 1).and_then(|x| ordinal(&x.w))) {
+        if o < 10 {
+            return Some((tv + o, 2));
         }
+    }
+    if let Some(o) = ordinal(w) {
+        return Some((o, 1));
+    }
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &w[digits.len()..];
+    let day = digits.parse::<u32>().ok().filter(|d| (1..=31).contains(d))?;
+    matches!(suffix, "st" | "nd" | "rd" | "th").then_some((day, 1))
+}
+
+/// A year at token `k`, as a number run or digits wrote it: four digits
+/// (1900-2099), or two ("eighty four": 1984; "oh five": 2005), and how many
+/// tokens it used.
+fn year_at(t: &[Tok], k: usize, runs: &[Rewrite]) -> Option<(u32, usize)> {
+    let tk = t.get(k)?;
+    let (text, n) = match runs.iter().find(|r| r.start == tk.start) {
+        Some(r) => (r.text.clone(), t[k..].iter().take_while(|x| x.end <= r.end).count().max(1)),
+        // One group ("eighty four") is no run of its own.
+        None => group(t, k).map(|(g, n, _)| (g, n))?,
+    };
+    let v: u32 = text.parse().ok().filter(|_| is_digits(&text))?;
+    match text.len() {
+        4 if (1900..=2099).contains(&v) => Some((v, n)),
+        // Two spoken digits after a day and a month: a birth year.
+        2 => Some((if v > 30 { 1900 + v } else { 2000 + v }, n)),
+        _ => None,
+    }
+}
+
+/// Spoken dates. Day first ("nineteenth of July", "the third of March
+/// two thousand and one") or month first ("July the twenty first eighty
+/// four", "March third 1990"); with a year the whole date is written
+/// `21 july 1984` for the date validator, without one only the day
+/// becomes its number (`19 of july`).
+fn dates(t: &[Tok], runs: &[Rewrite], out: &mut Vec<Rewrite>) {
+    let month = |k: usize| t.get(k).is_some_and(|x| x.w.len() >= 3 && month_from_name(&x.w).is_some());
+    let word = |k: usize, w: &str| t.get(k).is_some_and(|x| x.w == w);
+    let mut i = 0;
+    while i < t.len() {
+        // Day first: DAY [of] MONTH [YEAR].
+        if let Some((d, n)) = day_at(t, i) {
+            let m = if word(i + n, "of") { i + n + 1 } else { i + n };
+            if month(m) {
+                let (end, text) = match year_at(t, m + 1, runs) {
+                    Some((y, yn)) => (m + yn, format!("{d} {} {y}", t[m].w)),
+                    None => (i + n - 1, d.to_string()),
+                };
+                out.push(Rewrite { start: t[i].start, end: t[end].end, text });
+                i = end + 1;
+                continue;
+            }
+        }
+        // Month first: MONTH [the] DAY YEAR.
+        if month(i) {
+            let k = if word(i + 1, "the") { i + 2 } else { i + 1 };
+            if let Some((d, n)) = day_at(t, k) {
+                if let Some((y, yn)) = year_at(t, k + n, runs) {
+                    let end = k + n + yn - 1;
+                    out.push(Rewrite { start: t[i].start, end: t[end].end, text: format!("{d} {} {y}", t[i].w) });
+                    i = end + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
     }
 }
 
@@ -506,9 +576,65 @@ pub struct Normalized {
     pub rewritten: Vec<(usize, usize)>,
 }
 
+/// Month words that let a text through [`worth_it`] beside a day word.
+const GATE_MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+/// Words that begin a spoken day of the month: the ordinals, and the tens
+/// of "twenty first", "thirty first".
+const DAY_WORDS: &[&str] = &[
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "thirtieth",
+    "twenty",
+    "thirty",
+];
+
 /// Whether a text reads like speech enough to normalise: at least three
 /// number words in a row, a spoken "at ... dot" ("dot" among the five
-/// words after "at"), or three letters spelled one by one ("b i s c").
+/// words after "at"), three letters spelled one by one ("b i s c"), or a
+/// day word beside a month ("nineteenth of July", "July the twenty").
 /// Words are runs of ASCII letters and digits, compared without case.
 ///
 /// This runs on every plain text file up to [`crate::extract::SPOKEN_MAX`],
@@ -527,7 +653,10 @@ pub fn worth_it(text: &[u8]) -> bool {
             let run = format!("{open}{n}(?:{sep}+{n}){{2}}{close}");
             let at_dot = format!("{open}at(?:{sep}+[A-Za-z0-9]+){{0,4}}{sep}+dot{close}");
             let spelled = format!("{open}[A-Za-z](?:{sep}+[A-Za-z]){{2}}{close}");
-            regex::bytes::RegexBuilder::new(&format!("(?i-u:{run}|{at_dot}|{spelled})"))
+            // A spoken date: "nineteenth of July", "July the twenty first".
+            let (m, o) = (format!("(?:{})", GATE_MONTHS.join("|")), format!("(?:{})", DAY_WORDS.join("|")));
+            let date = format!("{open}(?:{o}(?:{sep}+of)?{sep}+{m}|{m}(?:{sep}+the)?{sep}+{o}){close}");
+            regex::bytes::RegexBuilder::new(&format!("(?i-u:{run}|{at_dot}|{spelled}|{date})"))
                 .unicode(false)
                 .build()
                 .expect("speech regex")
@@ -536,8 +665,8 @@ pub fn worth_it(text: &[u8]) -> bool {
 }
 
 /// Whether a short text (a cue run) has anything the normaliser could
-/// rewrite: a number word, "at" (an email), or three single letters
-/// (spelling). Cheap, no allocation.
+/// rewrite: a number word, "at" (an email), an ordinal (a date), or three
+/// single letters (spelling). Cheap, no allocation.
 pub fn has_candidates(text: &[u8]) -> bool {
     let mut letters = 0;
     any_word(text, u8::is_ascii_alphabetic, |word, len| {
@@ -548,7 +677,7 @@ pub fn has_candidates(text: &[u8]) -> bool {
                 return true;
             }
         }
-        is_number_word(word) || word == b"at"
+        is_number_word(word) || word == b"at" || std::str::from_utf8(word).is_ok_and(|w| ordinal(w).is_some())
     })
 }
 
@@ -642,7 +771,7 @@ pub fn normalize(text: &[u8]) -> Option<Normalized> {
     emails(&t, &runs, &mut special);
     ips(&t, &runs, &mut special);
     macs(&t, &runs, &mut special);
-    dates(&t, &mut special);
+    dates(&t, &runs, &mut special);
     // Emails, IPs and dates win over the number runs they contain.
     let mut all: Vec<Rewrite> = special;
     all.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
@@ -700,14 +829,21 @@ mod tests {
     fn spoken_numbers() {
         assert_eq!(n("my number is oh seven seven double oh nine hundred one two three"), "my number is 07700900123");
         assert_eq!(n("it's oh seven seven double oh, um, nine hundred, one two three."), "it's 07700900123.");
-        assert_eq!(n("born the fourteenth of march nineteen eighty two"), "born the 14 of march 1982");
-        assert_eq!(n("the twenty first of may two thousand and five"), "the 21 of may 2005");
+        assert_eq!(n("born the fourteenth of march nineteen eighty two"), "born the 14 march 1982");
+        assert_eq!(n("the twenty first of may two thousand and five"), "the 21 may 2005");
+        // Issue 19: month first, two-digit spoken years, a day without a year.
+        assert_eq!(n("july the twenty first eighty four"), "21 july 1984");
+        assert_eq!(n("march third 1990 yes"), "3 march 1990 yes");
+        assert_eq!(n("twenty first july oh five"), "21 july 2005");
+        assert_eq!(n("the nineteenth of july please"), "the 19 of july please");
         assert_eq!(n("sort code twelve thirty four fifty six"), "sort code 12-34-56");
         assert_eq!(n("postcode S W one A one A A thanks"), "postcode SW1A1AA thanks");
         assert_eq!(n("that's Q for quebec Q one two three four five six C"), "that's QQ123456C");
         assert_eq!(n("nine hundred and twelve"), "912");
         assert_eq!(n("it's spelled W H I T F I E L D thanks"), "it's spelled Whitfield thanks");
         assert_eq!(n("spelled B O O for oscar T H"), "spelled Booth");
+        // Issue 19: letters spelled in the answer to a question in another turn.
+        assert_eq!(n("Customer: W H I T E yeah"), "Customer: spelled White yeah");
         assert_eq!(n("O B one nine eight nine six nine C"), "OB198969C");
         assert_eq!(n("o l two p three u n"), "OL2P3UN");
         // A sentence end parts letters from digits, not digits from digits.
@@ -719,7 +855,7 @@ mod tests {
         assert_eq!(n("it's oh seven seven double oh. nine hundred one two three."), "it's 07700900123.");
         assert_eq!(
             n("date of birth is the twenty first of november nineteen ninety seven"),
-            "date of birth is the 21 of november 1997"
+            "date of birth is the 21 november 1997"
         );
     }
 
@@ -802,7 +938,17 @@ mod tests {
         let mut run = 0;
         let mut letters = 0;
         let mut since_at: Option<u8> = None;
-        any_word(text, u8::is_ascii_alphanumeric, |word, _| {
+        let (mut prev, mut prev2): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
+        let is = |set: &[&str], w: &[u8]| set.iter().any(|s| s.as_bytes() == w);
+        any_word(text, u8::is_ascii_alphanumeric, |word, len| {
+            // `any_word` gives an empty word for one longer than it keeps.
+            let w = if len > 0 && word.is_empty() { b"-".to_vec() } else { word.to_vec() };
+            let day_month = (is(GATE_MONTHS, &w) && (is(DAY_WORDS, &prev) || (prev == b"of" && is(DAY_WORDS, &prev2))))
+                || (is(DAY_WORDS, &w) && (is(GATE_MONTHS, &prev) || (prev == b"the" && is(GATE_MONTHS, &prev2))));
+            prev2 = std::mem::replace(&mut prev, w);
+            if day_month {
+                return true;
+            }
             letters = if word.len() == 1 && word[0].is_ascii_alphabetic() { letters + 1 } else { 0 };
             if letters >= 3 {
                 return true;
@@ -856,6 +1002,11 @@ mod tests {
             b"twelvE",
             b"eighteen",
             b"a",
+            b"July",
+            b"first",
+            b"of",
+            b"twenty",
+            b"sept",
         ];
         let seps: &[&[u8]] = &[b" ", b", ", b"\n", b"-", b".", b" \xe2\x80\x99 ", b"\0", b"'"];
         let mut rnd = crate::testing::rng(0x2545_f491_4f6c_dd1d);
