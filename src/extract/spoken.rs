@@ -337,7 +337,19 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
         }
         // Letters spelled out one by one ("W H I T F I E L D", "S for
         // sierra M I T H") are a word: a spelled name.
-        let spelled = groups >= 3 && text.len() >= 3 && text.bytes().all(|b| b.is_ascii_uppercase());
+        // Only with blanks, hyphens or dots between the letters, or commas
+        // between capitals ("W, H, I, T"): `(a, n, e)` and `|a, b, c|` in
+        // code are no spelling.
+        let capitals = (s_tok..=last).all(|k| src[t[k].start..t[k].end].iter().all(|b| !b.is_ascii_lowercase()))
+            || (s_tok..=last).any(|k| t[k].w.len() > 1);
+        let spelled = groups >= 3
+            && text.len() >= 3
+            && text.bytes().all(|b| b.is_ascii_uppercase())
+            && (s_tok..last).all(|k| {
+                src[t[k].end..t[k + 1].start]
+                    .iter()
+                    .all(|&b| matches!(b, b' ' | b'-' | b'.') || (b == b',' && capitals))
+            });
         if spelled {
             text = text[..1].to_string() + &text[1..].to_ascii_lowercase();
             // Spelling a word out letter by letter is what a caller does
@@ -844,6 +856,7 @@ mod tests {
         assert_eq!(n("spelled B O O for oscar T H"), "spelled Booth");
         // Issue 19: letters spelled in the answer to a question in another turn.
         assert_eq!(n("Customer: W H I T E yeah"), "Customer: spelled White yeah");
+        assert_eq!(n("let (a, n, e) = x;"), "let (a, n, e) = x;");
         assert_eq!(n("O B one nine eight nine six nine C"), "OB198969C");
         assert_eq!(n("o l two p three u n"), "OL2P3UN");
         // A sentence end parts letters from digits, not digits from digits.

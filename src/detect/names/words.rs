@@ -80,7 +80,7 @@ pub(super) fn glued_before(hay: &[u8], start: usize) -> bool {
 /// A word ending at `end` is glued to what follows it (see [`glued_before`]).
 pub(super) fn glued_after(hay: &[u8], end: usize) -> bool {
     end < hay.len()
-        && (matches!(hay[end], b'@' | b'_' | b'[' | b'*' | b'`' | b'0'..=b'9')
+        && (matches!(hay[end], b'@' | b'_' | b'[' | b'*' | b'`' | b'\\' | b'0'..=b'9')
             || (hay[end] == b':' && hay.get(end + 1) == Some(&b':'))
             || (matches!(hay[end], b'.' | b'/') && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)))
 }
