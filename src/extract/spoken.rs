@@ -36,7 +36,7 @@
 //! - **IP addresses**: four number runs joined by `dot`.
 //! - **MAC addresses**: six two-character hex pieces joined by `colon`.
 
-use crate::detect::validate::date::month_from_name;
+use crate::detect::validate::date::{month_from_name, MONTH_NAMES};
 use std::sync::OnceLock;
 
 /// A word of the text.
@@ -588,33 +588,9 @@ pub struct Normalized {
     pub rewritten: Vec<(usize, usize)>,
 }
 
-/// Month words that let a text through [`worth_it`] beside a day word.
-const GATE_MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-];
+/// Month words that let a text through [`worth_it`] beside a day word:
+/// these abbreviations and the full names ([`MONTH_NAMES`]).
+const GATE_MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"];
 /// Words that begin a spoken day of the month: the ordinals, and the tens
 /// of "twenty first", "thirty first".
 const DAY_WORDS: &[&str] = &[
@@ -666,7 +642,10 @@ pub fn worth_it(text: &[u8]) -> bool {
             let at_dot = format!("{open}at(?:{sep}+[A-Za-z0-9]+){{0,4}}{sep}+dot{close}");
             let spelled = format!("{open}[A-Za-z](?:{sep}+[A-Za-z]){{2}}{close}");
             // A spoken date: "nineteenth of July", "July the twenty first".
-            let (m, o) = (format!("(?:{})", GATE_MONTHS.join("|")), format!("(?:{})", DAY_WORDS.join("|")));
+            let (m, o) = (
+                format!("(?:{}|{})", MONTH_NAMES.join("|"), GATE_MONTHS.join("|")),
+                format!("(?:{})", DAY_WORDS.join("|")),
+            );
             let date = format!("{open}(?:{o}(?:{sep}+of)?{sep}+{m}|{m}(?:{sep}+the)?{sep}+{o}){close}");
             regex::bytes::RegexBuilder::new(&format!("(?i-u:{run}|{at_dot}|{spelled}|{date})"))
                 .unicode(false)
@@ -952,12 +931,13 @@ mod tests {
         let mut letters = 0;
         let mut since_at: Option<u8> = None;
         let (mut prev, mut prev2): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
-        let is = |set: &[&str], w: &[u8]| set.iter().any(|s| s.as_bytes() == w);
+        let month = |w: &[u8]| MONTH_NAMES.iter().chain(GATE_MONTHS).any(|s| s.as_bytes() == w);
+        let day = |w: &[u8]| DAY_WORDS.iter().any(|s| s.as_bytes() == w);
         any_word(text, u8::is_ascii_alphanumeric, |word, len| {
             // `any_word` gives an empty word for one longer than it keeps.
             let w = if len > 0 && word.is_empty() { b"-".to_vec() } else { word.to_vec() };
-            let day_month = (is(GATE_MONTHS, &w) && (is(DAY_WORDS, &prev) || (prev == b"of" && is(DAY_WORDS, &prev2))))
-                || (is(DAY_WORDS, &w) && (is(GATE_MONTHS, &prev) || (prev == b"the" && is(GATE_MONTHS, &prev2))));
+            let day_month = (month(&w) && (day(&prev) || (prev == b"of" && day(&prev2))))
+                || (day(&w) && (month(&prev) || (prev == b"the" && month(&prev2))));
             prev2 = std::mem::replace(&mut prev, w);
             if day_month {
                 return true;

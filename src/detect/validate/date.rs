@@ -17,22 +17,25 @@ pub fn current_year() -> i32 {
     *Y.get_or_init(|| time::OffsetDateTime::now_utc().year())
 }
 
+/// The months' names, lower case, January first.
+pub const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 /// The month (1-12) a name or abbreviation stands for (`march`, `Mar`, `sept`).
 pub fn month_from_name(t: &str) -> Option<u8> {
-    const NAMES: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
+    const NAMES: [&str; 12] = MONTH_NAMES;
     let t = t.to_ascii_lowercase();
     if t.len() < 3 {
         return None;
