@@ -395,12 +395,8 @@ fn day_at(t: &[Tok], k: usize) -> Option<(u32, usize)> {
 /// (1900-2099), or two ("eighty four": 1984; "oh five": 2005), and how many
 /// tokens it used.
 fn year_at(t: &[Tok], k: usize, runs: &[Rewrite]) -> Option<(u32, usize)> {
-    let tk = t.get(k)?;
-    let (text, n) = match runs.iter().find(|r| r.start == tk.start) {
-        Some(r) => (r.text.clone(), t[k..].iter().take_while(|x| x.end <= r.end).count().max(1)),
-        // One group ("eighty four") is no run of its own.
-        None => group(t, k).map(|(g, n, _)| (g, n))?,
-    };
+    // A run's text, or one group's digits ("eighty four" is no run of its own).
+    let (text, n) = piece(t, k, runs);
     let v: u32 = text.parse().ok().filter(|_| is_digits(&text))?;
     match text.len() {
         4 if (1900..=2099).contains(&v) => Some((v, n)),

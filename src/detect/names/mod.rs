@@ -172,6 +172,24 @@ pub struct NameDetector {
     person_fields: AhoCorasick,
 }
 
+/// `words` without the words at its end for which `drop_last` holds, then
+/// without those at its start for which `drop_first` holds.
+fn trim(mut words: &[Word], drop_last: impl Fn(&Word) -> bool, drop_first: impl Fn(&Word) -> bool) -> &[Word] {
+    while let [rest @ .., last] = words {
+        if !drop_last(last) {
+            break;
+        }
+        words = rest;
+    }
+    while let [first, rest @ ..] = words {
+        if !drop_first(first) {
+            break;
+        }
+        words = rest;
+    }
+    words
+}
+
 /// A house number ends right before `start`: digits, maybe a letter, maybe
 /// a comma, then one space ("59 Temple Place", "12a, Mill Lane").
 fn house_number_before(hay: &[u8], start: usize) -> bool {
@@ -637,35 +655,12 @@ impl NameDetector {
         run: &[Word],
         comma: Option<usize>,
     ) -> Option<RawFinding> {
-        let mut words: &[Word] = run;
         // Particles and trailing initials cannot end a name; particles cannot start one.
-        while let [rest @ .., last] = words {
-            if !(last.particle || last.initial) {
-                break;
-            }
-            words = rest;
-        }
-        while let [first, rest @ ..] = words {
-            if !first.particle {
-                break;
-            }
-            words = rest;
-        }
+        let mut words = trim(run, |w| w.particle || w.initial, |w| w.particle);
         // Speech-to-text runs words together: "nathan so", "so you" — a
         // common word ends no lower-case name and starts none.
         if words.iter().all(|w| w.case == Case::Lower) {
-            while let [rest @ .., last] = words {
-                if !last.stop {
-                    break;
-                }
-                words = rest;
-            }
-            while let [first, rest @ ..] = words {
-                if !first.stop {
-                    break;
-                }
-                words = rest;
-            }
+            words = trim(words, |w| w.stop, |w| w.stop);
         }
         let (Some(first), Some(last)) = (words.first(), words.last()) else { return None };
         let (start, end) = (first.start, last.end);
