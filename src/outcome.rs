@@ -28,6 +28,10 @@ pub enum SkipReason {
     Hidden,
     /// A symbolic link, not followed (`--follow` follows links).
     SymlinkNotFollowed,
+    /// Excluded by an ignore file (`.gitignore` inside a git repository,
+    /// `.ignore`, `.piiscanignore`; `--no-ignore` reads it): listed with
+    /// the ignore file and line that excluded it.
+    Ignored,
     /// Encrypted (a password-protected archive or document).
     Encrypted,
     /// Malformed or truncated content the extractor could not read.
@@ -60,6 +64,7 @@ impl SkipReason {
             SkipReason::NewerThanCutoff => "newer_than_cutoff",
             SkipReason::Hidden => "hidden",
             SkipReason::SymlinkNotFollowed => "symlink_not_followed",
+            SkipReason::Ignored => "ignored",
             SkipReason::Encrypted => "encrypted",
             SkipReason::Malformed => "malformed",
             SkipReason::LimitExceeded => "limit_exceeded",
@@ -93,8 +98,8 @@ impl SkipReason {
     /// Left out by a rule of the walk the user can change (hidden files,
     /// links not followed, the `--modified-before` cut-off): counted and
     /// listed, but not a file that could not be read.
-    pub const PASSED_OVER: [SkipReason; 3] =
-        [SkipReason::NewerThanCutoff, SkipReason::Hidden, SkipReason::SymlinkNotFollowed];
+    pub const PASSED_OVER: [SkipReason; 4] =
+        [SkipReason::NewerThanCutoff, SkipReason::Hidden, SkipReason::SymlinkNotFollowed, SkipReason::Ignored];
 
     /// Whether this reason is one of [`SkipReason::PASSED_OVER`].
     pub fn passed_over(self) -> bool {

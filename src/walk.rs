@@ -10,12 +10,20 @@
 //! or a hidden directory (not entered) is a `hidden` entry, a symbolic link
 //! not followed a `symlink_not_followed` one, each counted in the summary
 //! and listed in `--format json`, so that an inventory states its blind
-//! spots. (Files an ignore file excludes are not listed yet.) Maildir++
-//! folders (`.Sent/cur/...`) are mail, not hidden files, and are entered.
+//! spots. So is an entry an ignore file excludes: an `ignored` entry whose
+//! detail names the ignore file and its line (an ignored directory is one
+//! entry, not entered). `ignore` yields only what it keeps, so those are
+//! found by a second, unfiltered walk that enters only directories the
+//! first walk entered; it runs only when the first walk (or a parent of a
+//! root) met an ignore file or a `.git`, so a tree without them is walked
+//! once. Maildir++ folders (`.Sent/cur/...`) are mail, not hidden files,
+//! and are entered.
 //! The walk itself runs in parallel; the result is sorted by path so that
 //! output never depends on thread timing.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use ignore::overrides::OverrideBuilder;
@@ -79,41 +87,63 @@ pub fn store_of(root: &Path, path: &Path) -> String {
     }
 }
 
+/// The ignore files piiscan honours, highest precedence first within one
+/// directory (as `ignore` ranks them: custom, `.ignore`, `.gitignore`).
+const IGNORE_FILES: [&str; 3] = [".piiscanignore", ".ignore", ".gitignore"];
+
+/// A walker over `root` with the user's settings; `filtered` false turns
+/// the ignore files off (the second walk that finds what they excluded).
+fn builder(root: &Path, opts: &WalkOptions, filtered: bool) -> Result<WalkBuilder> {
+    let ignore = filtered && !opts.no_ignore;
+    let mut b = WalkBuilder::new(root);
+    // Hidden entries are judged below (listed, not silently dropped).
+    b.hidden(false)
+        .ignore(ignore)
+        .git_ignore(ignore)
+        .git_global(ignore)
+        .git_exclude(ignore)
+        .parents(ignore)
+        .require_git(true)
+        .follow_links(opts.follow)
+        .max_depth(opts.max_depth)
+        .threads(opts.threads.max(1));
+    if ignore {
+        b.add_custom_ignore_filename(IGNORE_FILES[0]);
+    }
+    if !opts.globs.is_empty() {
+        let mut ob = OverrideBuilder::new(root);
+        for g in &opts.globs {
+            ob.add(g).map_err(|e| Error::Config(format!("bad glob `{g}`: {e}")))?;
+        }
+        b.overrides(ob.build().map_err(|e| Error::Config(format!("bad globs: {e}")))?);
+    }
+    Ok(b)
+}
+
 /// Walk `roots`, returning sorted files and problems.
 pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Vec<WalkProblem>)> {
     let files = Mutex::new(Vec::new());
     let problems = Mutex::new(Vec::new());
     for root in roots {
         std::fs::symlink_metadata(root).map_err(|e| Error::Path { path: root.clone(), source: e })?;
-        let mut b = WalkBuilder::new(root);
-        // Hidden entries are judged below (listed, not silently dropped).
-        b.hidden(false)
-            .ignore(!opts.no_ignore)
-            .git_ignore(!opts.no_ignore)
-            .git_global(!opts.no_ignore)
-            .git_exclude(!opts.no_ignore)
-            .parents(!opts.no_ignore)
-            .require_git(true)
-            .follow_links(opts.follow)
-            .max_depth(opts.max_depth)
-            .threads(opts.threads.max(1));
-        if !opts.no_ignore {
-            b.add_custom_ignore_filename(".piiscanignore");
-        }
-        if !opts.globs.is_empty() {
-            let mut ob = OverrideBuilder::new(root);
-            for g in &opts.globs {
-                ob.add(g).map_err(|e| Error::Config(format!("bad glob `{g}`: {e}")))?;
-            }
-            b.overrides(ob.build().map_err(|e| Error::Config(format!("bad globs: {e}")))?);
-        }
+        let b = builder(root, opts, true)?;
         let root_is_file = std::fs::metadata(root).map(|m| m.is_file()).unwrap_or(false);
+        // Directories entered, and whether an ignore file could have been
+        // at work (for the second walk below).
+        let entered = Mutex::new(HashSet::new());
+        let met_ignore = AtomicBool::new(!opts.no_ignore && ancestors_hold_ignore_files(root));
         b.build_parallel().run(|| {
             let files = &files;
             let problems = &problems;
+            let entered = &entered;
+            let met_ignore = &met_ignore;
             Box::new(move |res| {
                 match res {
                     Ok(ent) => {
+                        let name = ent.file_name().as_encoded_bytes();
+                        if name == b".git" || IGNORE_FILES.iter().any(|f| f.as_bytes() == name) {
+                            met_ignore.store(true, Ordering::Relaxed);
+                        }
                         if let Some((reason, detail)) = passed_over(&ent, opts) {
                             let path = ent.path().to_path_buf();
                             problems.lock().unwrap_or_else(|p| p.into_inner()).push(WalkProblem {
@@ -128,6 +158,9 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
                             || (ent.path_is_symlink()
                                 && std::fs::metadata(ent.path()).is_ok_and(|m| m.is_file())
                                 && opts.follow);
+                        if ent.file_type().is_some_and(|t| t.is_dir()) {
+                            entered.lock().unwrap_or_else(|p| p.into_inner()).insert(ent.path().to_path_buf());
+                        }
                         if is_file {
                             let explicit = ent.depth() == 0 && root_is_file;
                             files.lock().unwrap_or_else(|p| p.into_inner()).push(FileEntry {
@@ -152,6 +185,16 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
                 WalkState::Continue
             })
         });
+        if met_ignore.into_inner() && !root_is_file {
+            let entered = entered.into_inner().unwrap_or_else(|p| p.into_inner());
+            let kept: HashSet<PathBuf> = {
+                let f = files.lock().unwrap_or_else(|p| p.into_inner());
+                let pr = problems.lock().unwrap_or_else(|p| p.into_inner());
+                f.iter().map(|e| e.path.clone()).chain(pr.iter().map(|e| e.path.clone())).collect()
+            };
+            let ignored = ignored_entries(root, opts, &entered, &kept)?;
+            problems.lock().unwrap_or_else(|p| p.into_inner()).extend(ignored);
+        }
     }
     let mut files = files.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut problems = problems.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -159,6 +202,89 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
     files.dedup_by(|a, b| a.path == b.path);
     problems.sort();
     Ok((files, problems))
+}
+
+/// Whether a directory above `root` holds an ignore file or a `.git`
+/// (`ignore` reads the parents' ignore files too).
+fn ancestors_hold_ignore_files(root: &Path) -> bool {
+    let Ok(abs) = root.canonicalize() else { return false };
+    abs.ancestors().skip(1).any(|d| d.join(".git").exists() || IGNORE_FILES.iter().any(|f| d.join(f).is_file()))
+}
+
+/// What the ignore files excluded below `root`: the second walk, with the
+/// ignore files off, enters only the directories the first walk entered;
+/// an entry it meets that the first walk neither kept nor listed was
+/// excluded by an ignore file (hidden files and links are listed by the
+/// first walk, so they are in `kept`).
+fn ignored_entries(
+    root: &Path,
+    opts: &WalkOptions,
+    entered: &HashSet<PathBuf>,
+    kept: &HashSet<PathBuf>,
+) -> Result<Vec<WalkProblem>> {
+    let out = Mutex::new(Vec::new());
+    builder(root, opts, false)?.build_parallel().run(|| {
+        let out = &out;
+        Box::new(move |res| {
+            let Ok(ent) = res else { return WalkState::Continue };
+            let path = ent.path();
+            if ent.depth() == 0 || entered.contains(path) {
+                return WalkState::Continue;
+            }
+            if kept.contains(path) {
+                return WalkState::Skip;
+            }
+            let dir = ent.file_type().is_some_and(|t| t.is_dir());
+            out.lock().unwrap_or_else(|p| p.into_inner()).push(WalkProblem {
+                store: store_of(root, path),
+                path: path.to_path_buf(),
+                reason: SkipReason::Ignored,
+                detail: which_ignore_file(path, dir),
+            });
+            WalkState::Skip
+        })
+    });
+    Ok(out.into_inner().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// Name the ignore file (and its line) that excludes `path`: the nearest
+/// directory first, and within one directory the file `ignore` ranks
+/// highest, as the walk itself decides. Git's own excludes
+/// (`.git/info/exclude`, the global file) are named generically when no
+/// ignore file in the tree matches.
+fn which_ignore_file(path: &Path, is_dir: bool) -> String {
+    // The directories as the user reached them, then (for the parents'
+    // ignore files) those above the root, canonical.
+    let mut dirs: Vec<(PathBuf, PathBuf)> = path
+        .ancestors()
+        .skip(1)
+        .filter_map(|d| Some((d.to_path_buf(), path.strip_prefix(d).ok()?.to_path_buf())))
+        .collect();
+    if let (Some((top, _)), Ok(abs)) = (dirs.last().cloned(), path.canonicalize()) {
+        let top = if top.as_os_str().is_empty() { PathBuf::from(".") } else { top };
+        if let Ok(top) = top.canonicalize() {
+            for d in top.ancestors().skip(1) {
+                if let Ok(rel) = abs.strip_prefix(d) {
+                    dirs.push((d.to_path_buf(), rel.to_path_buf()));
+                }
+            }
+        }
+    }
+    for (dir, rel) in dirs {
+        let mut files: Vec<PathBuf> = IGNORE_FILES.iter().map(|f| dir.join(f)).collect();
+        files.push(dir.join(".git/info/exclude"));
+        for file in files.into_iter().filter(|f| f.is_file()) {
+            let (gi, _) = ignore::gitignore::Gitignore::new(&file);
+            if let ignore::Match::Ignore(glob) = gi.matched(&rel, is_dir) {
+                let line = std::fs::read_to_string(&file)
+                    .ok()
+                    .and_then(|t| t.lines().position(|l| l.trim_end() == glob.original()).map(|n| n + 1));
+                let at = line.map(|n| format!(":{n}")).unwrap_or_default();
+                return format!("excluded by {}{at} (`{}`); --no-ignore reads it", file.display(), glob.original());
+            }
+        }
+    }
+    "excluded by git's excludes (.git/info/exclude or the global excludes file); --no-ignore reads it".into()
 }
 
 /// Why the walk passes over an entry below a root, if it does: a hidden

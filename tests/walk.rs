@@ -1,6 +1,7 @@
 //! Issue 17: nothing passed over silently. `.gitignore` is honoured only
-//! inside a git repository (as ripgrep does); hidden files and links the walk
-//! does not follow are listed in their own buckets; Maildir++ folders, hidden
+//! inside a git repository (as ripgrep does); hidden files, links the walk
+//! does not follow and entries an ignore file excludes are listed in their
+//! own buckets; Maildir++ folders, hidden
 //! by convention, are read as mail.
 
 mod common;
@@ -30,12 +31,46 @@ fn gitignore_applies_only_inside_a_git_repository() {
     // An unpacked source tree: no .git, so its .gitignore hides nothing.
     let doc = scan(d.path());
     assert_eq!(entry(&doc, "Cargo.lock").expect("scanned")["status"], "scanned");
-    // Inside a repository it does.
+    // Inside a repository it does, and the file is listed as ignored with
+    // the ignore file and line that excluded it.
     let ok = Command::new("git").args(["init", "-q"]).current_dir(d.path()).status().is_ok_and(|s| s.success());
     if ok {
         let doc = scan(d.path());
-        assert!(entry(&doc, "Cargo.lock").is_none(), "ignored inside a git repository");
+        let f = entry(&doc, "Cargo.lock").expect("listed");
+        assert_eq!(f["reason"], "ignored");
+        assert!(f["detail"].as_str().unwrap().contains(".gitignore:1 (`Cargo.lock`)"), "{f}");
     }
+}
+
+#[test]
+fn files_an_ignore_file_excludes_are_listed_with_the_rule() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir_all(p.join("hr/old/deep")).unwrap();
+    std::fs::write(p.join("hr/.ignore"), "# archive\n*.bak\nold/\n").unwrap();
+    std::fs::write(p.join("hr/a.bak"), "jane.doe77@gmail.com\n").unwrap();
+    std::fs::write(p.join("hr/old/deep/b.txt"), "jane.doe77@gmail.com\n").unwrap();
+    std::fs::write(p.join("hr/keep.txt"), "jane.doe77@gmail.com\n").unwrap();
+    std::fs::write(p.join(".piiscanignore"), "*.log\n").unwrap();
+    std::fs::write(p.join("x.log"), "jane.doe77@gmail.com\n").unwrap();
+    let doc = scan(p);
+    assert_eq!(entry(&doc, "keep.txt").unwrap()["status"], "scanned");
+    let bak = entry(&doc, "a.bak").expect("listed");
+    assert_eq!(bak["reason"], "ignored");
+    assert!(bak["detail"].as_str().unwrap().contains(".ignore:2 (`*.bak`)"), "{bak}");
+    let old = entry(&doc, "hr/old").expect("an ignored directory is one entry");
+    assert!(old["detail"].as_str().unwrap().contains(".ignore:3 (`old/`)"), "{old}");
+    assert!(entry(&doc, "b.txt").is_none(), "an ignored directory is not entered");
+    let log = entry(&doc, "x.log").expect("listed");
+    assert!(log["detail"].as_str().unwrap().contains(".piiscanignore:1"), "{log}");
+    assert_eq!(doc["inventory"]["skipped"]["ignored"], 3);
+    // Passed over by rule, not a failure; --no-ignore reads them all.
+    let o = piiscan(&["scan", "-q", "--fail-on-skipped", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = piiscan(&["scan", "--format", "json", "-q", "--no-ignore", p.to_str().unwrap()]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(entry(&doc, "b.txt").unwrap()["status"], "scanned");
+    assert!(doc["inventory"]["skipped"].get("ignored").is_none());
 }
 
 #[test]

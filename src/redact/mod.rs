@@ -330,9 +330,14 @@ impl Sink for Redactor {
     }
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         if let Some((reason, _)) = &o.skipped {
-            // Hidden files and links the walk did not follow were never
-            // read: nothing is known of them to redact or to refuse.
-            if matches!(reason, crate::outcome::SkipReason::Hidden | crate::outcome::SkipReason::SymlinkNotFollowed) {
+            // Hidden files, links the walk did not follow and ignored files
+            // were never read: nothing is known of them to redact or to refuse.
+            if matches!(
+                reason,
+                crate::outcome::SkipReason::Hidden
+                    | crate::outcome::SkipReason::SymlinkNotFollowed
+                    | crate::outcome::SkipReason::Ignored
+            ) {
                 return Ok(());
             }
             let why = match reason {
