@@ -198,6 +198,61 @@ fn zip_in_zip_past_the_limit() {
     assert_run_went_on(&doc);
 }
 
+/// A .7z holding `members` (one solid LZMA2 block, as 7-Zip writes).
+fn sevenz_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    let entries = members.iter().map(|(n, _)| sevenz_rust2::ArchiveEntry::new_file(n)).collect();
+    let readers = members.iter().map(|(_, d)| sevenz_rust2::SourceReader::new(*d)).collect();
+    w.push_archive_entries(entries, readers).unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+/// A 7z is an archive: its members are read through their own formats
+/// (a zip inside it too) and located.
+#[test]
+fn sevenz_members_are_read() {
+    let inner = zip_of("crm/record.txt", format!("owner {EMAIL}").as_bytes());
+    let data = sevenz_of(&[("notes/a.txt", format!("write to {EMAIL}").as_bytes()), ("bundle.zip", &inner)]);
+    let d = tree("export.7z", &data);
+    let (code, doc) = scan(d.path());
+    assert_eq!(code, 1);
+    assert_eq!(file(&doc, "export.7z")["format"], "7z");
+    let members: Vec<&str> =
+        findings_in(&doc, "export.7z").iter().filter_map(|f| f["location"]["member"].as_str()).collect();
+    assert!(members.contains(&"notes/a.txt"), "{members:?}");
+    assert!(members.contains(&"bundle.zip!/crm/record.txt"), "{members:?}");
+    assert_run_went_on(&doc);
+}
+
+/// 7z in 7z, one level past the limit: a named bucket, the run goes on.
+#[test]
+fn sevenz_in_sevenz_past_the_limit() {
+    let mut data = EMAIL.as_bytes().to_vec();
+    let mut name = "inner.txt".to_string();
+    for k in 0..=MAX_DEPTH {
+        data = sevenz_of(&[(&name, &data)]);
+        name = format!("level{k}.7z");
+    }
+    let d = tree("nested.7z", &data);
+    let (_, doc) = scan(d.path());
+    let f = file(&doc, "nested.7z");
+    assert_eq!(f["status"], "failed");
+    assert_eq!(f["reason"], "limit_exceeded");
+    assert_run_went_on(&doc);
+}
+
+/// A damaged 7z (its header cut off) is `malformed`, never a crash.
+#[test]
+fn truncated_sevenz_is_malformed() {
+    let data = sevenz_of(&[("a.txt", format!("write to {EMAIL}").repeat(50).as_bytes())]);
+    let d = tree("cut.7z", &data[..data.len() - 20]);
+    let (_, doc) = scan(d.path());
+    let f = file(&doc, "cut.7z");
+    assert_eq!(f["status"], "failed");
+    assert_eq!(f["reason"], "malformed");
+    assert_run_went_on(&doc);
+}
+
 /// A minimal .docx whose body says `text` and which embeds `embed`.
 fn docx(text: &str, embed: Option<&[u8]>) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

@@ -1,5 +1,5 @@
 //! Archives: zip (nested, or after a prefix such as a self-extractor),
-//! tar, and single-stream compressors (gzip, xz, bzip2), so `.tar.gz`,
+//! 7z, tar, and single-stream compressors (gzip, xz, bzip2), so `.tar.gz`,
 //! `.tar.xz`, `.tar.bz2` and `.csv.gz` are all read. Members are read one at a
 //! time through the extractors of their own formats, under [`Limits`]:
 //!
@@ -184,6 +184,87 @@ pub fn zip(_name: &str, bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<
         return Err((SkipReason::Encrypted, format!("all {files} member(s) are password-protected")));
     }
     Ok("zip")
+}
+
+/// The first bytes of a 7z archive.
+pub const SEVENZ_MAGIC: &[u8] = b"7z\xBC\xAF\x27\x1C";
+
+/// The most memory the 7z reader may give one header buffer or one
+/// decoder's dictionary (KiB): 7-Zip's own "ultra" level uses 64 MiB, so
+/// 256 MiB reads every archive 7-Zip writes by default while a header that
+/// declares gigabytes is refused before anything is allocated.
+const SEVENZ_MEMORY_KIB: usize = 256 * 1024;
+
+/// A 7z archive: members decoded one after another (a solid block can
+/// only be read in order), each through its own extractor under the same
+/// limits as zip members. The ratio guard counts against the whole
+/// archive's size, as a solid block has no per-member compressed size.
+/// Encrypted content is reported, not decrypted (the AES feature is off).
+pub fn sevenz(bytes: &[u8], cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) -> Result<&'static str, Refusal> {
+    use sevenz_rust2::{ArchiveReader, EntryDecision, Password};
+    if let Some(r) = too_deep(cx) {
+        return Err(r);
+    }
+    let unreadable = |e: sevenz_rust2::Error| match e {
+        sevenz_rust2::Error::UnsupportedCompressionMethod(m) if m.to_ascii_uppercase().contains("AES") => {
+            (SkipReason::Encrypted, "password-protected 7z".to_string())
+        }
+        sevenz_rust2::Error::PasswordRequired | sevenz_rust2::Error::MaybeBadPassword(_) => {
+            (SkipReason::Encrypted, "password-protected 7z".to_string())
+        }
+        sevenz_rust2::Error::MaxMemLimited { .. } => (
+            SkipReason::LimitExceeded,
+            format!("7z needs more than {} MiB to decode: refused", SEVENZ_MEMORY_KIB >> 10),
+        ),
+        e => (SkipReason::Malformed, format!("7z: {e}")),
+    };
+    let mut ar = ArchiveReader::new_with_memory_limit(Cursor::new(bytes), Password::empty(), SEVENZ_MEMORY_KIB)
+        .map_err(unreadable)?;
+    ar.set_thread_count(1);
+    let archive = ar.archive();
+    let files: Vec<usize> = (0..archive.files.len()).filter(|&i| !archive.files[i].is_directory).collect();
+    let encrypted: std::collections::HashSet<String> =
+        files.iter().filter(|&&i| archive.is_file_encrypted(i)).map(|&i| archive.files[i].name.clone()).collect();
+    if !files.is_empty() && encrypted.len() == files.len() {
+        return Err((SkipReason::Encrypted, format!("all {} member(s) are password-protected", files.len())));
+    }
+    for name in &encrypted {
+        cx.problems.push(Problem {
+            member: name.clone(),
+            reason: SkipReason::Encrypted,
+            detail: "password-protected".into(),
+        });
+    }
+    let packed = bytes.len() as u64;
+    let mut stop: Option<Refusal> = None;
+    let r = ar.for_each_entries_with_decision(|entry, reader| {
+        if entry.is_directory || !entry.has_stream {
+            return Ok(EntryDecision::Continue);
+        }
+        if encrypted.contains(&entry.name) {
+            return Ok(EntryDecision::SkipBlock);
+        }
+        let data = read_limited(reader, packed, cx);
+        // A member that could not be decoded leaves its solid block
+        // unreadable past it; later blocks are still read.
+        let broken = matches!(data, Err((SkipReason::Malformed, _)));
+        match take(entry.name.clone(), data, cx, emit) {
+            Ok(()) if broken => Ok(EntryDecision::SkipBlock),
+            Ok(()) => Ok(EntryDecision::Continue),
+            Err(r) => {
+                stop = Some(r);
+                Ok(EntryDecision::Stop)
+            }
+        }
+    });
+    if let Some(r) = stop {
+        return Err(r);
+    }
+    if let Err(e) = r {
+        let (reason, detail) = unreadable(e);
+        cx.problems.push(Problem { member: "(rest)".into(), reason, detail });
+    }
+    Ok("7z")
 }
 
 /// Which single-stream compressor a file is (`.gz`, `.xz`, `.bz2`).

@@ -11,7 +11,7 @@ const NAMES: &[&str] = &[
     "a.csv", "a.tsv", "a.json", "a.jsonl", "a.xml", "a.html", "a.vtt", "a.srt", "a.txt", "a.eml", "a.mbox", "a.zip",
     "a.docx", "a.xlsx", "a.pptx", "a.odt", "a.ods", "a.gz", "a.tar", "a.tar.gz", "a.pdf",
     // Appended (earlier seeds keep their first byte's meaning).
-    "a.xls", "a.xlsb", "a.tar.xz", "a.tar.bz2", "a.exe",
+    "a.xls", "a.xlsb", "a.tar.xz", "a.tar.bz2", "a.exe", "a.7z",
 ];
 
 fuzz_target!(|data: &[u8]| {
