@@ -19,7 +19,7 @@ use std::io::{Read, Seek};
 
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::archive::read_limited;
 use super::{csvx, Cx, Locator, Origin, Problem, Refusal, Segment};
@@ -208,12 +208,10 @@ fn paragraphs(xml: &[u8], para: &[&[u8]], text: &[u8], tab: &[u8], brk: &[u8]) -
     (out, starts, ok)
 }
 
-fn doc_segment(part: &str, text: String, starts: Vec<usize>, key: &str) -> Segment<'static> {
-    let spans: Vec<(usize, Value)> =
-        starts.into_iter().enumerate().map(|(i, s)| (s, json!({ "part": part, key: i + 1 }))).collect();
+fn doc_segment(part: &str, text: String, starts: Vec<usize>, key: &'static str) -> Segment<'static> {
     let mut seg = Segment::new(Cow::Owned(text.into_bytes()), Origin::Inside);
     seg.location = Some(json!({ "part": part }));
-    seg.locator = Locator::Spans(spans);
+    seg.locator = Locator::Numbered { part: part.to_string(), key, starts };
     seg
 }
 
@@ -282,14 +280,14 @@ pub(super) fn sheet_segment(sheet: &str, cells: Vec<Cell>) -> Segment<'static> {
             text.push('\t');
             col += 1;
         }
-        spans.push((text.len(), json!({ "sheet": sheet, "cell": format!("{}{}", col_letters(c), r + 1) })));
+        spans.push((text.len(), r.min(u32::MAX as usize) as u32, c.min(u32::MAX as usize) as u32));
         text.extend(v.chars().map(|ch| if ch == '\t' || ch == '\n' || ch == '\r' { ' ' } else { ch }));
     }
     text.push('\n');
     let mut seg = Segment::new(Cow::Owned(text.into_bytes()), Origin::Inside);
     seg.field = csvx::field_context(&seg.text, true);
     seg.location = Some(json!({ "sheet": sheet }));
-    seg.locator = Locator::Spans(spans);
+    seg.locator = Locator::Cells { sheet: sheet.to_string(), cells: spans };
     seg
 }
 

@@ -33,6 +33,12 @@ use crate::outcome::SkipReason;
 /// number of cells read from one sheet: the same bound as an `.xlsx` sheet.
 pub const MAX_CELLS: u64 = 4_000_000;
 
+/// Largest extent of all sheets of one `.xls` together: calamine lays out
+/// every sheet of a workbook when it opens it (about 32 bytes a cell, and
+/// one sheet is copied again when read), so this caps one workbook near
+/// 400 MB however many sheets it has.
+pub const MAX_WORKBOOK_CELLS: u64 = 2 * MAX_CELLS;
+
 /// The magic bytes of an OLE compound file (`.xls`, `.doc`, `.msg`).
 pub const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
@@ -48,9 +54,10 @@ fn workbook_stream(bytes: &[u8], cx: &mut Cx) -> Option<Result<Vec<u8>, Refusal>
     Some(super::archive::read_limited(stream, bytes.len() as u64, cx))
 }
 
-/// Whether every sheet of a BIFF workbook stream is within [`MAX_CELLS`]:
-/// its DIMENSIONS record and the box spanned by its cell records. A
-/// refusal names the reason; nothing of the content.
+/// Whether every sheet of a BIFF workbook stream is within [`MAX_CELLS`]
+/// (its DIMENSIONS record and the box spanned by its cell records), and
+/// all of them together within [`MAX_WORKBOOK_CELLS`]. A refusal names the
+/// reason; nothing of the content.
 fn xls_bounds(stream: &[u8]) -> Result<(), Refusal> {
     let too_big = |what: &str| {
         Err((
@@ -59,7 +66,7 @@ fn xls_bounds(stream: &[u8]) -> Result<(), Refusal> {
         ))
     };
     let (mut pos, mut depth) = (0usize, 0u32);
-    let (mut rows, mut cols) = (0u64, 0u64);
+    let (mut rows, mut cols, mut declared, mut workbook) = (0u64, 0u64, 0u64, 0u64);
     while pos + 4 <= stream.len() {
         let typ = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
         let len = u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]) as usize;
@@ -71,16 +78,31 @@ fn xls_bounds(stream: &[u8]) -> Result<(), Refusal> {
             0x0809 => {
                 depth += 1;
                 if depth == 1 {
-                    (rows, cols) = (0, 0);
+                    (rows, cols, declared) = (0, 0, 0);
                 }
             }
-            0x000A => depth = depth.saturating_sub(1),
+            0x000A => {
+                if depth == 1 {
+                    workbook = workbook.saturating_add(declared.max(rows.saturating_mul(cols)));
+                    if workbook > MAX_WORKBOOK_CELLS {
+                        return Err((
+                            SkipReason::LimitExceeded,
+                            format!(
+                                "xls: its sheets span more than {MAX_WORKBOOK_CELLS} cells together: not read \
+                                 (calamine would lay them all out in memory)"
+                            ),
+                        ));
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
             0x0200 if depth == 1 => {
                 let (r, c) = match data.len() {
                     10 => (u16_at(0).max(u16_at(2)), u16_at(4).max(u16_at(6))),
                     _ => (u32_at(0).max(u32_at(4)), u16_at(8).max(u16_at(10))),
                 };
-                if (r + 1).saturating_mul(c + 1) > MAX_CELLS {
+                declared = (r + 1).saturating_mul(c + 1);
+                if declared > MAX_CELLS {
                     return too_big("declares");
                 }
             }
@@ -285,6 +307,24 @@ mod tests {
         let mut s = rec(0x0809, &[0; 16]);
         s.extend(rec(0x0200, &d));
         assert_eq!(xls_bounds(&s).unwrap_err().0, SkipReason::LimitExceeded);
+    }
+
+    #[test]
+    fn sheets_within_the_bound_alone_but_not_together_are_refused() {
+        // Three sheets of 3 million cells each (3,000 rows × 1,000 columns).
+        let mut s = Vec::new();
+        for _ in 0..3 {
+            s.extend(rec(0x0809, &[0; 16]));
+            s.extend(number(0, 0));
+            s.extend(number(2_999, 999));
+            s.extend(rec(0x000A, &[]));
+        }
+        let e = xls_bounds(&s).unwrap_err();
+        assert_eq!(e.0, SkipReason::LimitExceeded);
+        assert!(e.1.contains("together"), "{}", e.1);
+        // Two of them pass.
+        let two = s.len() / 3 * 2;
+        assert!(xls_bounds(&s[..two]).is_ok());
     }
 
     #[test]
