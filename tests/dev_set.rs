@@ -40,7 +40,7 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("nhs_number", 1.00, 1.00),
     ("phone", 0.99, 0.96),
     ("uk_postcode", 1.00, 0.95),
-    ("uk_bank_account", 1.00, 0.56),
+    ("uk_bank_account", 1.00, 0.93),
     ("date_of_birth", 0.99, 0.87),
     ("name", 0.98, 0.84),
     ("imei", 0.97, 0.92),

@@ -185,7 +185,10 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
         } else if most(6, c) && !named(i, &["imsi"]) {
             out.push((i, INFERRED_IMSI));
         }
-        if most(2, c) || (names && most(4, c)) {
+        // Sort codes written both ways in one column (`12-34-56` in some
+        // rows, `123456` in others) count together where bare ones count.
+        let sort_like = c[2] + if names { c[4] } else { 0 };
+        if c[0] >= 5 && sort_like * 10 >= c[0] * 8 {
             let beside = [i + 1, i.wrapping_sub(1)].into_iter().find(|&j| cols.get(j).is_some_and(|a| most(3, a)));
             if let Some(j) = beside {
                 if !named(i, &["sort"]) {
@@ -519,5 +522,16 @@ mod tests {
         }
         let FieldContext::Csv { headers, .. } = field_context(csv.as_bytes(), false) else { panic!() };
         assert_eq!(headers, vec![b"ref".to_vec(), b"nhs".to_vec()]);
+        // A payroll (BACS) export without a header writes sort codes both
+        // ways in one column; with people's names in the rows it is still
+        // a sort-code column beside an account column.
+        let mut csv = String::new();
+        for k in 0..8 {
+            let sort = if k % 2 == 0 { format!("40478{k}") } else { format!("40-47-8{k}") };
+            csv.push_str(&format!("\"EMP{k}\",\"R WEBB\",\"{sort}\",\"7087249{k}\",\"4966.33\"\n"));
+        }
+        let FieldContext::Csv { headers, .. } = field_context(csv.as_bytes(), false) else { panic!() };
+        assert_eq!(headers.get(2).map(Vec::as_slice), Some(INFERRED_SORT_CODE));
+        assert_eq!(headers.get(3).map(Vec::as_slice), Some(INFERRED_ACCOUNT));
     }
 }
