@@ -36,7 +36,7 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("ip_address", 0.96, 0.99),
     ("payment_card", 0.73, 0.82),
     ("uk_nino", 1.00, 0.97),
-    ("iban", 1.00, 0.75),
+    ("iban", 1.00, 0.98),
     ("nhs_number", 1.00, 1.00),
     ("phone", 0.99, 0.96),
     ("uk_postcode", 1.00, 0.95),
