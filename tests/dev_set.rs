@@ -43,7 +43,7 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("uk_bank_account", 1.00, 0.93),
     ("date_of_birth", 0.99, 0.87),
     ("name", 0.98, 0.84),
-    ("imei", 0.97, 0.92),
+    ("imei", 0.97, 0.97),
     ("iccid", 1.00, 0.98),
     ("imsi", 1.00, 0.98),
     ("mac_address", 0.98, 0.94),
