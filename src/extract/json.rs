@@ -256,6 +256,32 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
             joined.push(&t, s.start, s.end);
         }
         joined.emit(&origin, None, emit);
+        // Amazon Transcribe's word items: one word (or punctuation mark)
+        // each, read as the sentence they make (a name alone in an item has
+        // its cue in the items before it; a number read digit by digit is
+        // one item a digit).
+        let item = |s: &Str| {
+            let rest = s.pointer.strip_prefix("/results/items/")?;
+            let (n, tail) = rest.split_once('/')?;
+            Some((n.to_string(), tail.to_string()))
+        };
+        let punct: std::collections::HashSet<String> = strings
+            .iter()
+            .filter_map(|s| item(s).filter(|(_, tail)| tail == "type" && &t[s.start..s.end] == b"punctuation"))
+            .map(|(n, _)| n)
+            .collect();
+        let mut words = super::Joined { whole: true, ..Default::default() };
+        for s in &strings {
+            let Some((n, tail)) = item(s) else { continue };
+            if tail == "alternatives/0/content" && s.end > s.start {
+                if punct.contains(&n) {
+                    words.push_glued(&t, s.start, s.end);
+                } else {
+                    words.push(&t, s.start, s.end);
+                }
+            }
+        }
+        words.emit(&origin, None, emit);
         // The whole-call text fields, for spoken forms.
         for s in strings.iter().filter(|s| s.pointer == "/text" || s.pointer.starts_with("/results/transcripts/")) {
             let mut one = super::Joined::default();
@@ -297,5 +323,31 @@ mod tests {
         let _ = index(b"{\"a\":\"\\");
         let _ = unescape(b"\\u12");
         let _ = unescape(b"\\uD800\\u");
+    }
+
+    /// Amazon Transcribe word items are read as the sentence they make,
+    /// punctuation glued to the word before it, and every piece mapped
+    /// back to its item.
+    #[test]
+    fn transcribe_items_are_read_as_one_text() {
+        let words =
+            [("thanks", "pronunciation"), (",", "punctuation"), ("Keira", "pronunciation"), (".", "punctuation")];
+        let items: Vec<String> = words
+            .iter()
+            .enumerate()
+            .map(|(i, (w, ty))| {
+                format!(
+                    r#"{{"start_time":"{i}.0","end_time":"{i}.5","alternatives":[{{"content":"{w}"}}],"type":"{ty}"}}"#
+                )
+            })
+            .collect();
+        let doc = format!(r#"{{"results":{{"transcripts":[{{"transcript":"x"}}],"items":[{}]}}}}"#, items.join(","));
+        let mut whole = Vec::new();
+        extract(Cow::Borrowed(doc.as_bytes()), Origin::File, &mut |seg| {
+            if seg.extra && !seg.only_crossing && seg.rewritten.is_empty() {
+                whole.push((String::from_utf8_lossy(&seg.text).into_owned(), seg.gaps.len()));
+            }
+        });
+        assert_eq!(whole, vec![("thanks, Keira.".to_string(), 3)]);
     }
 }

@@ -473,6 +473,10 @@ pub struct Joined {
     /// Where in `text` each joint (the inserted space) is.
     joints: Vec<usize>,
     end: usize,
+    /// Scan the whole joined text, not only around the joints: the pieces
+    /// are single words (a speech recogniser's word items), so a value or
+    /// its context is never inside one piece alone.
+    pub whole: bool,
 }
 
 impl Joined {
@@ -487,6 +491,19 @@ impl Joined {
             self.text.push(b' ');
             self.map.push(self.end);
         }
+        self.append(base, start, end);
+    }
+
+    /// Append `base[start..end]` with no space before it: punctuation that
+    /// follows a word (`Tom` `,`), still a piece of its own.
+    pub fn push_glued(&mut self, base: &[u8], start: usize, end: usize) {
+        if !self.text.is_empty() {
+            self.gaps.push((self.end, start));
+        }
+        self.append(base, start, end);
+    }
+
+    fn append(&mut self, base: &[u8], start: usize, end: usize) {
         for (k, &b) in base[start..end].iter().enumerate() {
             self.text.push(if b == b'\n' || b == b'\r' { b' ' } else { b });
             self.map.push(start + k);
@@ -526,11 +543,12 @@ impl Joined {
             }
         }
         let joints: Vec<(usize, usize)> = self.joints.iter().map(|&i| (i, i + 1)).collect();
-        for (ws, we) in windows(&joints, self.text.len()) {
+        let spans = if self.whole { vec![(0, self.text.len())] } else { windows(&joints, self.text.len()) };
+        for (ws, we) in spans {
             let mut seg = Segment::new(Cow::Owned(self.text[ws..we].to_vec()), text::compose(&map[ws..=we], origin));
             seg.extra = true;
             seg.gaps = gaps.clone();
-            seg.only_crossing = true;
+            seg.only_crossing = !self.whole;
             seg.location = location.clone();
             emit(seg);
         }
