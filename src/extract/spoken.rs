@@ -154,9 +154,15 @@ const NATO: &[&str] = &[
     "whiskey", "whisky", "xray", "yankee", "zulu",
 ];
 
-/// Words that may sit between groups of a spoken number without ending it.
-const FILLERS: &[&str] =
-    &["um", "umm", "uh", "uhh", "er", "erm", "ah", "sorry", "yeah", "yep", "that's", "thats", "it's", "its"];
+/// Words that may sit between groups of a spoken number without ending it:
+/// hesitations, and the other speaker's acknowledgements between two
+/// halves read out in turns ("…one one eight seven." / "Okay." / "six
+/// five…", a transcript's next cue).
+const FILLERS: &[&str] = &[
+    "um", "umm", "uh", "uhh", "er", "erm", "ah", "sorry", "yeah", "yep", "that's", "thats", "it's", "its", "okay",
+    "ok", "mm", "mmm", "hmm", "mhm", "mhmm", "right", "yes", "got", "it", "go", "on", "please", "thanks", "thank",
+    "you", "great", "lovely", "perfect", "cheers",
+];
 
 fn unit(w: &str) -> Option<u32> {
     value(w).filter(|v| *v < 10)
@@ -844,6 +850,12 @@ mod tests {
         assert_eq!(
             n("date of birth is the twenty first of november nineteen ninety seven"),
             "date of birth is the 21 november 1997"
+        );
+        // Issue 19: the other speaker's "okay" between two halves read out
+        // in turns (a transcript's cues joined) does not end the number.
+        assert_eq!(
+            n("four five three two one one eight seven. Okay. six five four three two one zero eight."),
+            "4532118765432108."
         );
     }
 
