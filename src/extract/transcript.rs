@@ -92,6 +92,25 @@ fn speaker(body: &str) -> Option<String> {
         .then(|| who.trim().to_string())
 }
 
+/// Words a listener acknowledges with.
+const ACK_WORDS: &[&str] = &[
+    "okay", "ok", "mm", "mmm", "hm", "hmm", "mhm", "mhmm", "uh", "huh", "yes", "yeah", "yep", "right", "sure", "got",
+    "it", "go", "on", "thanks", "thank", "you", "great", "lovely", "perfect", "alright", "cheers",
+];
+
+/// Whether a cue's text is a listener's acknowledgement: one to three
+/// words, each an acknowledgement ("Okay.", "Mm-hm, yes.", "Got it"; not
+/// "Spell that please?", which the next cue answers, nor spelled letters).
+fn acknowledgement(body: &[u8]) -> bool {
+    let body = body.strip_suffix(b"</v>").unwrap_or(body);
+    let words: Vec<String> = String::from_utf8_lossy(body)
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect();
+    !body.contains(&b'?') && (1..=3).contains(&words.len()) && words.iter().all(|w| ACK_WORDS.contains(&w.as_str()))
+}
+
 /// `hh:mm:ss.mmm`, `mm:ss.mmm` or with a comma (SRT), first token only.
 fn timestamp(b: &[u8]) -> Option<f64> {
     let s = std::str::from_utf8(b).ok()?.split_whitespace().next()?.replace(',', ".");
@@ -143,15 +162,32 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
     let cs = cues(&t);
     // Runs of consecutive cues of one speaker, close in time: joined (a
     // value split over cues) and normalised (spoken forms).
+    // The run goes on over one short acknowledgement of the other speaker
+    // ("Okay.", "Mm-hm."), as a postcode or card read in two halves is.
     let mut k = 0;
     while k < cs.len() {
-        let mut j = k;
-        while j + 1 < cs.len() && cs[j + 1].speaker == cs[k].speaker && cs[j + 1].t0 - cs[j].t1 <= JOIN_GAP {
-            j += 1;
+        let (mut j, mut skipped) = (k, Vec::new());
+        loop {
+            let close = |a: usize, b: usize| cs[b].t0 - cs[a].t1 <= JOIN_GAP;
+            if j + 1 < cs.len() && cs[j + 1].speaker == cs[k].speaker && close(j, j + 1) {
+                j += 1;
+            } else if j + 2 < cs.len()
+                && cs[j + 1].speaker != cs[k].speaker
+                && cs[j + 2].speaker == cs[k].speaker
+                && acknowledgement(&t[body_start(&t, &cs[j + 1])..cs[j + 1].end])
+                && close(j, j + 2)
+            {
+                skipped.push(j + 1);
+                j += 2;
+            } else {
+                break;
+            }
         }
         let mut joined = Joined::default();
-        for c in &cs[k..=j] {
-            joined.push(&t, body_start(&t, c), c.end);
+        for (i, c) in cs[k..=j].iter().enumerate() {
+            if !skipped.contains(&(k + i)) {
+                joined.push(&t, body_start(&t, c), c.end);
+            }
         }
         let loc = json!({ "time": { "start": cs[k].t0, "end": cs[j].t1 }, "speaker": cs[k].speaker });
         joined.emit(&origin, Some(loc), emit);
@@ -195,5 +231,36 @@ mod tests {
         assert_eq!(gaps.len(), 1);
         assert_eq!(&t[gaps[0].0 as usize - 5..gaps[0].0 as usize], b"07700");
         assert_eq!(&t[gaps[0].1 as usize..gaps[0].1 as usize + 6], b"900123");
+    }
+
+    /// Issue 19: the other speaker's "Okay." between two halves does not
+    /// part them; a longer reply does.
+    #[test]
+    fn an_acknowledgement_between_halves_is_skipped() {
+        let cue =
+            |n: u32, who: &str, text: &str| format!("00:00:{:02}.000 --> 00:00:{:02}.500\n<v {who}>{text}\n\n", n, n);
+        let joined = |t: &str| {
+            let mut out = Vec::new();
+            extract(Cow::Borrowed(t.as_bytes()), Origin::File, &mut |s| {
+                if s.only_crossing {
+                    out.push(String::from_utf8_lossy(&s.text).into_owned());
+                }
+            });
+            out
+        };
+        let t = format!(
+            "WEBVTT\n\n{}{}{}",
+            cue(1, "Customer", "it's S W one"),
+            cue(2, "Agent", "Okay."),
+            cue(3, "Customer", "two A A")
+        );
+        assert_eq!(joined(&t), vec!["it's S W one two A A".to_string()]);
+        let t = format!(
+            "WEBVTT\n\n{}{}{}",
+            cue(1, "Customer", "it's S W one"),
+            cue(2, "Agent", "and what is the second part please"),
+            cue(3, "Customer", "two A A")
+        );
+        assert!(joined(&t).is_empty());
     }
 }
