@@ -108,6 +108,11 @@ pub struct NamesConfig {
     /// `Tom (Customer):`): they vouch for the name beside them.
     #[serde(default)]
     pub speaker_roles: Vec<String>,
+    /// Roles that open a line of a lower-case transcript (`agent thank you
+    /// jacques`): the conversational ones only, not `user` or `host`,
+    /// which open lines of configuration files.
+    #[serde(default)]
+    pub turn_roles: Vec<String>,
     /// Month and weekday names and abbreviations: a run holding one and
     /// followed by a day number is a date (`Thu May 9 10:02`), not a name.
     #[serde(default)]
@@ -162,6 +167,8 @@ pub struct NameDetector {
     not_names: HashSet<String>,
     /// See [`NamesConfig::speaker_roles`], lower case.
     roles: FxHashSet<Vec<u8>>,
+    /// See [`NamesConfig::turn_roles`], lower case.
+    turn_roles: FxHashSet<Vec<u8>>,
     /// See [`NamesConfig::date_words`], lower case.
     dates: HashSet<String>,
     /// See [`NamesConfig::mid_not_after`], lower case.
@@ -337,6 +344,7 @@ impl NameDetector {
             not_before: lower(&cfg.not_before),
             not_names: lower(&cfg.not_names),
             roles: cfg.speaker_roles.iter().map(|r| r.to_ascii_lowercase().into_bytes()).collect(),
+            turn_roles: cfg.turn_roles.iter().map(|r| r.to_ascii_lowercase().into_bytes()).collect(),
             dates: lower(&cfg.date_words),
             mid_not_after: lower(&cfg.mid_not_after),
             thing_fields: build(&cfg.thing_fields, "thing_fields")?,
@@ -473,6 +481,8 @@ impl NameDetector {
         let labels = !matches!(field, FieldContext::None);
         let cols: Vec<Header> = field.headers().iter().map(|h| self.header_verdict(h)).collect();
         let mut prev: (usize, usize) = (0, 0);
+        // Whether the current line opens with a speaker's role (`turns`).
+        let (mut turn_line, mut turn_pending) = (false, true);
         let is_word = |b: u8| CLASS[b as usize] & B_WORD != 0;
         while i < n {
             if !is_word(hay[i]) {
@@ -489,6 +499,15 @@ impl NameDetector {
                 }
             }
             let end = i;
+            // A new line: does it open with a speaker's role?
+            // (Decided at its first word that is no timestamp's digits.)
+            if prev.1 == 0 || hay[prev.1..start].contains(&b'\n') {
+                (turn_line, turn_pending) = (false, true);
+            }
+            if turn_pending && !hay[start..end].iter().all(u8::is_ascii_digit) {
+                let role = |w: &[u8]| self.turn_roles.contains(w.to_ascii_lowercase().as_slice());
+                (turn_line, turn_pending) = (turns::opens_role_turn(hay, start, end, role), false);
+            }
             if end >= next_report {
                 progress(end);
                 next_report = end + (1 << 20);
@@ -509,8 +528,20 @@ impl NameDetector {
             }
             let lower_first = hay[start].is_ascii_lowercase();
             let prev_word = std::mem::replace(&mut prev, (start, end));
-            if lower_first && run.is_empty() && !labels && !self.ends_cue(hay, prev_word, start) {
-                continue;
+            if lower_first && run.is_empty() && !labels {
+                // Lower-case speech-to-text turns: the lexicon alone decides.
+                if turn_line {
+                    if let Some(f) = self.lower_turn_name(hay, start, end, rule) {
+                        (i, prev) = (f.end, (start, f.end));
+                        if f.score >= min_score {
+                            out.push(f);
+                        }
+                        continue;
+                    }
+                }
+                if !self.ends_cue(hay, prev_word, start) {
+                    continue;
+                }
             }
             let Some(w) = self.classify(hay, start, end) else {
                 if !run.is_empty() {
@@ -885,6 +916,29 @@ mod tests {
         for h in ["town", "county", "history", "total", "ccy", "lnk"] {
             assert!(!d.header_is_cue(h.as_bytes()), "{h}");
         }
+    }
+
+    /// Issue 19: lower-case conversations. A line opened by a speaker's
+    /// role (`00:39 agent …`, `[agent]`, `AGENT<tab>`) vouches for a given
+    /// name in the lexicons in any case; a line opened by `host` or `user`
+    /// does not. A lower-case `name:` label counts once the same speaker
+    /// takes another turn.
+    #[test]
+    fn lower_case_turns_and_labels() {
+        let d = NameDetector::new(config()).expect("detector");
+        let names = |text: &str| {
+            let mut out = Vec::new();
+            d.scan(text.as_bytes(), &FieldContext::None, 0, 0.5, &mut out, &mut |_| {});
+            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(names("00:39 agent anything else i can help with today jacques\n"), ["jacques"]);
+        assert_eq!(names("[agent] lovely thank you nathan\n[customer] bye\n"), ["nathan"]);
+        assert_eq!(names("AGENT\tis there anything else caroline\n"), ["caroline"]);
+        assert!(names("host nathan.example.com\nuser caroline\n").is_empty());
+        assert!(names("we met jacques today\n").is_empty());
+        assert_eq!(names("huda: hiya there\nagent: hello\nhuda: yes please\n"), ["huda", "huda"]);
+        assert!(names("huda: hiya there\n").is_empty());
+        assert!(names("len: OPTLEN,\noption: x\nlen: OPTLEN,\n").is_empty());
     }
 
     /// Issue 19, third-party corpora: a column or key naming a thing

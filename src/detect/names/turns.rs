@@ -116,7 +116,71 @@ pub(super) fn speaker_label(hay: &[u8], start: usize, role: impl Fn(&[u8]) -> bo
     (stop == e && text_after && !indented).then_some((e, Vouch::Colon))
 }
 
+/// Whether the word at `start..end` opens its line as a speaker's role
+/// (`00:39 agent thank you jacques`, `customer: yes`, `[agent] ok`): the layout of
+/// speech-to-text output, where every turn is one line and nothing is
+/// capitalised.
+pub(super) fn opens_role_turn(hay: &[u8], start: usize, end: usize, role: impl Fn(&[u8]) -> bool) -> bool {
+    line_start(hay, start).is_some_and(|ls| hay[ls..start].iter().all(|&b| stamp_byte(b)))
+        && matches!(hay.get(end), Some(b' ' | b'\t' | b':' | b']'))
+        && role(&hay[start..end])
+}
+
+/// Bytes around a label searched for the same label opening another line.
+const REPEAT_WINDOW: usize = 4096;
+
+/// Whether `label:` also opens another line within [`REPEAT_WINDOW`] bytes:
+/// a speaker who takes turns (`huda: hiya` … `huda: yes`), which a key in a
+/// config file or a log line does not do under a name.
+fn label_repeats(hay: &[u8], start: usize, end: usize) -> bool {
+    let mut needle = Vec::with_capacity(end - start + 2);
+    needle.push(b'\n');
+    needle.extend_from_slice(&hay[start..end]);
+    needle.push(b':');
+    let (from, to) = (start.saturating_sub(REPEAT_WINDOW), (end + REPEAT_WINDOW).min(hay.len()));
+    memchr::memmem::find_iter(&hay[from..to], &needle).any(|p| from + p + 1 != start)
+}
+
 impl NameDetector {
+    /// A lower-case given name inside a line that opens with a speaker's
+    /// role (see [`opens_role_turn`]), with a surname after it if one
+    /// follows: "thank you jacques", "speaking with priya patel". Lower
+    /// case vouches for nothing there, so only an unambiguous given name
+    /// that is no English word, month or UK place, scored as a given name
+    /// mid-sentence.
+    pub(super) fn lower_turn_name(&self, hay: &[u8], start: usize, end: usize, rule: usize) -> Option<RawFinding> {
+        let strict = |w: &Word| {
+            w.case == Case::Lower
+                && w.end - w.start >= 3
+                && !(w.ambiguous || w.stop || w.wordlike || w.title_or_cue)
+                && !lower_into(&hay[w.start..w.end], &mut [0u8; 24]).is_some_and(|k| self.dates.contains(k))
+                && !super::super::address::is_place(&hay[w.start..w.end])
+        };
+        let first = self.classify(hay, start, end).filter(|w| w.given && strict(w))?;
+        if matches!(hay.get(end), Some(b'(' | b':' | b'=' | b'@' | b'.' | b'_')) && hay.get(end + 1) != Some(&b' ') {
+            return None;
+        }
+        let mut words = vec![first];
+        let s2 = end + 1;
+        if hay.get(end) == Some(&b' ') && hay.get(s2).is_some_and(u8::is_ascii_lowercase) {
+            let e2 = s2
+                + hay[s2..]
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphabetic() || *b == b'\'' || *b == b'-'))
+                    .unwrap_or(hay.len() - s2);
+            // A surname may be an English word here ("lawrence fisher"):
+            // the given name before it vouches for it.
+            let surname = |w: &Word| w.surname && w.case == Case::Lower && !(w.ambiguous || w.stop || w.title_or_cue);
+            if let Some(w) = self.classify(hay, s2, e2).filter(surname) {
+                words.push(w);
+            }
+        }
+        let e = words.last().map_or(end, |w| w.end);
+        let score = if words.len() == 2 { self.cfg.score_pair } else { self.cfg.score_mid_given };
+        let (joined, _) = Self::joined_keys(hay, &words);
+        Some(RawFinding::unplaced(rule, start, e, score, joined))
+    }
+
     /// The words of a speaker label as a finding, when they read as a
     /// person under the label's vouch (see the module docs).
     pub(super) fn speaker(
@@ -146,9 +210,19 @@ impl NameDetector {
             Vouch::Role => true,
             Vouch::Paren => known > 0,
             Vouch::Colon => {
-                words.len() <= 3
-                    && words[0].given
-                    && words.iter().all(|w| w.case == Case::Title && (w.is_name() || w.initial))
+                let title = words.iter().all(|w| w.case == Case::Title && (w.is_name() || w.initial));
+                // `huda: hiya` — lower case vouches for nothing, a speaker
+                // who takes turns does.
+                // Not a field of a structure listing (`len: OPTLEN,`).
+                let caps_after = {
+                    let r = hay[end..].strip_prefix(b": ").unwrap_or(&[]);
+                    let w = &r[..r.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(r.len())];
+                    w.len() >= 2 && w.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                };
+                let lower = words.iter().all(|w| w.case == Case::Lower && w.is_name() && !w.wordlike)
+                    && !caps_after
+                    && label_repeats(hay, start, end);
+                words.len() <= 3 && words[0].given && (title || lower)
             }
         };
         if !ok {
