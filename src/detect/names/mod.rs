@@ -498,7 +498,15 @@ impl NameDetector {
                     break;
                 }
             }
-            let end = i;
+            let mut end = i;
+            // "Keira's account": the name is the word before the possessive
+            // (not "It's", a cue, nor "Name's").
+            let poss = [&b"'s"[..], "\u{2019}s".as_bytes()].into_iter().find(|p| hay[start..end].ends_with(p));
+            if let Some(p) = poss.filter(|p| hay[start].is_ascii_uppercase() && end - start > p.len() + 1) {
+                if self.classify(hay, start, end - p.len()).is_some_and(|w| w.is_name() && !w.stop && !w.title_or_cue) {
+                    end -= p.len();
+                }
+            }
             // A new line: does it open with a speaker's role?
             // (Decided at its first word that is no timestamp's digits.)
             if prev.1 == 0 || hay[prev.1..start].contains(&b'\n') {
@@ -939,6 +947,27 @@ mod tests {
         assert_eq!(names("huda: hiya there\nagent: hello\nhuda: yes please\n"), ["huda", "huda"]);
         assert!(names("huda: hiya there\n").is_empty());
         assert!(names("len: OPTLEN,\noption: x\nlen: OPTLEN,\n").is_empty());
+    }
+
+    /// Issue 19: places in a sentence only a person fits, for an
+    /// unambiguous given name with no cue: before a possessive, as the
+    /// subject opening a sentence, in brackets or between commas after a
+    /// lower-case word. Not a contraction, nor another language's article.
+    #[test]
+    fn given_names_by_their_place_in_a_sentence() {
+        let d = NameDetector::new(config()).expect("detector");
+        let names = |text: &str| {
+            let mut out = Vec::new();
+            d.scan(text.as_bytes(), &FieldContext::None, 0, 0.5, &mut out, &mut |_| {});
+            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(names("we spoke about Keira's account"), ["Keira"]);
+        assert_eq!(names("The bill was wrong. Keira called back on Monday."), ["Keira"]);
+        assert_eq!(names("the engineer (Keira) came"), ["Keira"]);
+        assert_eq!(names("the engineer, Keira, came"), ["Keira"]);
+        assert!(names("It's done. There's more.").is_empty());
+        assert!(names("Voir ci-dessous.\n\nLes fichiers sont lus.").is_empty());
+        assert!(names("The Keira Protocol").is_empty());
     }
 
     /// Issue 19, third-party corpora: a column or key naming a thing

@@ -287,11 +287,36 @@ impl NameDetector {
         // its line ("Toolkit Athena" is a title, "Best Keira," a sign-off),
         // and no determiner.
         let word_before_ok = || {
-            let e = w.start - 1;
+            let e = hay[..w.start].iter().rposition(u8::is_ascii_alphabetic).map_or(0, |p| p + 1);
             let s = hay[..e].iter().rposition(|b| !b.is_ascii_alphabetic()).map_or(0, |p| p + 1);
             (hay[s].is_ascii_lowercase() || s == 0 || hay[s - 1] == b'\n')
                 && !lower_into(&hay[s..e], &mut [0u8; 24]).is_some_and(|k| self.mid_not_after.contains(k))
         };
+        // Other places in a sentence only a person fits: its subject at the
+        // start of a sentence ("Keira called back."), in brackets after a
+        // lower-case word ("the engineer (Priya) came") and between commas
+        // after one ("the engineer, Priya, came").
+        let before = &hay[..w.start];
+        let after = &hay[w.end..];
+        let lower_word_next = after.first() == Some(&b' ') && after.get(1).is_some_and(u8::is_ascii_lowercase);
+        let sentence_start = {
+            let t = before.trim_ascii_end();
+            let paragraph = before.ends_with(b"\n\n") || before.ends_with(b"\n\r\n") || t.is_empty();
+            // (ASCII only: in other languages' prose the words that open
+            // sentences and are also given names are many.)
+            (paragraph || (t.len() < before.len() && matches!(t.last(), Some(b'.' | b'!' | b'?'))))
+                && lower_word_next
+                && hay[w.start..w.end].is_ascii()
+        };
+        let lower_before = |gap: &[u8]| {
+            before.ends_with(gap)
+                && before.len() > gap.len()
+                && before[before.len() - gap.len() - 1].is_ascii_lowercase()
+        };
+        let bracketed = lower_before(b" (") && after.first() == Some(&b')');
+        let apposed = lower_before(b", ") && after.first() == Some(&b',');
+        // ("There's", "S'il" are no names.)
+        let placed = (sentence_start || bracketed || apposed) && !hay[w.start..w.end].contains(&b'\'');
         !code_after
             && w.end - w.start >= 3
             && w.given
@@ -300,12 +325,10 @@ impl NameDetector {
             && !w.stop
             && !w.wordlike
             && w.case == Case::Title
-            && w.start >= 2
-            && hay[w.start - 1] == b' '
-            && hay[w.start - 2].is_ascii_lowercase()
+            && (placed || (w.start >= 2 && hay[w.start - 1] == b' ' && hay[w.start - 2].is_ascii_lowercase()))
             && !super::super::address::is_place(&hay[w.start..w.end])
             && !lower_into(&hay[w.start..w.end], &mut [0u8; 24]).is_some_and(|k| self.dates.contains(k))
-            && word_before_ok()
+            && (sentence_start || word_before_ok())
     }
 }
 
