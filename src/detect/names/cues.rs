@@ -103,14 +103,7 @@ impl NameDetector {
     /// `company`) outweighs a bare `name` (`stop_name`, `company_name`),
     /// not a person's word (`company_contact`).
     pub(super) fn header_verdict(&self, label: &[u8]) -> Header {
-        let token = |ac: &AhoCorasick| {
-            ac.find_overlapping_iter(label).any(|m| {
-                let starts = m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic();
-                let ends = m.end() == label.len() || !label[m.end()].is_ascii_alphabetic();
-                (starts && ends) || (m.end() - m.start() >= 4 && (starts || ends))
-            })
-        };
-        if token(&self.thing_fields) && !token(&self.person_fields) {
+        if token_of(&self.thing_fields, label) && !token_of(&self.person_fields, label) {
             Header::Thing
         } else if self.header_is_cue(label) {
             Header::Cue
@@ -251,5 +244,81 @@ impl NameDetector {
         // Longer words keep their first 24 bytes: every listed word and
         // cue is shorter, so prefix and equality tests are unchanged.
         (lower_into(&hay[s..e.min(s + buf.len())], buf).unwrap_or_default(), false)
+    }
+}
+
+/// Whether a word of `ac` is a token of `label` (`town` is no `to`; a
+/// word of four letters or more may run into another: `customername`).
+fn token_of(ac: &AhoCorasick, label: &[u8]) -> bool {
+    ac.find_overlapping_iter(label).any(|m| {
+        let starts = m.start() == 0 || !label[m.start() - 1].is_ascii_alphabetic();
+        let ends = m.end() == label.len() || !label[m.end()].is_ascii_alphabetic();
+        (starts && ends) || (m.end() - m.start() >= 4 && (starts || ends))
+    })
+}
+
+/// Headers that name a person's name on their own.
+const NAME_HEADERS: &[&[u8]] = &[b"name", b"names", b"fname", b"lname", b"sname", b"fn", b"ln", b"nom", b"nombre"];
+
+/// The most words, and bytes, of a cell taken whole as a name.
+const CELL_WORDS: usize = 4;
+const CELL_BYTES: usize = 64;
+
+impl NameDetector {
+    /// A cell under a column whose header names a person (`full_name`,
+    /// `Surname`, `next_of_kin`) that holds one to four words of letters
+    /// and nothing else is a name whatever the lexicons say: exports list
+    /// people from every country, in any case (`NGOZI OKAFOR`, `Samatar`),
+    /// one field per part. The cell must open at `start` (after the
+    /// delimiter, a line start or an opening quote) and end with its words;
+    /// placeholders and common words (`Unknown`, `None`, `Yes`) are not
+    /// names. Returns the end of the name.
+    /// Whether a column header names a person's name outright: a person's
+    /// word (`customer_name`, `Surname`, `next_of_kin`) or a bare `name`;
+    /// not merely a cue (`event_name`, `calledstationid`).
+    pub(super) fn person_header(&self, label: &[u8]) -> bool {
+        self.header_verdict(label) == Header::Cue
+            && (NAME_HEADERS.contains(&label) || token_of(&self.person_fields, label))
+    }
+
+    pub(super) fn whole_cell(
+        &self,
+        hay: &[u8],
+        field: &FieldContext,
+        person_cols: &[bool],
+        start: usize,
+    ) -> Option<usize> {
+        let FieldContext::Csv { delim, .. } = field else { return None };
+        let delim = *delim;
+        let quoted = start > 0 && hay[start - 1] == b'"';
+        let open = if quoted { start - 1 } else { start };
+        let person = || field.column(hay, start).and_then(|c| person_cols.get(c)) == Some(&true);
+        if !(open == 0 || hay[open - 1] == delim || hay[open - 1] == b'\n') || !person() {
+            return None;
+        }
+        let limit = (start + CELL_BYTES).min(hay.len());
+        let stop = |b: u8| b == delim || b == b'\n' || b == b'\r' || (quoted && b == b'"');
+        let e = start + hay[start..limit].iter().position(|&b| stop(b)).unwrap_or(limit - start);
+        let closed = match hay.get(e) {
+            None => true,
+            Some(b'"') => quoted && hay.get(e + 1).is_none_or(|&b| b == delim || b == b'\n' || b == b'\r'),
+            Some(_) => !quoted,
+        };
+        let cell = hay[start..e].trim_ascii_end();
+        if !closed || cell.is_empty() || cell.len() < 2 {
+            return None;
+        }
+        let words: Vec<&[u8]> = cell.split(|&b| b == b' ').collect();
+        let word_ok = |w: &[u8]| {
+            !w.is_empty()
+                && (w[0].is_ascii_alphabetic() || w[0] >= 0x80)
+                && w.iter().all(|&b| b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.'))
+                // A full stop only ends an initial (`J.`), not `wap.example`.
+                && (!w.contains(&b'.') || (w.len() == 2 && w[1] == b'.'))
+                && !self.cfg.placeholder_words.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(w))
+                && !self.cfg.stopwords.iter().any(|s| s.as_bytes().eq_ignore_ascii_case(w))
+        };
+        let letters = cell.iter().filter(|b| b.is_ascii_alphabetic() || **b >= 0x80).count();
+        (words.len() <= CELL_WORDS && letters >= 2 && words.iter().all(|w| word_ok(w))).then_some(start + cell.len())
     }
 }

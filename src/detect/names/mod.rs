@@ -480,6 +480,8 @@ impl NameDetector {
         // only matters inside a run or right after a cue or title.
         let labels = !matches!(field, FieldContext::None);
         let cols: Vec<Header> = field.headers().iter().map(|h| self.header_verdict(h)).collect();
+        let person_cols: Vec<bool> = field.headers().iter().map(|h| self.person_header(h)).collect();
+        let cue_cols = person_cols.contains(&true);
         let mut prev: (usize, usize) = (0, 0);
         // Whether the current line opens with a speaker's role (`turns`).
         let (mut turn_line, mut turn_pending) = (false, true);
@@ -515,6 +517,28 @@ impl NameDetector {
             if turn_pending && !hay[start..end].iter().all(u8::is_ascii_digit) {
                 let role = |w: &[u8]| self.turn_roles.contains(w.to_ascii_lowercase().as_slice());
                 (turn_line, turn_pending) = (turns::opens_role_turn(hay, start, end, role), false);
+            }
+            // A whole cell under a person's column (`full_name`): see
+            // `cues::whole_cell`.
+            if cue_cols {
+                if let Some(e) = self.whole_cell(hay, field, &person_cols, start) {
+                    self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
+                    let text = String::from_utf8_lossy(&hay[start..e]).to_lowercase();
+                    let known = text
+                        .split(' ')
+                        .filter(|w| self.lexicon.get(w.as_bytes()).is_some_and(|f| f & (GIVEN | SURNAME) != 0))
+                        .count();
+                    let score = if known >= 1 && text.contains(' ') {
+                        (self.cfg.score_pair + self.cfg.context_boost).min(1.0)
+                    } else {
+                        self.cfg.score_cued_single
+                    };
+                    if score >= min_score {
+                        out.push(RawFinding::unplaced(rule, start, e, score, text));
+                    }
+                    (i, prev) = (e, (start, e));
+                    continue;
+                }
             }
             if end >= next_report {
                 progress(end);
@@ -968,6 +992,24 @@ mod tests {
         assert!(names("It's done. There's more.").is_empty());
         assert!(names("Voir ci-dessous.\n\nLes fichiers sont lus.").is_empty());
         assert!(names("The Keira Protocol").is_empty());
+    }
+
+    /// Issue 18: under a person's column (`full_name`) a cell of one to
+    /// four words of letters is a name, known to the lexicons or not, in
+    /// any case; placeholders and common words are not, nor a cell holding
+    /// more than the words.
+    #[test]
+    fn a_whole_cell_under_a_persons_column_is_a_name() {
+        let d = NameDetector::new(config()).expect("detector");
+        let names = |text: &str| {
+            let field = FieldContext::sniff_csv(text.as_bytes(), false);
+            let mut out = Vec::new();
+            d.scan(text.as_bytes(), &field, 0, 0.5, &mut out, &mut |_| {});
+            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
+        };
+        let csv = "id,full_name,city\n3,Habibu,Hull\n4,NGOZI OKAFOR,Bath\n5,\"Samatar Qorxo\",Leeds\n6,Unknown,York\n7,n/a,Ely\n";
+        assert_eq!(names(csv), ["Habibu", "NGOZI OKAFOR", "Samatar Qorxo"]);
+        assert!(names("id,city,notes\n3,Hull,Habibu\n4,Bath,Samatar\n").is_empty());
     }
 
     /// Issue 19, third-party corpora: a column or key naming a thing
