@@ -42,7 +42,7 @@ const FLOORS: &[(&str, f64, f64)] = &[
     ("uk_postcode", 1.00, 0.96),
     ("uk_bank_account", 1.00, 0.94),
     ("date_of_birth", 0.99, 0.87),
-    ("name", 0.98, 0.885),
+    ("name", 0.98, 0.895),
     ("imei", 0.97, 0.97),
     ("iccid", 1.00, 0.98),
     ("imsi", 1.00, 0.98),

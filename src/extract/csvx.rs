@@ -26,7 +26,12 @@
 //! numbers with a handset reporting-body prefix) and IMSIs (80% 14-15 digit
 //! numbers starting with a known network's MCC+MNC), as call-detail records
 //! without a header hold them. A column whose header already names its kind
-//! is left alone.
+//! is left alone. And people (issue 18): a column under a coded header or
+//! none (`c7`, `fld_12`) is a name column when 80% of its non-empty cells
+//! are one to four words of letters, 60% hold a given name or surname of the
+//! lexicons that is no English word, and under 30% are UK places; it is
+//! labelled `full_name`, under which a whole cell is a name (see the names
+//! detector), known to the lexicons or not.
 //!
 //! Findings carry `{"row": n, "column": header}` (data rows from 1; the
 //! column's header, or its 1-based number without one), and
@@ -86,9 +91,32 @@ pub const INFERRED_IMEI: &[u8] = b"imei";
 /// MCC+MNC.
 pub const INFERRED_IMSI: &[u8] = b"imsi";
 
+/// A column of people's names under a coded header or none: most cells one
+/// to four words of letters, most holding a given name or surname of the
+/// lexicons, few of them places.
+pub const INFERRED_NAME: &[u8] = b"full_name";
+
 /// Whether a header label was inferred from content.
 fn is_inferred_label(h: &[u8]) -> bool {
-    [INFERRED_DOB, INFERRED_NHS, INFERRED_SORT_CODE, INFERRED_ACCOUNT, INFERRED_IMEI, INFERRED_IMSI].contains(&h)
+    [INFERRED_DOB, INFERRED_NHS, INFERRED_SORT_CODE, INFERRED_ACCOUNT, INFERRED_IMEI, INFERRED_IMSI, INFERRED_NAME]
+        .contains(&h)
+}
+
+/// A header that names nothing: empty, or a code (`c7`, `fld_12`, `col3`).
+fn coded_header(h: &[u8]) -> bool {
+    h.is_empty() || (h.len() <= 10 && h.iter().any(u8::is_ascii_digit))
+}
+
+/// A cell that reads as a person's name, and whether the lexicons know one
+/// of its words: one to four words of letters (`'`, `-`, `.` inside).
+fn name_cell(cell: &[u8]) -> Option<bool> {
+    let words: Vec<&[u8]> = cell.split(|b| *b == b' ').filter(|w| !w.is_empty()).collect();
+    let shaped = (1..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            (w[0].is_ascii_alphabetic() || w[0] >= 0x80)
+                && w.iter().all(|&b| b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.'))
+        });
+    shaped.then(|| words.iter().any(|w| crate::detect::names::lexicon_name(w)))
 }
 
 /// Field context for delimited text: the header row, with columns judged by
@@ -126,12 +154,15 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
     // Per column: (non-empty, NHS-valid, sort code with separators, eight
     // digits, six bare digits, IMEI-valid, IMSI-valid).
     let mut cols: Vec<[usize; 7]> = Vec::new();
+    // Per column: (cells shaped as names, of them known to the lexicons, places).
+    let mut people: Vec<[usize; 3]> = Vec::new();
     // A cell of two or more capitalised words: a person's name in the row.
     let mut names = false;
     for rec in rdr.byte_records().take(SAMPLE_ROWS) {
         let Ok(rec) = rec else { break };
         if cols.len() < rec.len() {
             cols.resize(rec.len(), [0; 7]);
+            people.resize(rec.len(), [0; 3]);
         }
         for (i, cell) in rec.iter().enumerate() {
             let cell = cell.trim_ascii();
@@ -140,6 +171,14 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
             }
             let c = &mut cols[i];
             c[0] += 1;
+            if coded_header(headers.get(i).map_or(&[][..], Vec::as_slice)) {
+                if let Some(known) = name_cell(cell) {
+                    let p = &mut people[i];
+                    p[0] += 1;
+                    p[1] += usize::from(known);
+                    p[2] += usize::from(crate::detect::address::is_place(cell));
+                }
+            }
             if !names && cell.first().is_some_and(u8::is_ascii_uppercase) {
                 let words: Vec<&[u8]> = cell.split(|b| *b == b' ').filter(|w| !w.is_empty()).collect();
                 names = words.len() >= 2
@@ -177,6 +216,10 @@ fn infer_number_columns(body: &[u8], delim: u8, headers: &[Vec<u8>]) -> Vec<(usi
     };
     let mut out = Vec::new();
     for (i, c) in cols.iter().enumerate() {
+        let p = people[i];
+        if c[0] >= 5 && p[0] * 10 >= c[0] * 8 && p[1] * 10 >= c[0] * 6 && p[2] * 10 < c[0] * 3 {
+            out.push((i, INFERRED_NAME));
+        }
         if most(1, c) && !named(i, &["nhs"]) {
             out.push((i, INFERRED_NHS));
         }
@@ -417,6 +460,20 @@ impl CsvLocator {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Issue 18: a coded column most of whose cells are people's names is a
+    /// name column; a column of towns is not, nor a named column.
+    #[test]
+    fn a_coded_column_of_names_is_inferred() {
+        let csv = "c1,c2,c3\n1,Habibu,Hull\n2,Keira,Bath\n3,Samatar Qorxo,Leeds\n4,Tom Barnes,York\n\
+                   5,Priya,Ely\n6,Olamide Adeyemi,Derby\n7,Sarah Jones,Leeds\n8,Mohammed Khan,Leeds\n";
+        let FieldContext::Csv { headers, .. } = field_context(csv.as_bytes(), false) else { panic!("csv") };
+        assert_eq!(headers[1], INFERRED_NAME);
+        assert_eq!(headers[2], b"c3");
+        let named = csv.replace("c1,c2,c3", "id,agent_notes,town");
+        let FieldContext::Csv { headers, .. } = field_context(named.as_bytes(), false) else { panic!("csv") };
+        assert_eq!(headers[1], b"agent_notes");
+    }
 
     #[test]
     fn comment_lines_around_rows_do_not_hide_a_table() {

@@ -278,6 +278,24 @@ impl Word {
 const PARTICLES: &[&str] =
     &["van", "von", "de", "der", "den", "da", "di", "del", "della", "la", "le", "bin", "ibn", "al", "el", "ap", "du"];
 
+/// Given names and surnames of the lexicons that are neither English words
+/// nor ambiguous (lower-case ASCII keys): what a column is sampled against
+/// to judge whether it lists people (`extract::csvx`). Built on first use.
+pub fn lexicon_name(word: &[u8]) -> bool {
+    static NAMES: std::sync::OnceLock<FxHashSet<&'static str>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let not: FxHashSet<&str> = words_of(include_str!("../../../patterns/names/wordlike.tsv"))
+            .chain(words_of(include_str!("../../../patterns/names/ambiguous.tsv")))
+            .collect();
+        words_of(include_str!("../../../patterns/names/given.tsv"))
+            .chain(words_of(include_str!("../../../patterns/names/surnames.tsv")))
+            .filter(|w| !not.contains(w))
+            .collect()
+    });
+    let mut buf = [0u8; 24];
+    lower_into(word, &mut buf).is_some_and(|k| names.contains(k))
+}
+
 impl NameDetector {
     /// Build from the `[names]` table and the embedded lexicons.
     pub fn new(cfg: NamesConfig) -> Result<NameDetector, String> {
