@@ -947,6 +947,15 @@ impl NameDetector {
 mod tests {
     use super::*;
 
+    /// The names found in `text`, read as prose or as CSV with a header.
+    fn found(text: &str, csv: bool) -> Vec<String> {
+        let d = NameDetector::new(config()).expect("detector");
+        let field = if csv { FieldContext::sniff_csv(text.as_bytes(), false) } else { FieldContext::None };
+        let mut out = Vec::new();
+        d.scan(text.as_bytes(), &field, 0, 0.5, &mut out, &mut |_| {});
+        out.iter().map(|f| text[f.start..f.end].to_string()).collect()
+    }
+
     fn config() -> NamesConfig {
         #[derive(Deserialize)]
         struct File {
@@ -975,12 +984,7 @@ mod tests {
     /// takes another turn.
     #[test]
     fn lower_case_turns_and_labels() {
-        let d = NameDetector::new(config()).expect("detector");
-        let names = |text: &str| {
-            let mut out = Vec::new();
-            d.scan(text.as_bytes(), &FieldContext::None, 0, 0.5, &mut out, &mut |_| {});
-            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
-        };
+        let names = |text: &str| found(text, false);
         assert_eq!(names("00:39 agent anything else i can help with today jacques\n"), ["jacques"]);
         assert_eq!(names("[agent] lovely thank you nathan\n[customer] bye\n"), ["nathan"]);
         assert_eq!(names("AGENT\tis there anything else caroline\n"), ["caroline"]);
@@ -997,12 +1001,7 @@ mod tests {
     /// lower-case word. Not a contraction, nor another language's article.
     #[test]
     fn given_names_by_their_place_in_a_sentence() {
-        let d = NameDetector::new(config()).expect("detector");
-        let names = |text: &str| {
-            let mut out = Vec::new();
-            d.scan(text.as_bytes(), &FieldContext::None, 0, 0.5, &mut out, &mut |_| {});
-            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
-        };
+        let names = |text: &str| found(text, false);
         assert_eq!(names("we spoke about Keira's account"), ["Keira"]);
         assert_eq!(names("The bill was wrong. Keira called back on Monday."), ["Keira"]);
         assert_eq!(names("the engineer (Keira) came"), ["Keira"]);
@@ -1018,13 +1017,7 @@ mod tests {
     /// more than the words.
     #[test]
     fn a_whole_cell_under_a_persons_column_is_a_name() {
-        let d = NameDetector::new(config()).expect("detector");
-        let names = |text: &str| {
-            let field = FieldContext::sniff_csv(text.as_bytes(), false);
-            let mut out = Vec::new();
-            d.scan(text.as_bytes(), &field, 0, 0.5, &mut out, &mut |_| {});
-            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
-        };
+        let names = |text: &str| found(text, true);
         let csv = "id,full_name,city\n3,Habibu,Hull\n4,NGOZI OKAFOR,Bath\n5,\"Samatar Qorxo\",Leeds\n6,Unknown,York\n7,n/a,Ely\n";
         assert_eq!(names(csv), ["Habibu", "NGOZI OKAFOR", "Samatar Qorxo"]);
         assert!(names("id,city,notes\n3,Hull,Habibu\n4,Bath,Samatar\n").is_empty());
@@ -1035,13 +1028,7 @@ mod tests {
     /// person's word in the header (`company_contact`) outweighs it.
     #[test]
     fn thing_fields_hold_no_names() {
-        let d = NameDetector::new(config()).expect("detector");
-        let names = |text: &str| {
-            let field = FieldContext::sniff_csv(text.as_bytes(), false);
-            let mut out = Vec::new();
-            d.scan(text.as_bytes(), &field, 0, 0.5, &mut out, &mut |_| {});
-            out.iter().map(|f| text[f.start..f.end].to_string()).collect::<Vec<_>>()
-        };
+        let names = |text: &str| found(text, true);
         assert!(names("trip_id,stop_id,seq\nCR-1,Quincy Center,3\n").is_empty());
         assert!(names("Country,AccentCity,Region\nus,Forest Hills,NY\n").is_empty());
         assert!(names("{\"city\": \"Forest Hills\", \"id\": 3}").is_empty());
