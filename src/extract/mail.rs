@@ -55,6 +55,7 @@ pub fn extract(
         _ => Origin::Inside,
     };
     let t: Cow<'_, [u8]> = decoded.text;
+    let mut spans: Vec<(usize, serde_json::Value)> = Vec::new();
     for (k, (s, e)) in messages(&t, mbox).into_iter().enumerate() {
         let at = |mut loc: serde_json::Value| {
             if mbox {
@@ -62,19 +63,26 @@ pub fn extract(
             }
             Some(loc)
         };
-        message(&t[s..e], "", true, cx, &mut |mut seg: Segment<'_>| {
+        if mbox {
+            spans.push((s, json!({ "message": k + 1 })));
+        }
+        let from = spans.len();
+        message(&t[s..e], "", true, (s, &mut spans), cx, &mut |mut seg: Segment<'_>| {
             let loc = seg.location.take().unwrap_or_else(|| json!({}));
             seg.location = at(loc);
             emit(seg)
         });
+        for (_, loc) in &mut spans[from..] {
+            if let Some(l) = at(loc.take()) {
+                *loc = l;
+            }
+        }
     }
     let mut main = Segment::new(t, origin);
-    if mbox {
-        let spans: Vec<(usize, serde_json::Value)> = messages(&main.text, true)
-            .into_iter()
-            .enumerate()
-            .map(|(k, (s, _))| (s, json!({ "message": k + 1 })))
-            .collect();
+    // Plain parts are read here, at file offsets: each finding is located
+    // by the part (and message) it lies in.
+    spans.sort_by_key(|(s, _)| *s);
+    if !spans.is_empty() {
         main.locator = super::Locator::Spans(spans);
     }
     emit(main);
@@ -92,7 +100,18 @@ pub fn extract(
 /// `verbatim`: the message's bytes stand in the file as they are (not
 /// inside a base64 or quoted-printable forward), so its plain parts are
 /// already scanned, with file offsets, in the file's main segment.
-fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dyn FnMut(Segment<'_>)) {
+///
+/// `spans` gathers, for a verbatim message, where each of its parts starts
+/// in the file's main segment (`base` is where `raw` starts there), so that
+/// a finding in a plain part is located by its part like a decoded one.
+fn message(
+    raw: &[u8],
+    part_id: &str,
+    verbatim: bool,
+    (base, spans): (usize, &mut Vec<(usize, serde_json::Value)>),
+    cx: &mut Cx,
+    emit: &mut dyn FnMut(Segment<'_>),
+) {
     // mail-parser's own assertions can fire on damaged MIME (a debug
     // assertion "Invalid part ID", found by fuzzing): contained like the
     // PDF reader's panics; the part is then left unread.
@@ -127,6 +146,9 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
         let id_text = if part_id.is_empty() { i.to_string() } else { format!("{part_id}.{i}") };
         let id: serde_json::Value = if part_id.is_empty() { json!(i) } else { json!(id_text) };
         let loc = json!({ "part": id, "content_type": ctype });
+        if verbatim && part.offset_body <= raw.len() {
+            spans.push((base + part.offset_body, loc.clone()));
+        }
         // Inside a forward sent in a transfer encoding, every text part is
         // text the file's main segment does not hold as such.
         let encoded = part.encoding != Encoding::None || !verbatim;
@@ -150,7 +172,9 @@ fn message(raw: &[u8], part_id: &str, verbatim: bool, cx: &mut Cx, emit: &mut dy
                     continue;
                 };
                 cx.depth += 1;
-                message(inner_raw, &id_text, verbatim && part.encoding == Encoding::None, cx, emit);
+                let inner_base = base + inner.parts.first().map_or(0, |p| p.offset_header);
+                let verbatim = verbatim && part.encoding == Encoding::None;
+                message(inner_raw, &id_text, verbatim, (inner_base, &mut *spans), cx, emit);
                 cx.depth -= 1;
             }
             (
