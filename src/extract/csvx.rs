@@ -111,11 +111,7 @@ fn coded_header(h: &[u8]) -> bool {
 /// of its words: one to four words of letters (`'`, `-`, `.` inside).
 fn name_cell(cell: &[u8]) -> Option<bool> {
     let words: Vec<&[u8]> = cell.split(|b| *b == b' ').filter(|w| !w.is_empty()).collect();
-    let shaped = (1..=4).contains(&words.len())
-        && words.iter().all(|w| {
-            (w[0].is_ascii_alphabetic() || w[0] >= 0x80)
-                && w.iter().all(|&b| b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.'))
-        });
+    let shaped = (1..=4).contains(&words.len()) && words.iter().all(|w| crate::detect::names::letters_word(w));
     shaped.then(|| words.iter().any(|w| crate::detect::names::lexicon_name(w)))
 }
 

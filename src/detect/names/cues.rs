@@ -8,8 +8,9 @@
 use aho_corasick::AhoCorasick;
 
 use super::super::context::{in_placeholder, FieldContext};
-use super::words::{lower_into, masked_gap, pack16};
+use super::words::{letters_word, lower_into, masked_gap, pack16};
 use super::NameDetector;
+use super::{RawFinding, GIVEN, SURNAME};
 
 /// What a column header or key says of the values under it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,6 +266,14 @@ const CELL_WORDS: usize = 4;
 const CELL_BYTES: usize = 64;
 
 impl NameDetector {
+    /// Whether a column header names a person's name outright: a person's
+    /// word (`customer_name`, `Surname`, `next_of_kin`) or a bare `name`;
+    /// not merely a cue (`event_name`, `calledstationid`).
+    /// `verdict` is the header's [`NameDetector::header_verdict`].
+    pub(super) fn person_header(&self, label: &[u8], verdict: &Header) -> bool {
+        *verdict == Header::Cue && (NAME_HEADERS.contains(&label) || token_of(&self.person_fields, label))
+    }
+
     /// A cell under a column whose header names a person (`full_name`,
     /// `Surname`, `next_of_kin`) that holds one to four words of letters
     /// and nothing else is a name whatever the lexicons say: exports list
@@ -272,22 +281,16 @@ impl NameDetector {
     /// one field per part. The cell must open at `start` (after the
     /// delimiter, a line start or an opening quote) and end with its words;
     /// placeholders and common words (`Unknown`, `None`, `Yes`) are not
-    /// names. Returns the end of the name.
-    /// Whether a column header names a person's name outright: a person's
-    /// word (`customer_name`, `Surname`, `next_of_kin`) or a bare `name`;
-    /// not merely a cue (`event_name`, `calledstationid`).
-    pub(super) fn person_header(&self, label: &[u8]) -> bool {
-        self.header_verdict(label) == Header::Cue
-            && (NAME_HEADERS.contains(&label) || token_of(&self.person_fields, label))
-    }
-
+    /// names. Scored as a pair when one of two or more words is known, else
+    /// as a single word after a strong cue.
     pub(super) fn whole_cell(
         &self,
         hay: &[u8],
         field: &FieldContext,
         person_cols: &[bool],
         start: usize,
-    ) -> Option<usize> {
+        rule: usize,
+    ) -> Option<RawFinding> {
         let FieldContext::Csv { delim, .. } = field else { return None };
         let delim = *delim;
         let quoted = start > 0 && hay[start - 1] == b'"';
@@ -312,13 +315,24 @@ impl NameDetector {
         let word_ok = |w: &[u8]| {
             !w.is_empty()
                 && (w[0].is_ascii_alphabetic() || w[0] >= 0x80)
-                && w.iter().all(|&b| b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.'))
+                && letters_word(w)
                 // A full stop only ends an initial (`J.`), not `wap.example`.
                 && (!w.contains(&b'.') || (w.len() == 2 && w[1] == b'.'))
                 && !self.cfg.placeholder_words.iter().any(|p| p.as_bytes().eq_ignore_ascii_case(w))
                 && !self.cfg.stopwords.iter().any(|s| s.as_bytes().eq_ignore_ascii_case(w))
         };
         let letters = cell.iter().filter(|b| b.is_ascii_alphabetic() || **b >= 0x80).count();
-        (words.len() <= CELL_WORDS && letters >= 2 && words.iter().all(|w| word_ok(w))).then_some(start + cell.len())
+        if !(words.len() <= CELL_WORDS && letters >= 2 && words.iter().all(|w| word_ok(w))) {
+            return None;
+        }
+        let text = String::from_utf8_lossy(cell).to_lowercase();
+        let known =
+            text.split(' ').filter(|w| self.lexicon.get(w.as_bytes()).is_some_and(|f| f & (GIVEN | SURNAME) != 0));
+        let score = if words.len() >= 2 && known.count() >= 1 {
+            (self.cfg.score_pair + self.cfg.context_boost).min(1.0)
+        } else {
+            self.cfg.score_cued_single
+        };
+        Some(RawFinding::unplaced(rule, start, start + cell.len(), score, text))
     }
 }

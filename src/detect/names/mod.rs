@@ -44,6 +44,7 @@ mod words;
 
 use cues::Header;
 
+pub(crate) use words::letters_word;
 use words::{
     cue_key, glued_after, glued_before, lower_into, masked_gap, pack16, words_of, B_HIGH, B_LOWER, B_MARK, B_UPPER,
     B_WORD, CLASS,
@@ -498,8 +499,9 @@ impl NameDetector {
         // only matters inside a run or right after a cue or title.
         let labels = !matches!(field, FieldContext::None);
         let cols: Vec<Header> = field.headers().iter().map(|h| self.header_verdict(h)).collect();
-        let person_cols: Vec<bool> = field.headers().iter().map(|h| self.person_header(h)).collect();
-        let cue_cols = person_cols.contains(&true);
+        let person_cols: Vec<bool> =
+            field.headers().iter().zip(&cols).map(|(h, verdict)| self.person_header(h, verdict)).collect();
+        let any_person_col = person_cols.contains(&true);
         let mut prev: (usize, usize) = (0, 0);
         // Whether the current line opens with a speaker's role (`turns`).
         let (mut turn_line, mut turn_pending) = (false, true);
@@ -538,23 +540,13 @@ impl NameDetector {
             }
             // A whole cell under a person's column (`full_name`): see
             // `cues::whole_cell`.
-            if cue_cols {
-                if let Some(e) = self.whole_cell(hay, field, &person_cols, start) {
+            if any_person_col {
+                if let Some(f) = self.whole_cell(hay, field, &person_cols, start, rule) {
                     self.flush(hay, field, &cols, rule, min_score, &mut run, &mut comma_at, out);
-                    let text = String::from_utf8_lossy(&hay[start..e]).to_lowercase();
-                    let known = text
-                        .split(' ')
-                        .filter(|w| self.lexicon.get(w.as_bytes()).is_some_and(|f| f & (GIVEN | SURNAME) != 0))
-                        .count();
-                    let score = if known >= 1 && text.contains(' ') {
-                        (self.cfg.score_pair + self.cfg.context_boost).min(1.0)
-                    } else {
-                        self.cfg.score_cued_single
-                    };
-                    if score >= min_score {
-                        out.push(RawFinding::unplaced(rule, start, e, score, text));
+                    (i, prev) = (f.end, (start, f.end));
+                    if f.score >= min_score {
+                        out.push(f);
                     }
-                    (i, prev) = (e, (start, e));
                     continue;
                 }
             }

@@ -9,6 +9,13 @@ pub(super) fn words_of(tsv: &str) -> impl Iterator<Item = &str> {
         .map(str::trim)
 }
 
+/// A word of letters (any script) that opens with one, with `'`, `-` and
+/// `.` inside: the shape of a part of a name written in a cell.
+pub(crate) fn letters_word(w: &[u8]) -> bool {
+    w.first().is_some_and(|&b| b.is_ascii_alphabetic() || b >= 0x80)
+        && w.iter().all(|&b| b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.'))
+}
+
 /// The last word of a cue, lower-cased, as [`NameDetector::cue_end_before`]
 /// finds it in text: trailing punctuation dropped, then the letters and
 /// apostrophes before it (no leading apostrophe). `None` when that is empty
