@@ -99,6 +99,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod git;
 pub mod inventory;
+pub mod offsets;
 pub mod outcome;
 pub mod read;
 pub mod redact;

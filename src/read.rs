@@ -125,13 +125,13 @@ pub struct Transcoded {
     pub text: Vec<u8>,
     /// `map[i]` is the file offset of the UTF-16 code unit(s) that produced
     /// text byte `i`; `map[text.len()]` is the end of the input.
-    pub map: Vec<u64>,
+    pub map: crate::offsets::OffsetMap,
 }
 
 impl Transcoded {
     /// Map a text span back to file offsets: (start of the first unit, end of the last).
     pub fn to_file(&self, start: usize, end: usize) -> (u64, u64) {
-        (self.map[start], self.map[end])
+        (self.map.get(start).unwrap_or(0), self.map.get(end).unwrap_or(0))
     }
 }
 
@@ -149,8 +149,7 @@ pub fn transcode_utf16(bytes: &[u8], enc: TextEncoding) -> Transcoded {
     let le = enc == TextEncoding::Utf16Le;
     let body = &bytes[2.min(bytes.len())..];
     let units = utf16_units(body, le);
-    let mut out =
-        Transcoded { text: Vec::with_capacity(body.len() / 2 + 16), map: Vec::with_capacity(body.len() / 2 + 16) };
+    let mut out = Transcoded { text: Vec::with_capacity(body.len() / 2 + 16), map: Default::default() };
     let mut off: u64 = 2;
     let mut buf = [0u8; 4];
     for r in char::decode_utf16(units) {

@@ -438,7 +438,7 @@ impl Scanner {
             let map = |o: usize| -> u64 {
                 match &seg.origin {
                     Origin::File | Origin::Inside => o as u64,
-                    Origin::Map(m) => m.get(o).copied().unwrap_or(0),
+                    Origin::Map(m) => m.get(o).unwrap_or(0),
                 }
             };
             // A mapped span ends where the byte after it came from, which

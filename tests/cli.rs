@@ -305,3 +305,33 @@ fn help_is_readable() {
     }
     assert!(Path::new(env!("CARGO_BIN_EXE_piiscan")).exists());
 }
+
+/// Normal skips (a media file, a media member of an archive) are counted,
+/// not printed one line each; `-v` lists them. Issue 21 point 7.
+#[test]
+fn media_skips_are_quiet_unless_verbose() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("photo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let zip = d.path().join("pics.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip).unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        for i in 0..50 {
+            z.start_file(format!("img{i}.jpg"), o).unwrap();
+            std::io::Write::write_all(&mut z, b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap();
+        }
+        z.start_file("note.txt", o).unwrap();
+        std::io::Write::write_all(&mut z, PII.as_bytes()).unwrap();
+        z.finish().unwrap();
+    }
+    let dir = d.path().to_str().unwrap();
+    let o = piiscan(&["scan", "--format", "jsonl", dir]);
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "only the summary line: {e}");
+    assert!(e.contains("media 1"), "{e}");
+    let o = piiscan(&["scan", "--format", "jsonl", "-v", dir]);
+    let e = stderr(&o);
+    assert!(e.contains("photo.png: skipped (media)"), "{e}");
+    assert_eq!(e.lines().filter(|l| l.contains("pics.zip!/img")).count(), 50, "{e}");
+    assert!(!e.contains("warning"), "{e}");
+}

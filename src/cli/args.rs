@@ -82,6 +82,11 @@ pub struct SelectArgs {
     /// No progress line and no summary line on standard error.
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+    /// Also list every normal skip on standard error (media files and
+    /// members, binary files, files left out by a walk rule), one line each;
+    /// by default they are only counted in the summary.
+    #[arg(short, long, help_heading = "Output", conflicts_with = "quiet")]
+    pub verbose: bool,
 
     // --- What to look for ---
     /// Only these kinds (comma-separated), e.g. `email,phone`.

@@ -125,7 +125,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
         Format::Csv => Box::new(CsvReport::new(out, opts)),
         Format::Sarif => Box::new(SarifReport::new(out, opts, built.engine.rules().clone())),
     };
-    let mut warnings = Warnings(io::stderr());
+    let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let mut baseline_out = a.write_baseline.clone().map(BaselineWriter::new);
     let mut sinks = Tee(vec![&mut warnings, reporter.as_mut()]);
     if let Some(b) = baseline_out.as_mut() {

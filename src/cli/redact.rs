@@ -28,7 +28,7 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     let (built, file_cfg) = config::build(&a.sel, &ScanExtras::default())?;
     let known: Vec<String> = built.engine.rules().kinds().iter().map(|k| k.to_string()).collect();
     let mut redactor = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?;
-    let mut warnings = Warnings(io::stderr());
+    let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
     {
         let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut redactor]);
@@ -164,7 +164,7 @@ fn verify(
     // over the files.
     let mut pass = 1;
     loop {
-        let mut warnings = Warnings(io::stderr());
+        let mut warnings = Warnings::new(io::stderr(), false);
         let mut again = (pass <= EXTRA_PASSES)
             .then(|| Redactor::new(Target::InPlace { backup: None }, styles.clone(), log))
             .transpose()?;

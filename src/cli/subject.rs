@@ -110,7 +110,7 @@ fn find(a: SubjectFindArgs) -> anyhow::Result<u8> {
         Some(p) => Box::new(io::BufWriter::new(std::fs::File::create(p).with_context(|| p.display().to_string())?)),
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
-    let mut warnings = Warnings(io::stderr());
+    let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let mut inv = Inventory::default();
     // Only the text report needs every occurrence at the end; JSON Lines
     // stream, and the export keeps the possible ones for its manifest.
@@ -293,7 +293,7 @@ fn erase(a: SubjectEraseArgs) -> anyhow::Result<u8> {
     let known: Vec<String> = ERASE_KINDS.iter().map(|s| s.to_string()).collect();
     let mut red = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?;
     let matcher = Matcher::new(Index::new(&reqs)?, key, false, false);
-    let mut warnings = Warnings(io::stderr());
+    let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let mut inv = Inventory::default();
     let mut left_possible = 0usize;
     subject::run(&scanner, &matcher, &mut |r: FileResult| {

@@ -236,7 +236,7 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
     for s in strings.iter().filter(|s| s.escaped) {
         let (dec, map) = unescape(&t[s.start..s.end]);
         let abs: Vec<usize> = map.iter().map(|&m| s.start + m).collect();
-        let mut seg = Segment::new(Cow::Owned(dec), compose(&abs, &origin));
+        let mut seg = Segment::new(Cow::Owned(dec), compose(abs.iter().copied(), &origin));
         seg.extra = true;
         seg.location = ix.at(s.start);
         seg.line_offset = memchr::memchr_iter(b'\n', &t[..s.start]).count() as u64;

@@ -51,7 +51,7 @@ pub enum Origin {
     File,
     /// `map[i]` is the file offset of segment byte `i` (`map.len() ==
     /// text.len() + 1`, the last entry the end).
-    Map(Vec<u64>),
+    Map(crate::offsets::OffsetMap),
     /// Inside a container or an encoded part: no file offsets.
     Inside,
 }
@@ -519,7 +519,7 @@ impl Joined {
         }
         let to_file = |x: usize| -> u64 {
             match origin {
-                Origin::Map(m) => m.get(x).copied().unwrap_or(0),
+                Origin::Map(m) => m.get(x).unwrap_or(0),
                 _ => x as u64,
             }
         };
@@ -533,7 +533,10 @@ impl Joined {
         if let Some(n) = spoken::has_candidates(&self.text).then(|| spoken::normalize(&self.text)).flatten() {
             let via: Vec<usize> = n.map.iter().map(|&i| map[i.min(map.len() - 1)]).collect();
             for (ws, we) in windows(&n.rewritten, n.text.len()) {
-                let mut seg = Segment::new(Cow::Owned(n.text[ws..we].to_vec()), text::compose(&via[ws..=we], origin));
+                let mut seg = Segment::new(
+                    Cow::Owned(n.text[ws..we].to_vec()),
+                    text::compose(via[ws..=we].iter().copied(), origin),
+                );
                 seg.extra = true;
                 seg.gaps = gaps.clone();
                 seg.rewritten =
@@ -545,7 +548,10 @@ impl Joined {
         let joints: Vec<(usize, usize)> = self.joints.iter().map(|&i| (i, i + 1)).collect();
         let spans = if self.whole { vec![(0, self.text.len())] } else { windows(&joints, self.text.len()) };
         for (ws, we) in spans {
-            let mut seg = Segment::new(Cow::Owned(self.text[ws..we].to_vec()), text::compose(&map[ws..=we], origin));
+            let mut seg = Segment::new(
+                Cow::Owned(self.text[ws..we].to_vec()),
+                text::compose(map[ws..=we].iter().copied(), origin),
+            );
             seg.extra = true;
             seg.gaps = gaps.clone();
             seg.only_crossing = !self.whole;
@@ -579,7 +585,7 @@ pub fn spoken_plain(t: &[u8], origin: &Origin, emit: &mut dyn FnMut(Segment<'_>)
         return false;
     }
     let Some(n) = spoken::normalize(t) else { return false };
-    let mut seg = Segment::new(Cow::Owned(n.text), text::compose(&n.map, origin));
+    let mut seg = Segment::new(Cow::Owned(n.text), text::compose(n.map.iter().copied(), origin));
     seg.extra = true;
     seg.rewritten = n.rewritten;
     emit(seg);

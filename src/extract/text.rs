@@ -7,6 +7,7 @@
 //! by an old Windows tool (`Zoë` as one byte `0xEB`). Anything else that is
 //! not valid UTF-8 is scanned as bytes (ASCII data in it is still found).
 
+use crate::offsets::OffsetMap;
 use std::borrow::Cow;
 
 use super::Refusal;
@@ -19,7 +20,7 @@ pub struct Decoded<'a> {
     /// UTF-8 (or raw bytes).
     pub text: Cow<'a, [u8]>,
     /// File offset per text byte (+ end), when transcoded.
-    pub map: Option<Vec<u64>>,
+    pub map: Option<OffsetMap>,
     /// Encoding name for reports.
     pub encoding: &'static str,
 }
@@ -108,10 +109,10 @@ pub fn declared(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
 
 /// Any encoding → UTF-8 with a map back to file offsets: each output byte
 /// maps to the first byte of the input sequence that produced it.
-pub fn transcode(bytes: &[u8], enc: &'static encoding_rs::Encoding) -> (Vec<u8>, Vec<u64>) {
+pub fn transcode(bytes: &[u8], enc: &'static encoding_rs::Encoding) -> (Vec<u8>, OffsetMap) {
     let mut dec = enc.new_decoder_without_bom_handling();
     let mut text = Vec::with_capacity(bytes.len() + bytes.len() / 4);
-    let mut map = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 1);
+    let mut map = OffsetMap::new();
     let mut buf = [0u8; 64];
     let mut seq_start = 0usize;
     for i in 0..=bytes.len() {
@@ -120,7 +121,7 @@ pub fn transcode(bytes: &[u8], enc: &'static encoding_rs::Encoding) -> (Vec<u8>,
         let (_, _, written, _) = dec.decode_to_utf8(input, &mut buf, last);
         if written > 0 {
             text.extend_from_slice(&buf[..written]);
-            map.extend(std::iter::repeat_n(seq_start as u64, written));
+            map.push_repeat(seq_start as u64, written);
             seq_start = i + 1;
         }
     }
@@ -130,9 +131,9 @@ pub fn transcode(bytes: &[u8], enc: &'static encoding_rs::Encoding) -> (Vec<u8>,
 
 /// Windows-1252 → UTF-8, byte by byte (a single-byte encoding maps each byte
 /// to one character), with the map.
-pub fn windows_1252(bytes: &[u8]) -> (Vec<u8>, Vec<u64>) {
+pub fn windows_1252(bytes: &[u8]) -> (Vec<u8>, OffsetMap) {
     let mut text = Vec::with_capacity(bytes.len() + bytes.len() / 8);
-    let mut map = Vec::with_capacity(bytes.len() + bytes.len() / 8 + 1);
+    let mut map = OffsetMap::new();
     let mut one = [0u8; 4];
     for (i, &b) in bytes.iter().enumerate() {
         if b < 0x80 {
@@ -153,11 +154,11 @@ pub fn windows_1252(bytes: &[u8]) -> (Vec<u8>, Vec<u64>) {
 
 /// Compose a map from a segment's offsets to its base text's offsets
 /// (`sub`) with the base's origin: the segment's map to the file.
-pub fn compose(sub: &[usize], base: &super::Origin) -> super::Origin {
+pub fn compose(sub: impl IntoIterator<Item = usize>, base: &super::Origin) -> super::Origin {
     use super::Origin;
     match base {
-        Origin::File => Origin::Map(sub.iter().map(|&o| o as u64).collect()),
-        Origin::Map(m) => Origin::Map(sub.iter().map(|&o| m.get(o).copied().unwrap_or(0)).collect()),
+        Origin::File => Origin::Map(sub.into_iter().map(|o| o as u64).collect()),
+        Origin::Map(m) => Origin::Map(sub.into_iter().map(|o| m.get(o).unwrap_or(0)).collect()),
         Origin::Inside => Origin::Inside,
     }
 }
@@ -176,7 +177,7 @@ mod tests {
         assert!(t.contains('€'));
         let at = t.find("zoe@").unwrap();
         let m = d.map.unwrap();
-        assert_eq!(&b[m[at] as usize..m[at + 15] as usize], b"zoe@example.org");
+        assert_eq!(&b[m.get(at).unwrap() as usize..m.get(at + 15).unwrap() as usize], b"zoe@example.org");
         assert_eq!(decode("plain é".as_bytes(), false, &|_| {}).unwrap().encoding, "utf-8");
         assert!(decode(b"\0\x01\x02", false, &|_| {}).is_err());
     }
@@ -191,7 +192,7 @@ mod tests {
         assert!(t.contains("Łukasz Kowalski ł"), "{t}");
         let at = t.find("Kowalski").unwrap();
         let m = d.map.unwrap();
-        assert_eq!(&b[m[at] as usize..m[at + 8] as usize], b"Kowalski");
+        assert_eq!(&b[m.get(at).unwrap() as usize..m.get(at + 8).unwrap() as usize], b"Kowalski");
         // Shift_JIS: two bytes a character, still mapped to the first.
         let sj = b"<meta charset=\"shift_jis\">\x93\xfa\x96\x7b jo@example.org";
         let d = decode(sj, false, &|_| {}).unwrap();
@@ -199,6 +200,6 @@ mod tests {
         let t = std::str::from_utf8(&d.text).unwrap();
         assert!(t.contains("日本 jo@example.org"), "{t}");
         let at = t.find("jo@").unwrap();
-        assert_eq!(d.map.unwrap()[at] as usize, sj.len() - 14);
+        assert_eq!(d.map.unwrap().get(at).unwrap() as usize, sj.len() - 14);
     }
 }

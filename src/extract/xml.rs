@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 
 use super::text::compose;
 use super::{Locator, Origin, Segment};
+use crate::offsets::OffsetMap;
 
 /// Named references HTML uses beyond XML's five (the ones that occur in
 /// personal data: spaces, quotes, accented letters are usually numeric).
@@ -40,10 +41,10 @@ const HTML_ENTITIES: &[(&str, &str)] = &[
 ];
 
 /// Decode references in `text` (tags kept); `None` when there is none.
-fn decode_refs(text: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
+fn decode_refs(text: &[u8]) -> Option<(Vec<u8>, OffsetMap)> {
     memchr::memchr(b'&', text)?;
     let mut out = Vec::with_capacity(text.len());
-    let mut map = Vec::with_capacity(text.len() + 1);
+    let mut map = OffsetMap::new();
     let mut i = 0;
     let mut buf = [0u8; 4];
     let mut any = false;
@@ -66,7 +67,7 @@ fn decode_refs(text: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
                 if let Some(r) = rep {
                     for &b in r.as_bytes() {
                         out.push(b);
-                        map.push(i);
+                        map.push(i as u64);
                     }
                     i = end + 1;
                     any = true;
@@ -75,10 +76,10 @@ fn decode_refs(text: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
             }
         }
         out.push(text[i]);
-        map.push(i);
+        map.push(i as u64);
         i += 1;
     }
-    map.push(text.len());
+    map.push(text.len() as u64);
     any.then_some((out, map))
 }
 
@@ -146,7 +147,7 @@ pub fn extract(ext: &str, t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut
     let html = matches!(ext, "html" | "htm" | "xhtml");
     let locator = if html { Locator::None } else { Locator::Spans(xpaths(&t)) };
     if let Some((dec, map)) = decode_refs(&t) {
-        let mut seg = Segment::new(Cow::Owned(dec), compose(&map, &origin));
+        let mut seg = Segment::new(Cow::Owned(dec), compose(map.iter().map(|o| o as usize), &origin));
         seg.extra = true;
         emit(seg);
     }
@@ -171,7 +172,7 @@ mod tests {
         let d = std::str::from_utf8(&dec).unwrap();
         assert!(d.contains("jane@example.org") && d.contains("O'Brien & Co"));
         let at = d.find('@').unwrap();
-        assert_eq!(&t[map[at]..map[at + 1]], b"&#64;");
+        assert_eq!(&t[map.get(at).unwrap() as usize..map.get(at + 1).unwrap() as usize], b"&#64;");
         assert!(decode_refs(b"<a>plain</a>").is_none());
         assert!(decode_refs(b"&#xZZ; &bogus; &").is_none());
     }

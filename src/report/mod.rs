@@ -72,6 +72,71 @@ pub fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
 }
 
+/// A JSON array written element by element, pretty-printed at a given
+/// depth, so a document reporter (`json`, `sarif`) never holds its
+/// findings: each element goes out as it arrives, and memory does not grow
+/// with their number.
+pub(crate) struct StreamedArray {
+    /// Spaces before each element.
+    indent: usize,
+    /// Elements written so far.
+    count: u64,
+}
+
+impl StreamedArray {
+    pub(crate) fn new(indent: usize) -> Self {
+        StreamedArray { indent, count: 0 }
+    }
+
+    /// Write one element (after the array's `[`).
+    pub(crate) fn push<W: Write, T: serde::Serialize>(&mut self, out: &mut W, value: &T) -> io::Result<()> {
+        out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        out.write_all(&b" ".repeat(self.indent))?;
+        write_indented(out, self.indent, value)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Close the array (the `]`, on its own line if it has elements).
+    pub(crate) fn close<W: Write>(&self, out: &mut W) -> io::Result<()> {
+        if self.count > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(&b" ".repeat(self.indent.saturating_sub(2)))?;
+        }
+        out.write_all(b"]")
+    }
+}
+
+/// `value` pretty-printed (two-space steps) as if it stood `indent` spaces
+/// deep in a document: every line after the first is indented (the first
+/// follows what the caller wrote: a key, or the element's own indentation).
+pub(crate) fn write_indented<W: Write, T: serde::Serialize>(out: &mut W, indent: usize, value: &T) -> io::Result<()> {
+    /// Inserts the indentation after every newline it passes on. JSON
+    /// strings escape their newlines, so only the formatter's are seen.
+    struct Indent<'a, W: Write> {
+        out: &'a mut W,
+        pad: &'a [u8],
+    }
+    impl<W: Write> Write for Indent<'_, W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut rest = buf;
+            while let Some(i) = memchr::memchr(b'\n', rest) {
+                self.out.write_all(&rest[..=i])?;
+                self.out.write_all(self.pad)?;
+                rest = &rest[i + 1..];
+            }
+            self.out.write_all(rest)?;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.out.flush()
+        }
+    }
+    let pad = vec![b' '; indent];
+    let mut w = Indent { out, pad: &pad };
+    serde_json::to_writer_pretty(&mut w, value).map_err(io::Error::other)
+}
+
 /// A sink that forwards to several.
 pub struct Tee<'a>(pub Vec<&'a mut dyn Sink>);
 
@@ -89,18 +154,31 @@ impl Sink for Tee<'_> {
 
 /// Warnings on stderr for files that could not be scanned: the path and the
 /// cause, never content.
-pub struct Warnings<W: Write>(pub W);
+pub struct Warnings<W: Write> {
+    out: W,
+    verbose: bool,
+}
+
+impl<W: Write> Warnings<W> {
+    /// Warnings for what could not be read; with `verbose`, also a line for
+    /// every normal skip (media, binary, passed over by a walk rule).
+    pub fn new(out: W, verbose: bool) -> Self {
+        Warnings { out, verbose }
+    }
+}
 
 impl<W: Write> Sink for Warnings<W> {
     fn file(&mut self, o: &FileOutcome) -> io::Result<()> {
         // A media member (an image in a mail, a photo in a zip) is a normal
         // skip, like a media file: counted in reports, not a warning line
         // per part (a mailbox of 10,000 images would print 10,000 lines).
-        for p in o.problems.iter().filter(|p| p.reason.warns()) {
+        // `-v` lists them, as `note` lines.
+        for p in o.problems.iter().filter(|p| self.verbose || p.reason.warns()) {
             let sep = if p.detail.is_empty() { "" } else { ": " };
             writeln!(
-                self.0,
-                "piiscan: warning: {}!/{}: not read ({}){sep}{}",
+                self.out,
+                "piiscan: {}: {}!/{}: not read ({}){sep}{}",
+                if p.reason.warns() { "warning" } else { "note" },
                 sanitize(&o.path.display().to_string()),
                 sanitize(&p.member),
                 p.reason.code(),
@@ -108,11 +186,12 @@ impl<W: Write> Sink for Warnings<W> {
             )?;
         }
         if let Some((r, d)) = &o.skipped {
-            if r.warns() {
+            if self.verbose || r.warns() {
                 let sep = if d.is_empty() { "" } else { ": " };
                 writeln!(
-                    self.0,
-                    "piiscan: warning: {}: {} ({}){sep}{}",
+                    self.out,
+                    "piiscan: {}: {}: {} ({}){sep}{}",
+                    if r.warns() { "warning" } else { "note" },
                     sanitize(&o.path.display().to_string()),
                     if r.failed() { "failed" } else { "skipped" },
                     r.code(),
@@ -123,6 +202,6 @@ impl<W: Write> Sink for Warnings<W> {
         Ok(())
     }
     fn finish(&mut self, _: &Inventory) -> io::Result<()> {
-        self.0.flush()
+        self.out.flush()
     }
 }
