@@ -50,7 +50,15 @@
 //!   ([`outcome::FileOutcome::partial`]); the part of the file being
 //!   reported goes straight to the sinks, parts of files further ahead wait
 //!   within a budget ([`scan::PART_BUDGET`]). Sinks that need a whole file
-//!   (the JSON report, the redactor) say so and get parts joined.
+//!   (the redactor) say so and get parts joined; the JSON and SARIF
+//!   documents are written as findings arrive. Decoded texts map back to
+//!   stored offsets through runs ([`offsets::OffsetMap`]), not a number
+//!   per byte.
+//! - A big text (8 MiB and up) is scanned in chunks on every thread
+//!   ([`chunked`]): each chunk with a wide overlap of context on both sides,
+//!   the seams checked (both neighbours must report the same findings
+//!   around each cut, else the later chunk is scanned again with more
+//!   history), the findings merged in order: the same output as one pass.
 //! - [`redact`] is a sink too: it rewrites exactly the reported spans,
 //!   atomically, and keeps an evidence log.
 //! - [`subject`] answers data subject requests on the same machinery:
@@ -91,6 +99,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod allow;
+pub mod chunked;
 pub mod cli;
 pub mod detect;
 pub mod error;

@@ -412,6 +412,11 @@ impl Scanner {
                 }
             }
         };
+        // A big export or log on every core (same findings as one pass).
+        let how = crate::chunked::Chunking::new(self.cfg.threads, WORKER_STACK);
+        if crate::chunked::scan(&self.engine, scratch, &seg.text, &seg.field, how, &mut batch, rel).is_some() {
+            return;
+        }
         self.engine.scan_batches(scratch, &seg.text, &seg.field, &mut batch, rel);
     }
 

@@ -885,6 +885,10 @@ struct Output<'e> {
     skip: usize,
     /// The address pass over each batch, when addresses are looked for.
     post: Option<Post<'e>>,
+    /// Findings held back from the last batch for the address pass (see
+    /// [`post::ADDRESS_REACH`]), and where its last postcode ended.
+    held: Vec<RawFinding>,
+    post_low: usize,
     emit: &'e mut dyn FnMut(&mut Vec<RawFinding>),
 }
 
@@ -904,6 +908,8 @@ impl<'e> Output<'e> {
             handed: 0,
             skip: 0,
             post,
+            held: Vec::new(),
+            post_low: 0,
             emit,
         }
     }
@@ -927,7 +933,6 @@ impl<'e> Output<'e> {
     /// Merge the batch with the names it decides and hand it over; `None`
     /// when no regex finding is to come.
     fn flush(&mut self, bound: Option<usize>) {
-        let floor = self.last_end;
         let batch = std::mem::take(&mut self.batch);
         self.handed += batch.len();
         let mut merged = Vec::with_capacity(batch.len());
@@ -955,7 +960,21 @@ impl<'e> Output<'e> {
             merged.push(o);
         }
         if let Some(p) = &self.post {
-            p.run(self.hay, &mut merged, floor);
+            let from = self.held.len();
+            if from > 0 {
+                let mut all = std::mem::take(&mut self.held);
+                all.append(&mut merged);
+                merged = all;
+                if !merged.is_sorted_by_key(|f| f.start) {
+                    merged.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+                }
+            }
+            self.post_low = p.run(self.hay, &mut merged, from, self.post_low);
+            if let Some(b) = bound {
+                let cut = b.saturating_sub(2 * post::ADDRESS_REACH);
+                let keep = merged.partition_point(|f| f.start < cut);
+                self.held = merged.split_off(keep);
+            }
         }
         if !merged.is_empty() {
             (self.emit)(&mut merged);

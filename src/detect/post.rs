@@ -7,6 +7,16 @@
 use super::address::{AddressDetector, Walk};
 use super::{count_chars, FieldContext, RawFinding};
 
+/// How far back from its postcode an address walk reads (eight parts of at
+/// most 96 bytes, with the keys, separators and line breaks between them).
+/// The walk is capped here, so what it finds does not depend on where the
+/// engine cut its batches; and a batch holds back its findings within
+/// twice this of its bound, so that a postcode in the next batch still
+/// sees the street and names before it (an address cut at a batch boundary
+/// lost its street: a 64 KiB checkpoint between `7 Dover Lane,` and
+/// `PL6 4LY` left a street line and a postcode).
+pub(super) const ADDRESS_REACH: usize = 4096;
+
 /// What the address pass needs from the engine.
 pub(super) struct Post<'e> {
     /// The detector.
@@ -33,14 +43,15 @@ impl Post<'_> {
     }
 
     /// Add the address around each postcode of `merged` (final findings in
-    /// offset order, the first starting at or after `floor`, where the
-    /// findings already handed over end). Names and street lines inside an
-    /// address give way.
-    pub(super) fn run(&self, hay: &[u8], merged: &mut Vec<RawFinding>, floor: usize) {
+    /// offset order) from index `from` on; those before it were held back
+    /// from the last batch and had their pass already. `low` is where the
+    /// last postcode seen ended (no walk goes back past it); returns it for
+    /// the next batch. Names and street lines inside an address give way.
+    pub(super) fn run(&self, hay: &[u8], merged: &mut Vec<RawFinding>, from: usize, low: usize) -> usize {
         let mut found: Vec<RawFinding> = Vec::new();
         let mut business: Vec<(usize, usize)> = Vec::new();
-        let mut low = floor;
-        for k in 0..merged.len() {
+        let mut low = low;
+        for k in from..merged.len() {
             let pc = &merged[k];
             if !self.postcode[pc.rule] {
                 continue;
@@ -56,7 +67,8 @@ impl Post<'_> {
                     Some(hits.iter().all(|f| self.absorbed(f.rule)))
                 }
             };
-            let walk = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, low, &taken);
+            let floor = low.max(pc.start.saturating_sub(ADDRESS_REACH));
+            let walk = self.det.around(hay, self.field, (pc.start, pc.end), &pc.normalized, floor, &taken);
             low = pc.end;
             let a = match walk {
                 Walk::Address(a) if a.score >= self.min_score => a,
@@ -81,13 +93,13 @@ impl Post<'_> {
             });
         }
         // A street line found without its postcode is judged the same way.
-        for f in merged.iter().filter(|f| self.street[f.rule]) {
-            if self.det.business(hay, self.field, &[(f.start, f.end)], floor) {
+        for f in merged[from..].iter().filter(|f| self.street[f.rule]) {
+            if self.det.business(hay, self.field, &[(f.start, f.end)], f.start.saturating_sub(ADDRESS_REACH)) {
                 business.push((f.start, f.end));
             }
         }
         if found.is_empty() && business.is_empty() {
-            return;
+            return low;
         }
         merged.retain(|f| {
             let inside = self.absorbed(f.rule) && found.iter().any(|a| f.start >= a.start && f.end <= a.end);
@@ -96,6 +108,7 @@ impl Post<'_> {
         });
         merged.extend(found);
         merged.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        low
     }
 }
 
