@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Condvar, Mutex};
 
 use crate::detect::{Engine, FieldContext, RawFinding, Scratch};
 
@@ -101,7 +101,8 @@ fn shifted(field: &FieldContext, a: usize) -> FieldContext {
     }
 }
 
-/// Every finding of `hay[a..b]`, in `hay`'s offsets and lines.
+/// Every finding of `hay[a..b]`, in `hay`'s offsets; lines are counted
+/// from `a` (see [`add_lines`]).
 fn scan_range(
     engine: &Engine,
     scratch: &mut Scratch,
@@ -113,18 +114,29 @@ fn scan_range(
     let field = shifted(field, a);
     let mut out = Vec::new();
     engine.scan_batches(scratch, &hay[a..b], &field, &mut |raw| out.append(raw), &mut |_| {});
-    // `a` is a line start, so columns stand; lines move by those before it.
-    let lines = memchr::memchr_iter(b'\n', &hay[..a]).count() as u64;
     for f in &mut out {
         f.start += a;
         f.end += a;
-        f.line += lines;
         for p in &mut f.pieces {
             p.0 += a;
             p.1 += a;
         }
     }
     out
+}
+
+/// Move findings scanned from a line start down by the `lines` before it
+/// (columns stand). The chunk threads do not count them: counting from the
+/// start of the text would page all of it in again for every chunk.
+fn add_lines(found: &mut [RawFinding], lines: u64) {
+    for f in found {
+        f.line += lines;
+    }
+}
+
+/// Line breaks in `b`.
+fn breaks(b: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// How a big text is cut and scanned.
@@ -154,9 +166,9 @@ impl Chunking {
 ///
 /// `threads` scoped threads take chunks in turn and send each one's
 /// findings back; this thread puts them in order, checks each seam and
-/// emits, while the others go on scanning. A finished chunk waits to be
-/// sent while another waits to be taken, so about `threads + 2` chunks'
-/// findings are held at most (a chunk finished out of order waits too).
+/// emits, while the others go on scanning. No chunk is started more than
+/// `threads` chunks ahead of the one being emitted, so a few chunks'
+/// findings and pages are held at most, however uneven the chunks.
 pub fn scan(
     engine: &Engine,
     scratch: &mut Scratch,
@@ -173,9 +185,11 @@ pub fn scan(
     let chunks = chunks(hay, chunk.max(1))?;
     let mut stats = ChunkStats { chunks: chunks.len(), rescans: 0 };
     let next = AtomicUsize::new(0);
+    // Chunks emitted so far.
+    let emitted = (Mutex::new(0usize), Condvar::new());
     let (tx, rx) = mpsc::sync_channel::<(usize, Vec<RawFinding>)>(1);
     std::thread::scope(|s| {
-        let (chunks, next) = (&chunks, &next);
+        let (chunks, next, emitted) = (&chunks, &next, &emitted);
         let mut spawned = 0;
         for _ in 0..threads {
             let tx = tx.clone();
@@ -184,6 +198,16 @@ pub fn scan(
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(c) = chunks.get(k) else { break };
+                    // No further ahead of the chunk being emitted than one
+                    // chunk per thread: a slow chunk must not let the others
+                    // pile up behind it (their findings and their pages).
+                    {
+                        let (lock, cv) = emitted;
+                        let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        while k > *done + threads {
+                            done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
+                        }
+                    }
                     if tx.send((k, scan_range(engine, &mut scratch, hay, field, c.a, c.b))).is_err() {
                         break;
                     }
@@ -193,8 +217,11 @@ pub fn scan(
         }
         drop(tx);
         let mut pending: BTreeMap<usize, Vec<RawFinding>> = BTreeMap::new();
-        // The previous chunk: its own findings past its end, for the seam check.
-        let mut prev: Option<(Chunk, Vec<RawFinding>)> = None;
+        // The previous chunk: its own findings past its end, for the seam
+        // check, and the line breaks before its start.
+        let mut prev: Option<(Chunk, Vec<RawFinding>, u64)> = None;
+        // Line breaks before the current chunk's `lo`, counted as it goes.
+        let mut before_lo = 0u64;
         let mut rx = rx.into_iter();
         for (k, &c) in chunks.iter().enumerate() {
             // Wait for chunk `k`; with no helper left (none could start, or
@@ -210,13 +237,16 @@ pub fn scan(
                     None => break scan_range(engine, scratch, hay, field, c.a, c.b),
                 }
             };
-            if let Some((p, theirs)) = &prev {
+            let before_a = before_lo - breaks(&hay[c.a..c.lo]);
+            add_lines(&mut mine, before_a);
+            if let Some((p, theirs, before_p)) = &prev {
                 let region = |f: &&RawFinding| f.start + SEAM >= c.lo && f.start < c.lo + SEAM;
                 let agree = theirs.iter().filter(region).count() == mine.iter().filter(region).count()
                     && theirs.iter().filter(region).zip(mine.iter().filter(region)).all(|(x, y)| x == y);
                 if !agree {
                     stats.rescans += 1;
                     mine = scan_range(engine, scratch, hay, field, p.a, c.b);
+                    add_lines(&mut mine, *before_p);
                 }
             }
             // The tail the next seam is checked on (it overlaps this
@@ -225,7 +255,10 @@ pub fn scan(
             mine.retain(|f| f.start >= c.lo && f.start < c.hi);
             emit(&mut mine);
             release(c.hi);
-            prev = Some((c, tail));
+            *emitted.0.lock().unwrap_or_else(|p| p.into_inner()) = k + 1;
+            emitted.1.notify_all();
+            prev = Some((c, tail, before_a));
+            before_lo += breaks(&hay[c.lo..c.hi]);
         }
     });
     Some(stats)
