@@ -28,11 +28,14 @@ use crate::detect::{Engine, FieldContext, RawFinding, Scratch};
 pub const CHUNKED_MIN: usize = 8 << 20;
 
 /// Bytes per chunk (cut at the next line end).
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 2 << 20;
 
 /// Context on each side of a chunk. Longer than any window the detectors
 /// look through (CSV line starts are searched 64 KiB back).
-pub const OVERLAP: usize = 160 << 10;
+pub const OVERLAP: usize = 96 << 10;
+
+/// Findings handed over at a time.
+const EMIT_BATCH: usize = 1024;
 
 /// The region checked at each seam: this far on each side of the cut.
 const SEAM: usize = OVERLAP / 2;
@@ -253,7 +256,18 @@ pub fn scan(
             // chunk's own findings), then this chunk's own.
             let tail: Vec<RawFinding> = mine.iter().filter(|f| f.start + SEAM >= c.hi).cloned().collect();
             mine.retain(|f| f.start >= c.lo && f.start < c.hi);
-            emit(&mut mine);
+            // In batches like the engine's, so what is made of them
+            // downstream (findings, parts of the report) stays small too.
+            let mut batch = Vec::with_capacity(EMIT_BATCH);
+            let mut rest = mine.into_iter();
+            loop {
+                batch.extend(rest.by_ref().take(EMIT_BATCH));
+                if batch.is_empty() {
+                    break;
+                }
+                emit(&mut batch);
+                batch.clear();
+            }
             release(c.hi);
             *emitted.0.lock().unwrap_or_else(|p| p.into_inner()) = k + 1;
             emitted.1.notify_all();

@@ -66,6 +66,13 @@ pub struct Scanner {
     cfg: ScanConfig,
     allow: AllowList,
     baseline: Option<HashSet<(String, String)>>,
+    /// Set while a big text is scanned in chunks: one at a time.
+    chunking: std::sync::atomic::AtomicBool,
+    /// Files being scanned now. A big text is cut into chunks only when it
+    /// is the only one: otherwise the threads are busy with a file each
+    /// already, and chunks would only add their memory (on the dense tree,
+    /// 98 MB with two threads became 135 MB).
+    active: AtomicUsize,
 }
 
 /// What one worker thread reuses from file to file: its read buffer and its
@@ -92,7 +99,16 @@ pub struct Progress {
 impl Scanner {
     /// A scanner.
     pub fn new(engine: Engine, key: Key, cfg: ScanConfig) -> Scanner {
-        Scanner { limits: Limits::default(), engine, key, cfg, allow: AllowList::builtin(), baseline: None }
+        Scanner {
+            limits: Limits::default(),
+            engine,
+            key,
+            cfg,
+            allow: AllowList::builtin(),
+            baseline: None,
+            chunking: Default::default(),
+            active: AtomicUsize::new(0),
+        }
     }
 
     /// Change the archive safety limits.
@@ -330,6 +346,8 @@ impl Scanner {
         worker: &mut Worker,
         part: Option<&mut dyn FnMut(FileOutcome)>,
     ) -> FileOutcome {
+        self.active.fetch_add(1, Ordering::Relaxed);
+        let _done = Decrement(&self.active);
         let path = entry.path.display().to_string();
         let name = entry.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut send = part.map(|part| {
@@ -414,8 +432,21 @@ impl Scanner {
         };
         // A big export or log on every core (same findings as one pass).
         let how = crate::chunked::Chunking::new(self.cfg.threads, WORKER_STACK);
-        if crate::chunked::scan(&self.engine, scratch, &seg.text, &seg.field, how, &mut batch, rel).is_some() {
-            return;
+        if seg.text.len() >= how.min
+            && self.active.load(Ordering::Relaxed) <= 1
+            && self.chunking.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        {
+            /// Clears the flag however the scan ends (a panic is caught per file).
+            struct Clear<'a>(&'a std::sync::atomic::AtomicBool);
+            impl Drop for Clear<'_> {
+                fn drop(&mut self) {
+                    self.0.store(false, Ordering::Release);
+                }
+            }
+            let _clear = Clear(&self.chunking);
+            if crate::chunked::scan(&self.engine, scratch, &seg.text, &seg.field, how, &mut batch, rel).is_some() {
+                return;
+            }
         }
         self.engine.scan_batches(scratch, &seg.text, &seg.field, &mut batch, rel);
     }
@@ -714,6 +745,15 @@ impl Collected<'_> {
         inside.extend(ex_inside);
         kept.extend(inside);
         kept
+    }
+}
+
+/// Counts a file out of [`Scanner::active`] however its scan ends.
+struct Decrement<'a>(&'a AtomicUsize);
+
+impl Drop for Decrement<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
