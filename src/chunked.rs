@@ -156,7 +156,7 @@ pub struct Chunking {
 }
 
 impl Chunking {
-    /// The sizes of a real run: texts from [`CHUNKED_MIN`], chunks of 4 MiB.
+    /// The sizes of a real run: texts from [`CHUNKED_MIN`], chunks of 2 MiB.
     pub fn new(threads: usize, stack: usize) -> Chunking {
         Chunking { threads, stack, min: CHUNKED_MIN, chunk: CHUNK }
     }
@@ -244,9 +244,7 @@ pub fn scan(
             add_lines(&mut mine, before_a);
             if let Some((p, theirs, before_p)) = &prev {
                 let region = |f: &&RawFinding| f.start + SEAM >= c.lo && f.start < c.lo + SEAM;
-                let agree = theirs.iter().filter(region).count() == mine.iter().filter(region).count()
-                    && theirs.iter().filter(region).zip(mine.iter().filter(region)).all(|(x, y)| x == y);
-                if !agree {
+                if !theirs.iter().filter(region).eq(mine.iter().filter(region)) {
                     stats.rescans += 1;
                     mine = scan_range(engine, scratch, hay, field, p.a, c.b);
                     add_lines(&mut mine, *before_p);

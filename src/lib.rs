@@ -54,8 +54,8 @@
 //!   documents are written as findings arrive. Decoded texts map back to
 //!   stored offsets through runs ([`offsets::OffsetMap`]), not a number
 //!   per byte.
-//! - A big text (8 MiB and up) is scanned in chunks on every thread
-//!   ([`chunked`]): each chunk with a wide overlap of context on both sides,
+//! - A big text (8 MiB and up) of the only file in flight is scanned in
+//!   chunks on every thread ([`chunked`]): each chunk with a wide overlap of context on both sides,
 //!   the seams checked (both neighbours must report the same findings
 //!   around each cut, else the later chunk is scanned again with more
 //!   history), the findings merged in order: the same output as one pass.

@@ -66,8 +66,6 @@ pub struct Scanner {
     cfg: ScanConfig,
     allow: AllowList,
     baseline: Option<HashSet<(String, String)>>,
-    /// Set while a big text is scanned in chunks: one at a time.
-    chunking: std::sync::atomic::AtomicBool,
     /// Files being scanned now. A big text is cut into chunks only when it
     /// is the only one: otherwise the threads are busy with a file each
     /// already, and chunks would only add their memory (on the dense tree,
@@ -106,7 +104,6 @@ impl Scanner {
             cfg,
             allow: AllowList::builtin(),
             baseline: None,
-            chunking: Default::default(),
             active: AtomicUsize::new(0),
         }
     }
@@ -432,21 +429,12 @@ impl Scanner {
         };
         // A big export or log on every core (same findings as one pass).
         let how = crate::chunked::Chunking::new(self.cfg.threads, WORKER_STACK);
-        if seg.text.len() >= how.min
-            && self.active.load(Ordering::Relaxed) <= 1
-            && self.chunking.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        // Only for the one file in flight: each file counts itself in
+        // `active` before it reaches here, so two files never both chunk.
+        if self.active.load(Ordering::Relaxed) <= 1
+            && crate::chunked::scan(&self.engine, scratch, &seg.text, &seg.field, how, &mut batch, rel).is_some()
         {
-            /// Clears the flag however the scan ends (a panic is caught per file).
-            struct Clear<'a>(&'a std::sync::atomic::AtomicBool);
-            impl Drop for Clear<'_> {
-                fn drop(&mut self) {
-                    self.0.store(false, Ordering::Release);
-                }
-            }
-            let _clear = Clear(&self.chunking);
-            if crate::chunked::scan(&self.engine, scratch, &seg.text, &seg.field, how, &mut batch, rel).is_some() {
-                return;
-            }
+            return;
         }
         self.engine.scan_batches(scratch, &seg.text, &seg.field, &mut batch, rel);
     }

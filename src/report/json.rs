@@ -16,6 +16,9 @@ use super::{write_indented, ReportOptions, Sink, StreamedArray};
 use crate::inventory::Inventory;
 use crate::outcome::FileOutcome;
 
+/// Depth of the `files` array's elements.
+const FILES_INDENT: usize = 4;
+
 /// JSON reporter (streams findings; keeps one entry per file for the end).
 pub struct JsonReport<W: Write> {
     out: W,
@@ -24,8 +27,8 @@ pub struct JsonReport<W: Write> {
     findings: Option<StreamedArray>,
     /// Findings of the current file sent ahead in parts.
     parts: usize,
-    /// Each file's entry, serialised (compact), for the `files` array.
-    files: Vec<Box<serde_json::value::RawValue>>,
+    /// Each file's entry, rendered as it will stand in the `files` array.
+    files: Vec<Vec<u8>>,
 }
 
 impl<W: Write> JsonReport<W> {
@@ -82,7 +85,9 @@ impl<W: Write> Sink for JsonReport<W> {
         if let (Value::Object(a), Value::Object(b)) = (&mut file, status) {
             a.extend(b);
         }
-        self.files.push(serde_json::value::to_raw_value(&file)?);
+        let mut rendered = Vec::new();
+        write_indented(&mut rendered, FILES_INDENT, &file)?;
+        self.files.push(rendered);
         Ok(())
     }
 
@@ -91,11 +96,9 @@ impl<W: Write> Sink for JsonReport<W> {
         let arr = self.findings.take().expect("opened above");
         arr.close(&mut self.out)?;
         self.out.write_all(b",\n  \"files\": [")?;
-        let mut files = StreamedArray::new(4);
+        let mut files = StreamedArray::new(FILES_INDENT);
         for f in std::mem::take(&mut self.files) {
-            // Parsed back only to be pretty-printed like the rest.
-            let v: Value = serde_json::from_str(f.get())?;
-            files.push(&mut self.out, &v)?;
+            files.push_rendered(&mut self.out, &f)?;
         }
         files.close(&mut self.out)?;
         self.out.write_all(b",\n  \"inventory\": ")?;

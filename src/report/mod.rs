@@ -90,9 +90,21 @@ impl StreamedArray {
 
     /// Write one element (after the array's `[`).
     pub(crate) fn push<W: Write, T: serde::Serialize>(&mut self, out: &mut W, value: &T) -> io::Result<()> {
+        self.next(out)?;
+        write_indented(out, self.indent, value)
+    }
+
+    /// Write one element rendered before by [`write_indented`] at this
+    /// array's indentation.
+    pub(crate) fn push_rendered<W: Write>(&mut self, out: &mut W, rendered: &[u8]) -> io::Result<()> {
+        self.next(out)?;
+        out.write_all(rendered)
+    }
+
+    /// The separator and indentation before the next element.
+    fn next<W: Write>(&mut self, out: &mut W) -> io::Result<()> {
         out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
         out.write_all(&b" ".repeat(self.indent))?;
-        write_indented(out, self.indent, value)?;
         self.count += 1;
         Ok(())
     }
