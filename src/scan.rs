@@ -14,14 +14,14 @@ use std::sync::{mpsc, Condvar, Mutex};
 use std::time::{Instant, SystemTime};
 
 use crate::allow::{AllowList, Baseline};
-use crate::detect::{Engine, FieldContext, RawFinding, Scratch};
+use crate::detect::{Engine, RawFinding, Scratch};
 use crate::error::Result;
 use crate::extract::{self, Cx, Limits, Origin, Segment};
 use crate::finding::Finding;
 use crate::fingerprint::{is_secret, mask, Key};
 use crate::inventory::Inventory;
 use crate::outcome::{FileOutcome, SkipReason};
-use crate::read::{self, FileReader, Loaded, TextEncoding};
+use crate::read::{self, FileReader, Loaded};
 use crate::report::Sink;
 use crate::walk::{self, FileEntry, WalkOptions};
 
@@ -346,7 +346,6 @@ impl Scanner {
         self.active.fetch_add(1, Ordering::Relaxed);
         let _done = Decrement(&self.active);
         let path = entry.path.display().to_string();
-        let name = entry.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut send = part.map(|part| {
             move |findings: Vec<Finding>| {
                 part(FileOutcome {
@@ -358,6 +357,32 @@ impl Scanner {
                 })
             }
         });
+        let mut acc =
+            Collected { part: send.as_mut().map(|s| s as &mut dyn FnMut(Vec<Finding>)), ..Collected::default() };
+        let mut lines = LineIndex::default();
+        let mut out = self.read_segments(entry, worker, &mut |seg, scratch, bytes, release| {
+            self.scan_segment(seg, scratch, &path, (bytes, &mut lines), &mut acc, release);
+        });
+        if out.skipped.is_none() {
+            out.suppressed = acc.suppressed;
+            out.findings = acc.finish();
+        }
+        out
+    }
+
+    /// Read one file through its format's extractor, handing each segment
+    /// to `each` with the worker's scratch, the file's stored bytes and a
+    /// callback that releases mapped pages behind the scan. This is the one
+    /// reading path: `scan`, `subject` and `redact` all read files here.
+    /// Returns the outcome without findings: size, format, encoding,
+    /// members not read, or why the file was not read at all.
+    pub fn read_segments(
+        &self,
+        entry: &FileEntry,
+        worker: &mut Worker,
+        each: &mut EachSegment<'_>,
+    ) -> FileOutcome {
+        let name = entry.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (mut out, res) = self.with_bytes(entry, worker, |bytes, scratch, release| {
             // Shared by the extractor's whole-file passes and the scan, which
             // never call it at the same time (a busy cell skips a release).
@@ -369,15 +394,12 @@ impl Scanner {
             };
             let mut cx = Cx::new(self.limits, entry.explicit);
             cx.release = Some(&share);
-            let mut acc =
-                Collected { part: send.as_mut().map(|s| s as &mut dyn FnMut(Vec<Finding>)), ..Collected::default() };
-            let mut lines = LineIndex::new(bytes);
             let fmt = extract::extract(&name, bytes, &mut cx, &mut |seg| {
-                self.scan_segment(&seg, scratch, &path, &mut lines, &mut acc, &mut |p| share(p));
+                each(&seg, scratch, bytes, &mut |p| share(p));
             });
-            (fmt, cx.problems, cx.encoding, acc)
+            (fmt, cx.problems, cx.encoding)
         });
-        let Some((fmt, problems, encoding, acc)) = res else { return out };
+        let Some((fmt, problems, encoding)) = res else { return out };
         match fmt {
             Ok(f) => {
                 // Members not read; when the whole file is refused, its own
@@ -385,8 +407,6 @@ impl Scanner {
                 out.problems = problems;
                 out.format = f;
                 out.encoding = if encoding.is_empty() { "binary" } else { encoding };
-                out.suppressed = acc.suppressed;
-                out.findings = acc.finish();
             }
             Err((reason, detail)) => {
                 out.format = match reason {
@@ -405,7 +425,7 @@ impl Scanner {
         seg: &Segment<'_>,
         scratch: &mut Scratch,
         path: &str,
-        lines: &mut LineIndex<'_>,
+        lines: (&[u8], &mut LineIndex),
         acc: &mut Collected<'_>,
         release: &mut dyn FnMut(usize),
     ) {
@@ -419,7 +439,7 @@ impl Scanner {
         let stream = seg.sole && !seg.extra && seg.origin == Origin::File && acc.part.is_some();
         let mut marks = crate::allow::MarkerCache::default();
         let mut batch = |raw: &mut Vec<RawFinding>| {
-            self.collect(seg, raw, path, lines, &mut marks, acc);
+            self.collect(seg, raw, path, (lines.0, &mut *lines.1), &mut marks, acc);
             if stream && acc.main.len() >= PART_SIZE {
                 let chunk = std::mem::replace(&mut acc.main, Vec::with_capacity(PART_SIZE));
                 if let Some(part) = acc.part.as_mut() {
@@ -445,7 +465,7 @@ impl Scanner {
         seg: &Segment<'_>,
         raw: &mut Vec<RawFinding>,
         path: &str,
-        lines: &mut LineIndex<'_>,
+        lines: (&[u8], &mut LineIndex),
         marks: &mut crate::allow::MarkerCache,
         acc: &mut Collected<'_>,
     ) {
@@ -498,7 +518,7 @@ impl Scanner {
             f.file_offsets = seg.origin != Origin::Inside;
             f.location = seg.locator.location(seg.location.as_ref(), &seg.text, r.start);
             if seg.extra && f.file_offsets {
-                let (line, column) = lines.line_col(f.start as usize);
+                let (line, column) = lines.1.line_col(lines.0, f.start as usize);
                 f.line = line;
                 f.column = column;
                 f.char_column = column;
@@ -517,61 +537,11 @@ impl Scanner {
         }
     }
 
-    /// Load a file's text and hand it to `f` (with the worker's search
-    /// scratch and a callback that releases mapped pages the scan has
-    /// passed). Returns the outcome so far (size, encoding, or why it was
-    /// skipped, in which case `f` is not called) and what `f` returned.
-    /// Never panics on content; I/O problems become a skip.
-    pub fn with_text<R>(
-        &self,
-        entry: &FileEntry,
-        worker: &mut Worker,
-        f: impl FnOnce(&Text<'_>, &mut Scratch, &mut dyn FnMut(usize)) -> R,
-    ) -> (FileOutcome, Option<R>) {
-        let ext = entry.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        let csvish = matches!(ext.as_deref(), Some("csv" | "tsv" | "psv"));
-        let (mut out, r) = self.with_bytes(entry, worker, |bytes, scratch, release| {
-            let enc = read::sniff_encoding(bytes);
-            if enc == TextEncoding::Bytes && !entry.explicit && read::looks_binary(bytes) {
-                return Err(enc);
-            }
-            let field_of = |text: &[u8]| {
-                if csvish {
-                    FieldContext::sniff_csv(text, ext.as_deref() == Some("tsv"))
-                } else {
-                    FieldContext::None
-                }
-            };
-            Ok(match enc {
-                TextEncoding::Bytes => {
-                    let text = Text { bytes, field: field_of(bytes), map: None };
-                    (enc, f(&text, scratch, release))
-                }
-                TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
-                    let t = read::transcode_utf16(bytes, enc);
-                    let text = Text { bytes: &t.text, field: field_of(&t.text), map: Some(&t) };
-                    (enc, f(&text, scratch, &mut |_| {}))
-                }
-            })
-        });
-        match r {
-            Some(Ok((enc, v))) => {
-                out.encoding = enc.name();
-                // The redactor keeps a delimited file's cells apart.
-                out.format = if csvish { "csv" } else { "text" };
-                (out, Some(v))
-            }
-            Some(Err(enc)) => {
-                out.encoding = enc.name();
-                out.skipped = Some((SkipReason::Binary, String::new()));
-                (out, None)
-            }
-            None => (out, None),
-        }
-    }
-
     /// Load a file's bytes (read or mapped, within the size limits) and
-    /// hand them to `f`, as [`Scanner::with_text`] does with text.
+    /// hand them to `f` with the worker's search scratch and a callback that
+    /// releases mapped pages the scan has passed. Returns the outcome so far
+    /// (size, or why the file was not read, in which case `f` is not called)
+    /// and what `f` returned. I/O problems become a skip.
     pub fn with_bytes<R>(
         &self,
         entry: &FileEntry,
@@ -658,6 +628,10 @@ impl Scanner {
         }
     }
 }
+
+/// What [`Scanner::read_segments`] hands each segment to: the segment, the
+/// worker's scratch, the file's stored bytes, and the page releaser.
+pub type EachSegment<'e> = dyn FnMut(&Segment<'_>, &mut Scratch, &[u8], &mut dyn FnMut(usize)) + 'e;
 
 /// Findings of one file, as segments are scanned.
 #[derive(Default)]
@@ -747,45 +721,19 @@ impl Drop for Decrement<'_> {
 
 /// Line and column of file offsets, for findings of extra segments (the
 /// engine counts lines in the segment it scans).
-struct LineIndex<'a> {
-    bytes: &'a [u8],
+#[derive(Default)]
+struct LineIndex {
     newlines: Option<Vec<usize>>,
 }
 
-impl<'a> LineIndex<'a> {
-    fn new(bytes: &'a [u8]) -> LineIndex<'a> {
-        LineIndex { bytes, newlines: None }
-    }
-
-    /// 1-based (line, byte column) of `pos`.
-    fn line_col(&mut self, pos: usize) -> (u64, u64) {
-        let bytes = self.bytes;
+impl LineIndex {
+    /// 1-based (line, byte column) of `pos` in the file's `bytes` (always
+    /// the same file's).
+    fn line_col(&mut self, bytes: &[u8], pos: usize) -> (u64, u64) {
         let nl = self.newlines.get_or_insert_with(|| memchr::memchr_iter(b'\n', bytes).collect());
         let i = nl.partition_point(|&n| n < pos);
         let col = if i == 0 { pos + 1 } else { pos - nl[i - 1] };
         (i as u64 + 1, col as u64)
-    }
-}
-
-/// A file's content as the engine sees it: UTF-8-ish bytes (UTF-16 files
-/// transcoded), the field structure sniffed from it, and the way back to
-/// byte offsets in the file as stored.
-#[derive(Debug)]
-pub struct Text<'a> {
-    /// The bytes scanned.
-    pub bytes: &'a [u8],
-    /// Column headers, for delimited files.
-    pub field: FieldContext,
-    map: Option<&'a read::Transcoded>,
-}
-
-impl Text<'_> {
-    /// File offsets of the text span `start..end`.
-    pub fn to_file(&self, start: usize, end: usize) -> (u64, u64) {
-        match self.map {
-            Some(t) => t.to_file(start, end),
-            None => (start as u64, end as u64),
-        }
     }
 }
 

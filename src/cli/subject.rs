@@ -336,10 +336,10 @@ fn erasure_outcome(r: FileResult) -> FileOutcome {
     let mut out = r.outcome;
     let mut occ: Vec<subject::Occurrence> =
         r.matches.occurrences.into_iter().filter(|o| o.strength == Strength::Match).collect();
-    occ.sort_by_key(|o| (o.start, std::cmp::Reverse(o.end)));
+    occ.sort_by_key(|o| (!o.file_offsets, o.start, std::cmp::Reverse(o.end)));
     let mut findings: Vec<Finding> = Vec::new();
     for o in occ {
-        if findings.last().is_some_and(|l| l.end > o.start) {
+        if o.file_offsets && findings.last().is_some_and(|l| l.file_offsets && l.end > o.start) {
             continue;
         }
         findings.push(Finding {
@@ -355,8 +355,10 @@ fn erasure_outcome(r: FileResult) -> FileOutcome {
             value: Box::default(),
             masked: o.masked.into(),
             fingerprint: o.fingerprint,
-            location: None,
-            file_offsets: true,
+            // Inside a container: the redactor rewrites the member or part
+            // the location names, or refuses the file.
+            location: (!o.file_offsets).then(|| crate::finding::Location::new(&o.location)).flatten(),
+            file_offsets: o.file_offsets,
             pieces: Vec::new(),
             spoken: false,
             scope: None,

@@ -391,6 +391,11 @@ pub struct CsvLocator {
 }
 
 impl CsvLocator {
+    /// The delimiter.
+    pub fn delim(&self) -> u8 {
+        self.delim
+    }
+
     /// Index the rows of `text`.
     pub fn new(text: &[u8], field: &FieldContext) -> CsvLocator {
         // Column names as written (not the labels inferred from content).

@@ -31,6 +31,22 @@ pub struct JsonIndex {
     lines: bool,
     /// Transcript times by pointer prefix (`/segments/3`).
     times: Vec<(String, f64, f64)>,
+    /// The objects that are elements of the outermost array of objects
+    /// (`/customers/3`): (start, end, pointer). A subject request weighs
+    /// evidence per such record.
+    pub records: Vec<(usize, usize, String)>,
+}
+
+impl JsonIndex {
+    /// Several top-level values (JSON Lines).
+    pub fn is_lines(&self) -> bool {
+        self.lines
+    }
+
+    /// A speech transcript (segments with times).
+    pub fn is_transcript(&self) -> bool {
+        !self.times.is_empty()
+    }
 }
 
 impl JsonIndex {
@@ -76,6 +92,8 @@ fn index(text: &[u8]) -> (JsonIndex, Vec<Str>) {
     let mut record = 0usize;
     let mut tops = 0usize;
     let mut expect_key = false;
+    // Depth, start and pointer of the record object open now.
+    let mut open: Option<(usize, usize, String)> = None;
     let mut i = 0;
     let pointer = |stack: &[Frame]| {
         let mut p = String::new();
@@ -120,11 +138,19 @@ fn index(text: &[u8]) -> (JsonIndex, Vec<Str>) {
                     tops += 1;
                     record = tops - 1;
                 }
+                if c == b'{' && open.is_none() && stack.last().is_some_and(|f| f.array) {
+                    open = Some((stack.len(), i, pointer(&stack)));
+                }
                 stack.push(Frame { array: c == b'[', index: 0, key: String::new() });
                 expect_key = c == b'{';
             }
             b'}' | b']' => {
                 stack.pop();
+                if open.as_ref().is_some_and(|(depth, ..)| stack.len() == *depth) {
+                    if let Some((_, s, p)) = open.take() {
+                        ix.records.push((s, i + 1, p));
+                    }
+                }
             }
             b',' => {
                 if let Some(f) = stack.last_mut() {
@@ -302,6 +328,18 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_objects_in_the_outer_array() {
+        let t = br#"{"meta":{"n":2},"customers":[{"name":"A","orders":[{"id":1}]},{"name":"B \"q\" ]"}]}"#;
+        let r = index(t).0.records;
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!((r[0].2.as_str(), r[1].2.as_str()), ("/customers/0", "/customers/1"));
+        assert!(serde_json::from_slice::<Value>(&t[r[1].0..r[1].1]).is_ok());
+        // Malformed input gives what it can and does not panic.
+        let _ = index(b"[{\"a\":\"\\");
+        assert!(index(b"{\"a\":1}").0.records.is_empty());
+    }
 
     #[test]
     fn pointers_and_escapes() {

@@ -34,8 +34,8 @@ use super::request::{domain, norm_email, norm_postcode, unhex, HashedRequest};
 use crate::detect::{Engine, RawFinding, Scratch};
 use crate::error::{Error, Result};
 use crate::extract::spoken;
+use crate::extract::{Origin, Segment};
 use crate::fingerprint::{is_secret, mask, Key};
-use crate::scan::Text;
 
 /// How sure a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -143,6 +143,10 @@ pub struct Occurrence {
     pub start: u64,
     /// End byte (exclusive).
     pub end: u64,
+    /// Whether `start..end` are offsets in the file as stored; else they
+    /// are offsets in the text of a container's member or part, which
+    /// `location` names.
+    pub file_offsets: bool,
     /// Start and end in the scanned text.
     pub text_span: (usize, usize),
     /// 1-based line.
@@ -192,6 +196,33 @@ pub struct FileMatches {
     pub records: Vec<ExportRecord>,
 }
 
+impl FileMatches {
+    /// Add an extra segment's matches: only occurrences at file offsets
+    /// that overlap no occurrence of the same subject already found (an
+    /// entity-decoded name the stored text spelled with `&eacute;`), with
+    /// their records.
+    pub fn add_extra(&mut self, extra: FileMatches) {
+        let taken = |o: &Occurrence| {
+            self.occurrences
+                .iter()
+                .any(|m| m.subject == o.subject && m.file_offsets && m.start < o.end && o.start < m.end)
+        };
+        let new: Vec<Occurrence> = extra.occurrences.into_iter().filter(|o| o.file_offsets && !taken(o)).collect();
+        if new.is_empty() {
+            return;
+        }
+        self.records.extend(
+            extra
+                .records
+                .into_iter()
+                .filter(|r| new.iter().any(|o| o.subject == r.subject && o.start < r.end && r.start < o.end)),
+        );
+        self.occurrences.extend(new);
+        // File offsets in order, then what is inside containers as found.
+        self.occurrences.sort_by_key(|o| (!o.file_offsets, if o.file_offsets { o.start } else { 0 }, o.subject));
+    }
+}
+
 /// Words `lo..hi` of a text, held in a ring buffer.
 struct Ring<'a> {
     ring: &'a [Word],
@@ -232,12 +263,15 @@ impl Matcher {
         Matcher { index, key, keep_values, export }
     }
 
-    /// Find every subject in one file's text.
-    pub fn match_text(&self, engine: &Engine, scratch: &mut Scratch, path: &Path, text: &Text<'_>) -> FileMatches {
-        let bytes = text.bytes;
+    /// Find every subject in one segment of a file, as its extractor
+    /// produced it (the stored text, a decoded part, a member's or a
+    /// document's text). `name` is what the segment's layout is judged by:
+    /// the file's path, or the member's name inside a container.
+    pub fn match_segment(&self, engine: &Engine, scratch: &mut Scratch, name: &Path, seg: &Segment<'_>) -> FileMatches {
+        let bytes: &[u8] = &seg.text;
         let mut raw: Vec<RawFinding> = Vec::new();
-        engine.scan_with(scratch, bytes, &text.field, &mut raw, &mut |_| {});
-        let layout = Layout::of(path, bytes);
+        engine.scan_with(scratch, bytes, &seg.field, &mut raw, &mut |_| {});
+        let layout = Layout::of_segment(name, seg);
         let recs = records::segment(&layout, bytes);
         let record_of = |pos: usize| -> Option<usize> {
             let i = recs.partition_point(|r| r.end <= pos);
@@ -256,7 +290,7 @@ impl Matcher {
                 email_spans.push((r.start, r.end));
             }
             let subjects = ix.get(&self.key, kind, &value).to_vec();
-            let birth = kind == domain::DOB && engine.context(r.rule, bytes, &text.field, r.start, r.end).0;
+            let birth = kind == domain::DOB && engine.context(r.rule, bytes, &seg.field, r.start, r.end).0;
             if birth {
                 // A date in birth context: whose birth date it is (if anyone's here).
                 birth_dates.entry(record_of(r.start)).or_default().extend(subjects.iter().copied());
@@ -293,7 +327,7 @@ impl Matcher {
         // Found only when exporting (see [`subject_rules`]).
         let secrets: Vec<(usize, usize)> =
             raw.iter().filter(|r| is_secret(&engine.rules().rules[r.rule].kind)).map(|r| (r.start, r.end)).collect();
-        self.evidence(text, &layout, &recs, &record_of, hits, &secrets, &conflict)
+        self.evidence(seg, &layout, &recs, &record_of, hits, &secrets, &conflict)
     }
 
     /// Spoken forms ("oh seven seven double oh...", "jane dot doe at gmail
@@ -499,7 +533,7 @@ impl Matcher {
     #[allow(clippy::too_many_arguments)]
     fn evidence(
         &self,
-        text: &Text<'_>,
+        seg: &Segment<'_>,
         layout: &Layout,
         recs: &[Record],
         record_of: &dyn Fn(usize) -> Option<usize>,
@@ -507,7 +541,7 @@ impl Matcher {
         secrets: &[(usize, usize)],
         conflict: &dyn Fn(Option<usize>, u32) -> bool,
     ) -> FileMatches {
-        let bytes = text.bytes;
+        let bytes: &[u8] = &seg.text;
         // Per (record, subject): a strong identifier present; weak kinds present.
         let mut strong_in: BTreeSet<(Option<usize>, u32)> = BTreeSet::new();
         let mut weak_in: HashMap<(Option<usize>, u32), BTreeSet<&'static str>> = HashMap::new();
@@ -535,7 +569,7 @@ impl Matcher {
             line += memchr::memchr_iter(b'\n', &bytes[line_pos..h.start]).count() as u64;
             line_pos = h.start;
             let rec = record_of(h.start);
-            let (fs, fe) = text.to_file(h.start, h.end);
+            let (fs, fe) = to_file(&seg.origin, h.start, h.end);
             let raw = String::from_utf8_lossy(&bytes[h.start..h.end]);
             for &s in &h.subjects {
                 let strength = if strong(h.kind) || strong_in.contains(&(rec, s)) {
@@ -560,7 +594,11 @@ impl Matcher {
                     (Strength::Possible, _) => 0.5,
                     (Strength::Excluded, _) => 0.1,
                 };
-                let location = location(bytes, layout, recs, rec, h.start, line, &cues, headers.as_deref());
+                let location = crate::extract::merge(
+                    seg.location.as_ref(),
+                    Some(location(bytes, layout, recs, rec, h.start, line, &cues, headers.as_deref())),
+                )
+                .unwrap_or_default();
                 out.occurrences.push(Occurrence {
                     subject: s,
                     kind: h.kind,
@@ -572,8 +610,11 @@ impl Matcher {
                     strength,
                     record: rec,
                     location,
-                    record_label: rec
-                        .map_or_else(|| "outside any record".to_string(), |r| records::label(&recs[r].loc)),
+                    record_label: within(
+                        seg,
+                        rec.map_or_else(|| "outside any record".to_string(), |r| records::label(&recs[r].loc)),
+                    ),
+                    file_offsets: seg.origin != Origin::Inside,
                     masked: mask(h.kind, &raw, &h.normalized),
                     value: self.keep_values.then(|| raw.to_string()),
                     fingerprint: self.key.fingerprint(h.kind, &h.normalized),
@@ -587,9 +628,35 @@ impl Matcher {
             for &(s, e) in secrets {
                 masked.to_mut()[s..e].fill(b'*');
             }
-            out.records = export_records(text, &masked, layout, recs, &cues, headers.as_deref(), &out.occurrences);
+            out.records =
+                export_records(&seg.origin, &masked, layout, recs, &cues, headers.as_deref(), &out.occurrences);
         }
         out
+    }
+}
+
+/// File offsets of the segment span `s..e` (segment offsets inside a
+/// container).
+fn to_file(origin: &Origin, s: usize, e: usize) -> (u64, u64) {
+    match origin {
+        Origin::File | Origin::Inside => (s as u64, e as u64),
+        Origin::Map(m) => (m.get(s).unwrap_or(0), m.get(e).unwrap_or(0)),
+    }
+}
+
+/// A record's label, with the member or part of a container it is in.
+fn within(seg: &Segment<'_>, label: String) -> String {
+    let Some(loc) = seg.location.as_ref().and_then(Value::as_object) else { return label };
+    let at: Vec<String> = ["member", "part", "sheet", "slide", "message"]
+        .iter()
+        .filter_map(|k| {
+            loc.get(*k).map(|v| format!("{k} {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        })
+        .collect();
+    if at.is_empty() {
+        label
+    } else {
+        format!("{}, {label}", at.join(", "))
     }
 }
 
@@ -661,7 +728,7 @@ fn location(
 /// The records holding matches, per subject, with their content.
 #[allow(clippy::too_many_arguments)]
 fn export_records(
-    text: &Text<'_>,
+    origin: &Origin,
     bytes: &[u8],
     layout: &Layout,
     recs: &[Record],
@@ -682,7 +749,7 @@ fn export_records(
             let body = &bytes[s..e];
             let content = match layout {
                 Layout::Csv { delim } => csv_content(body, *delim, headers),
-                Layout::Json | Layout::JsonLines => serde_json::from_slice::<Value>(body)
+                Layout::Json(_) | Layout::JsonLines => serde_json::from_slice::<Value>(body)
                     .unwrap_or_else(|_| json!({ "text": String::from_utf8_lossy(body) })),
                 Layout::Transcript if !cues.is_empty() => {
                     let segs: Vec<Value> = cues
@@ -703,7 +770,7 @@ fn export_records(
                 o.remove("time");
                 o.remove("speaker");
             }
-            let (fs, fe) = text.to_file(s, e);
+            let (fs, fe) = to_file(origin, s, e);
             ExportRecord { subject, location, start: fs, end: fe, kinds: os.iter().map(|o| o.kind).collect(), content }
         })
         .collect()

@@ -53,17 +53,51 @@ impl Progressed for FileResult {
 /// Match every file of the scanner's walk against all subjects, in one pass,
 /// feeding results to `consume` in path order. The scanner's engine must be
 /// built from [`subject_rules`].
+///
+/// Each file is read by its format's extractor, as `scan` reads it
+/// ([`Scanner::read_segments`]): office documents, PDF text, mail parts and
+/// attachments, archive members, legacy encodings. Each segment is matched
+/// on its own (its records are its rows, objects, messages or document);
+/// an extra segment (decoded escapes or entities) adds only occurrences
+/// that no main segment found. Spoken forms and cue-joined texts are left
+/// to the matcher's own spoken pass.
 pub fn run(scanner: &Scanner, matcher: &Matcher, consume: &mut dyn FnMut(FileResult) -> Result<()>) -> Result<()> {
     scanner.run_with(
         |entry, worker, _| {
-            let (outcome, m) = scanner.with_text(entry, worker, |text, scratch, _| {
-                matcher.match_text(scanner.engine(), scratch, &entry.path, text)
+            let mut main = FileMatches::default();
+            let mut extra = FileMatches::default();
+            let outcome = scanner.read_segments(entry, worker, &mut |seg, scratch, _, _| {
+                if !seg.rewritten.is_empty() || !seg.gaps.is_empty() {
+                    return;
+                }
+                let name = member_name(seg).map_or_else(|| entry.path.clone(), std::path::PathBuf::from);
+                let m = matcher.match_segment(scanner.engine(), scratch, &name, seg);
+                let into = if seg.extra { &mut extra } else { &mut main };
+                into.occurrences.extend(m.occurrences);
+                into.records.extend(m.records);
             });
-            FileResult { outcome, matches: m.unwrap_or_default() }
+            main.add_extra(extra);
+            FileResult { outcome, matches: main }
         },
         |outcome| FileResult { outcome, matches: FileMatches::default() },
         consume,
         &Progress::default(),
         &mut |_| {},
     )
+}
+
+/// The innermost member's file name, for a segment inside a container
+/// (`archive.zip!/export.csv` → `export.csv`; a mail attachment
+/// `attachment 2: cv.docx` → `cv.docx`).
+fn member_name(seg: &crate::extract::Segment<'_>) -> Option<String> {
+    if seg.origin != crate::extract::Origin::Inside {
+        return None;
+    }
+    let m = seg.location.as_ref()?.get("member")?.as_str()?;
+    let last = m.rsplit("!/").next().unwrap_or(m);
+    let last = match last.strip_prefix("attachment ") {
+        Some(rest) => rest.split_once(": ").map_or(rest, |(_, f)| f),
+        None => last,
+    };
+    Some(last.to_string())
 }

@@ -18,7 +18,17 @@ pub const MAX_WORDS: usize = 6;
 /// Titles that may stand before a surname (`Ms Doe`). All of them are
 /// accepted for every subject: the title says nothing reliable about who
 /// the person is, and a title-and-surname match is weak evidence anyway.
-const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lady", "lord"];
+///
+/// The list is the name patterns' own (`titles` in `patterns/name.toml`),
+/// so a title the scan knows is one a subject request knows too.
+static TITLES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let (_, text) = crate::rules::BUILTIN.iter().find(|(n, _)| *n == "name.toml").expect("built-in name.toml");
+    let table: toml::Table = toml::from_str(text).expect("built-in name.toml parses");
+    table["names"]["titles"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str()).map(str::to_ascii_lowercase).collect())
+        .unwrap_or_default()
+});
 
 /// Normalise one word: diacritics folded, lower case, letters only.
 pub fn norm_word(w: &str) -> String {
@@ -123,17 +133,17 @@ pub fn variants(p: &NameParts) -> (BTreeSet<String>, BTreeSet<String>) {
         add(&[sur, g]);
         add(&[sur, g, &middles]);
         add(&[sur, g, &mid_initials]);
-        for t in TITLES {
-            add(&[&[t.to_string()], g, sur]);
+        for t in TITLES.iter() {
+            add(&[std::slice::from_ref(t), g, sur]);
         }
     }
     add(&[&initial, sur]);
     add(&[&initial, &mid_initials, sur]);
     add(&[sur, &initial]);
-    for t in TITLES {
-        let t = [t.to_string()];
-        add(&[&t, sur]);
-        add(&[&t, &initial, sur]);
+    for t in TITLES.iter() {
+        let t = std::slice::from_ref(t);
+        add(&[t, sur]);
+        add(&[t, &initial, sur]);
     }
     if sur.len() > 1 {
         for part in sur {
@@ -272,6 +282,11 @@ mod tests {
         assert!(v.contains("bob brown") && v.contains("rob brown") && v.contains("brown robert"));
         let (v, _) = variants(&parse("Zoë O'Brien").unwrap());
         assert!(v.contains("zoe obrien"));
+        // The scan's titles, not a shorter list of our own (issue 20, point 5):
+        // `Professor`, `Rev` and `Revd` were missing.
+        for want in ["professor zoe obrien", "rev obrien", "revd z obrien"] {
+            assert!(v.contains(want), "{want}");
+        }
     }
 
     #[test]

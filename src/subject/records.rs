@@ -14,8 +14,10 @@
 //! | e-mail, transcripts (VTT, SRT, JSON with `segments`/`results`), other text up to 64 KiB | the whole document (a letter, a CV, a message, a call is about its person) | `{"line": n}`, transcripts also `{"time": {"start","end"}}` of the cue |
 //! | logs (`.log`), text over 64 KiB | a line / a paragraph; identifiers also vouch within [`WINDOW`] bytes | `{"line": n}` |
 //!
-//! The formats issue will replace these heuristics with its extractors'
-//! structure; the record boundaries are the only thing matching needs.
+//! The structure comes from the extractors (the same reading as `scan`):
+//! CSV rows from the CSV extractor's row index, JSON records from the JSON
+//! extractor's structural pass, transcript cues, sheet rows; only plain
+//! text is cut here, by lines, paragraphs or messages.
 
 use memchr::memchr_iter;
 use serde_json::{json, Value};
@@ -41,8 +43,9 @@ pub enum Layout {
     },
     /// One JSON value per line.
     JsonLines,
-    /// One JSON document.
-    Json,
+    /// One JSON document, with its record objects (start, end, pointer)
+    /// as the extractor's index found them.
+    Json(Vec<(usize, usize, String)>),
     /// A Unix mailbox.
     Mbox,
     /// A transcript (one call).
@@ -53,31 +56,41 @@ pub enum Layout {
     Lines,
     /// Paragraphs (large text).
     Paragraphs,
+    /// Spreadsheet rows: where each starts in the sheet's text, and its
+    /// 1-based number.
+    Rows(Vec<(usize, u64)>),
 }
 
 impl Layout {
-    /// The layout of a file, from its extension and (for JSON and large
-    /// text) its content.
-    pub fn of(path: &std::path::Path, text: &[u8]) -> Layout {
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
-        match ext.as_str() {
-            "csv" => Layout::Csv { delim: csvx::sniff_delim(text, false) },
-            "tsv" | "tab" => Layout::Csv { delim: b'\t' },
-            "psv" => Layout::Csv { delim: b'|' },
-            "jsonl" | "ndjson" => Layout::JsonLines,
-            "json" => {
-                let head = &text[..text.len().min(4096)];
-                let has = |k: &[u8]| memchr::memmem::find(head, k).is_some();
-                if has(b"\"segments\"") || has(b"\"transcripts\"") || has(b"\"audio_segments\"") {
-                    Layout::Transcript
-                } else {
-                    Layout::Json
+    /// The layout of one segment of a file, from the structure its
+    /// extractor found (the same reading as `scan`'s): delimited rows,
+    /// JSON records or lines, transcript cues, sheet rows. Text without such
+    /// structure is judged by `name` (the file's, or the member's inside a
+    /// container) and size: a mailbox's messages, a log's lines, a
+    /// document, or paragraphs of a large text.
+    pub fn of_segment(name: &std::path::Path, seg: &crate::extract::Segment<'_>) -> Layout {
+        use crate::extract::Locator;
+        match &seg.locator {
+            Locator::Csv(c) => return Layout::Csv { delim: c.delim() },
+            Locator::Json(ix) if ix.is_transcript() => return Layout::Transcript,
+            Locator::Json(ix) if ix.is_lines() => return Layout::JsonLines,
+            Locator::Json(ix) => return Layout::Json(ix.records.clone()),
+            Locator::Cues(_) => return Layout::Transcript,
+            Locator::Cells { cells, .. } => {
+                let mut rows: Vec<(usize, u64)> = Vec::new();
+                for &(start, r, _) in cells {
+                    if rows.last().is_none_or(|&(_, last)| last != u64::from(r) + 1) {
+                        rows.push((start, u64::from(r) + 1));
+                    }
                 }
+                return Layout::Rows(rows);
             }
+            _ => {}
+        }
+        match crate::extract::ext_of(&name.to_string_lossy()).as_str() {
             "mbox" => Layout::Mbox,
-            "vtt" | "srt" => Layout::Transcript,
             "log" => Layout::Lines,
-            _ if text.len() <= DOCUMENT_MAX => Layout::Document,
+            _ if seg.text.len() <= DOCUMENT_MAX => Layout::Document,
             _ => Layout::Paragraphs,
         }
     }
@@ -122,17 +135,24 @@ pub fn segment(layout: &Layout, text: &[u8]) -> Vec<Record> {
     match layout {
         Layout::Csv { delim } => csv_rows(text, *delim),
         Layout::JsonLines | Layout::Lines => lines(text),
-        Layout::Json => {
-            let r = json_records(text);
-            if r.is_empty() {
-                vec![Record { start: 0, end: text.len(), loc: Loc::Document }]
-            } else {
-                r
-            }
-        }
+        Layout::Json(records) if !records.is_empty() => records
+            .iter()
+            .map(|(start, end, pointer)| Record { start: *start, end: *end, loc: Loc::Pointer(pointer.clone()) })
+            .collect(),
         Layout::Mbox => mbox(text),
-        Layout::Transcript | Layout::Document => vec![Record { start: 0, end: text.len(), loc: Loc::Document }],
+        Layout::Json(_) | Layout::Transcript | Layout::Document => {
+            vec![Record { start: 0, end: text.len(), loc: Loc::Document }]
+        }
         Layout::Paragraphs => paragraphs(text),
+        Layout::Rows(rows) => rows
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, n))| Record {
+                start,
+                end: rows.get(i + 1).map_or(text.len(), |r| r.0),
+                loc: Loc::Row(n),
+            })
+            .collect(),
     }
 }
 
@@ -205,82 +225,6 @@ pub fn csv_headers(text: &[u8], delim: u8) -> Option<Vec<String>> {
     }
 }
 
-/// The objects that are elements of the outermost array of objects, with
-/// their JSON pointers. A structural scan (strings and escapes skipped), not
-/// a parse: malformed JSON yields what was seen before the damage.
-fn json_records(text: &[u8]) -> Vec<Record> {
-    struct Frame {
-        array: bool,
-        index: u64,
-        key: String,
-    }
-    let mut out = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    // Depth (stack length) at which the current record object was opened.
-    let mut record: Option<(usize, usize, String)> = None;
-    let mut last_string = String::new();
-    let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'"' => {
-                let s = i + 1;
-                i += 1;
-                while i < text.len() && text[i] != b'"' {
-                    i += if text[i] == b'\\' { 2 } else { 1 };
-                }
-                last_string = String::from_utf8_lossy(&text[s..i.min(text.len())]).into_owned();
-            }
-            b':' => {
-                if let Some(f) = stack.last_mut() {
-                    f.key = std::mem::take(&mut last_string);
-                }
-            }
-            b',' => {
-                if let Some(f) = stack.last_mut() {
-                    if f.array {
-                        f.index += 1;
-                    }
-                }
-            }
-            c @ (b'{' | b'[') => {
-                if c == b'{' && record.is_none() && stack.last().is_some_and(|f| f.array) {
-                    record = Some((
-                        stack.len(),
-                        i,
-                        pointer(&stack.iter().map(|f| (f.array, f.index, f.key.as_str())).collect::<Vec<_>>()),
-                    ));
-                }
-                stack.push(Frame { array: c == b'[', index: 0, key: String::new() });
-            }
-            b'}' | b']' => {
-                stack.pop();
-                if let Some((depth, s, p)) = &record {
-                    if stack.len() == *depth {
-                        out.push(Record { start: *s, end: i + 1, loc: Loc::Pointer(p.clone()) });
-                        record = None;
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
-}
-
-fn pointer(frames: &[(bool, u64, &str)]) -> String {
-    let mut p = String::new();
-    for (array, index, key) in frames {
-        p.push('/');
-        if *array {
-            p.push_str(&index.to_string());
-        } else {
-            p.push_str(&key.replace('~', "~0").replace('/', "~1"));
-        }
-    }
-    p
-}
-
 /// A short label for a record in reports: `row 12`, `/customers/3`,
 /// `message 2`, `line 14`, `paragraph at line 5`, `whole document`.
 pub fn label(loc: &Loc) -> String {
@@ -320,19 +264,6 @@ mod tests {
         assert_eq!(r[0].loc, Loc::Row(1));
         assert_eq!(&t[r[1].start..r[1].end], b"\"multi\nline\",k@y.com\n");
         assert_eq!(csvx::column_at(t, r[0].start, r[0].start + 13, b','), 1);
-    }
-
-    #[test]
-    fn json_objects_in_outer_array() {
-        let t = br#"{"meta":{"n":2},"customers":[{"name":"A","orders":[{"id":1}]},{"name":"B \"q\" ]"}]}"#;
-        let r = segment(&Layout::Json, t);
-        assert_eq!(r.len(), 2, "{r:?}");
-        assert_eq!(r[0].loc, Loc::Pointer("/customers/0".into()));
-        assert_eq!(r[1].loc, Loc::Pointer("/customers/1".into()));
-        assert!(serde_json::from_slice::<Value>(&t[r[1].start..r[1].end]).is_ok());
-        // Malformed input gives what it can and does not panic.
-        let _ = segment(&Layout::Json, b"[{\"a\":\"\\");
-        assert_eq!(segment(&Layout::Json, b"{\"a\":1}")[0].loc, Loc::Document);
     }
 
     #[test]

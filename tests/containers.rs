@@ -1,0 +1,111 @@
+//! Issue 20: one reading path. `subject find` reads every file through the
+//! same extractors as `scan`, so a person inside a .docx, an .xlsx, a mail
+//! attachment or a zip member is found, and located by member, part or cell.
+
+mod common;
+
+use std::path::Path;
+
+use common::{jsonl, make, piiscan};
+
+const NAME: &str = "Priya Ramaswamy";
+const EMAIL: &str = "priya.ramaswamy@outlook.com";
+const PHONE: &str = "07700 900461";
+
+/// A tree where the subject appears only inside containers.
+fn tree(dir: &Path) {
+    let w = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    w(
+        "complaint.docx",
+        &make::docx(&[&["Complaint received from ", NAME], &["Contact: priya.rama", "swamy@outlook.com"]]),
+    );
+    w(
+        "callbacks.xlsx",
+        &make::xlsx(&[
+            &["name", "email", "phone"],
+            &[NAME, EMAIL, PHONE],
+            &["Tom Hughes", "tom.hughes@gmail.com", "07700 900777"],
+        ]),
+    );
+    let csv = format!("name,phone\n{NAME},{PHONE}\nTom Hughes,07700 900777\n");
+    w(
+        "fwd.eml",
+        &make::eml_with_attachment(
+            "Please call back the customer in the list.",
+            "list.csv",
+            "text/csv",
+            csv.as_bytes(),
+        ),
+    );
+    let note = format!("Called {NAME} on {PHONE} about the bill.\n");
+    w("notes.zip", &make::zip(&[("2026/call.txt", note.as_bytes()), ("readme.txt", b"nothing here\n")]));
+    w("other.txt", b"Tom Hughes rang about his router.\n");
+}
+
+fn find(dir: &Path) -> Vec<serde_json::Value> {
+    let o = piiscan(&[
+        "subject",
+        "find",
+        "-q",
+        "--format",
+        "jsonl",
+        "--name",
+        NAME,
+        "--email",
+        EMAIL,
+        "--phone",
+        PHONE,
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    jsonl(&o)
+}
+
+#[test]
+fn subject_find_reaches_inside_every_container() {
+    let d = tempfile::tempdir().unwrap();
+    tree(d.path());
+    let found = find(d.path());
+    let in_file = |f: &str| -> Vec<&serde_json::Value> {
+        found.iter().filter(|o| o["path"].as_str().unwrap().ends_with(f) && o["strength"] == "match").collect()
+    };
+    let kinds = |f: &str| -> Vec<String> {
+        let mut k: Vec<String> = in_file(f).iter().map(|o| o["kind"].as_str().unwrap().to_string()).collect();
+        k.sort();
+        k.dedup();
+        k
+    };
+    // The docx: the name, and the email split over two formatting runs.
+    assert_eq!(kinds("complaint.docx"), ["email", "name"], "{found:#?}");
+    assert!(in_file("complaint.docx").iter().all(|o| o["location"]["part"] == "word/document.xml"));
+    // The workbook: its row, with the cell.
+    assert_eq!(kinds("callbacks.xlsx"), ["email", "name", "phone"]);
+    assert!(in_file("callbacks.xlsx").iter().all(|o| o["location"]["sheet"] == "People"));
+    // The mail's attachment, a CSV: the row is the record.
+    assert_eq!(kinds("fwd.eml"), ["name", "phone"]);
+    assert!(in_file("fwd.eml").iter().all(|o| o["location"]["member"].as_str().unwrap().contains("list.csv")));
+    // The zip's member.
+    assert_eq!(kinds("notes.zip"), ["name", "phone"]);
+    assert!(in_file("notes.zip").iter().all(|o| o["location"]["member"] == "2026/call.txt"));
+    // Nobody else's file, and never Tom.
+    assert!(in_file("other.txt").is_empty());
+    assert!(found.iter().all(|o| o["strength"] != "match" || !o["masked"].as_str().unwrap().starts_with("T")));
+}
+
+/// Issue 20, point 5: a Windows-1252 CSV where `scan` finds "Zoë Thompson"
+/// is read the same way by `subject find` (it read the bytes as UTF-8, and
+/// found nothing).
+#[test]
+fn subject_find_reads_legacy_encodings_as_scan_does() {
+    let d = tempfile::tempdir().unwrap();
+    let mut csv = b"name,email,notes\n".to_vec();
+    csv.extend_from_slice(b"Zo\xeb Thompson,zoe.t@gmail.com,caf\xe9 visit\nTom Hughes,tom.hughes@gmail.com,none\n");
+    std::fs::write(d.path().join("legacy.csv"), &csv).unwrap();
+    let o =
+        piiscan(&["subject", "find", "-q", "--format", "jsonl", "--name", "Zoë Thompson", d.path().to_str().unwrap()]);
+    let found = jsonl(&o);
+    let name: Vec<_> = found.iter().filter(|o| o["kind"] == "name").collect();
+    assert_eq!(name.len(), 1, "{found:#?}");
+    // Offsets into the stored bytes: the name is 12 bytes there (ë is one).
+    assert_eq!((name[0]["start"].as_u64(), name[0]["end"].as_u64()), (Some(17), Some(29)));
+}
