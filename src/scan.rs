@@ -376,12 +376,7 @@ impl Scanner {
     /// reading path: `scan`, `subject` and `redact` all read files here.
     /// Returns the outcome without findings: size, format, encoding,
     /// members not read, or why the file was not read at all.
-    pub fn read_segments(
-        &self,
-        entry: &FileEntry,
-        worker: &mut Worker,
-        each: &mut EachSegment<'_>,
-    ) -> FileOutcome {
+    pub fn read_segments(&self, entry: &FileEntry, worker: &mut Worker, each: &mut EachSegment<'_>) -> FileOutcome {
         let name = entry.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (mut out, res) = self.with_bytes(entry, worker, |bytes, scratch, release| {
             // Shared by the extractor's whole-file passes and the scan, which

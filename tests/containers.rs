@@ -109,3 +109,100 @@ fn subject_find_reads_legacy_encodings_as_scan_does() {
     // Offsets into the stored bytes: the name is 12 bytes there (ë is one).
     assert_eq!((name[0]["start"].as_u64(), name[0]["end"].as_u64()), (Some(17), Some(29)));
 }
+
+/// Every member of a zip: name and bytes (decompressed).
+fn members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut za = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..za.len())
+        .map(|i| {
+            let mut f = za.by_index(i).unwrap();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            (f.name().unwrap().to_string(), b)
+        })
+        .collect()
+}
+
+/// Issue 20, point 2: `redact --out` rewrites a .docx (a value split over
+/// formatting runs included) and a zip's text member; every other member is
+/// byte for byte the same, the written files open, and `--verify` finds
+/// nothing left.
+#[test]
+fn redact_rewrites_office_parts_and_zip_members() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    let out = d.path().join("out");
+    std::fs::create_dir_all(&src).unwrap();
+    tree(&src);
+    std::fs::remove_file(src.join("callbacks.xlsx")).unwrap();
+    std::fs::remove_file(src.join("fwd.eml")).unwrap();
+    let o = piiscan(&["redact", "--verify", "--out", out.to_str().unwrap(), src.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("0 residual finding(s)"), "{err}");
+    // The document: the values are gone, the markup around them is not.
+    let before = members(&std::fs::read(src.join("complaint.docx")).unwrap());
+    let after = members(&std::fs::read(out.join("complaint.docx")).unwrap());
+    assert_eq!(before.len(), after.len());
+    for ((n0, b0), (n1, b1)) in before.iter().zip(&after) {
+        assert_eq!(n0, n1, "member order kept");
+        if n0 != "word/document.xml" {
+            assert_eq!(b0, b1, "{n0} copied unchanged");
+        }
+    }
+    let doc = String::from_utf8(after.iter().find(|(n, _)| n == "word/document.xml").unwrap().1.clone()).unwrap();
+    assert!(!doc.contains("Ramaswamy") && !doc.contains("priya.rama") && !doc.contains("swamy@"), "{doc}");
+    assert!(doc.contains("Complaint received from ") && doc.contains("[EMAIL]"), "{doc}");
+    // Run structure kept: as many runs as before.
+    assert_eq!(doc.matches("<w:r>").count(), 4, "{doc}");
+    // The zip: the member with the call note redacted, the other identical.
+    let before = members(&std::fs::read(src.join("notes.zip")).unwrap());
+    let after = members(&std::fs::read(out.join("notes.zip")).unwrap());
+    assert_eq!(before[1], after[1]);
+    let note = String::from_utf8(after[0].1.clone()).unwrap();
+    assert!(!note.contains("Ramaswamy") && !note.contains("900461") && note.starts_with("Called "), "{note}");
+}
+
+/// `subject erase --in-place --verify` erases the subject inside the .docx
+/// and the zip member and leaves everybody else; a container it cannot yet
+/// write (a workbook's cells, a mail attachment) is named, left untouched,
+/// and makes the run exit 1.
+#[test]
+fn subject_erase_reaches_inside_containers() {
+    let d = tempfile::tempdir().unwrap();
+    tree(d.path());
+    let xlsx = std::fs::read(d.path().join("callbacks.xlsx")).unwrap();
+    let o = piiscan(&[
+        "subject",
+        "erase",
+        "--in-place",
+        "--verify",
+        "--name",
+        NAME,
+        "--email",
+        EMAIL,
+        "--phone",
+        PHONE,
+        d.path().to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("callbacks.xlsx: not redacted") && err.contains("fwd.eml: not redacted"), "{err}");
+    assert_eq!(std::fs::read(d.path().join("callbacks.xlsx")).unwrap(), xlsx, "refused files are untouched");
+    let doc = members(&std::fs::read(d.path().join("complaint.docx")).unwrap());
+    let doc = String::from_utf8_lossy(&doc.iter().find(|(n, _)| n == "word/document.xml").unwrap().1).into_owned();
+    assert!(!doc.contains("Ramaswamy") && !doc.contains("swamy@outlook"), "{doc}");
+    let zip = members(&std::fs::read(d.path().join("notes.zip")).unwrap());
+    let note = String::from_utf8_lossy(&zip[0].1).into_owned();
+    assert!(!note.contains("Ramaswamy") && !note.contains("900461"), "{note}");
+    assert_eq!(zip[1].1, b"nothing here\n");
+    // Erased where it could be: a new search finds the subject only in the
+    // two files that were refused.
+    let left: std::collections::BTreeSet<String> = find(d.path())
+        .iter()
+        .filter(|o| o["strength"] == "match")
+        .map(|o| Path::new(o["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.into_iter().collect::<Vec<_>>(), ["callbacks.xlsx", "fwd.eml"]);
+}

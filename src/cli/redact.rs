@@ -27,9 +27,9 @@ fn style_of(s: StyleArg) -> Style {
 pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     let (built, file_cfg) = config::build(&a.sel, &ScanExtras::default())?;
     let known: Vec<String> = built.engine.rules().kinds().iter().map(|k| k.to_string()).collect();
-    let mut redactor = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?;
     let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
+    let mut redactor = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?.with_members(member_scan(&scanner));
     {
         let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut redactor]);
         scanner.run(&mut sinks, &Progress::default(), &mut |_| {})?;
@@ -46,6 +46,16 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
+/// What to redact in a container's member: the member scanned as a file of
+/// its own, with the same rules (see [`crate::redact::container`]).
+pub(super) fn member_scan(scanner: &Scanner) -> Box<crate::redact::container::MemberScan<'_>> {
+    let mut worker = scanner.worker();
+    Box::new(move |name: &str, bytes: &[u8]| {
+        let entry = FileEntry { path: name.into(), store: String::new(), explicit: false, blob: Some(bytes.into()) };
+        scanner.scan_file(&entry, &mut worker, None)
+    })
+}
+
 /// Redaction passes over the output after the first, at most: each redacts
 /// what the rescan before it found.
 const EXTRA_PASSES: usize = 2;
@@ -58,7 +68,7 @@ pub(super) fn redactor(
     inputs: &[PathBuf],
     file_cfg: &config::FileConfig,
     known: &[String],
-) -> anyhow::Result<Redactor> {
+) -> anyhow::Result<Redactor<'static>> {
     let styles = styles(r, file_cfg, known)?;
     let target = if r.dry_run {
         Target::DryRun
@@ -167,7 +177,8 @@ fn verify(
         let mut warnings = Warnings::new(io::stderr(), false);
         let mut again = (pass <= EXTRA_PASSES)
             .then(|| Redactor::new(Target::InPlace { backup: None }, styles.clone(), log))
-            .transpose()?;
+            .transpose()?
+            .map(|r| r.with_members(member_scan(&scanner)));
         let inv = match again.as_mut() {
             Some(r) => {
                 scanner.run(&mut Tee(vec![&mut warnings as &mut dyn Sink, r]), &Progress::default(), &mut |_| {})

@@ -291,8 +291,14 @@ fn erase(a: SubjectEraseArgs) -> anyhow::Result<u8> {
     let key = scanner.key().clone();
     let reqs = hashed_requests(&a.who, &key)?;
     let known: Vec<String> = ERASE_KINDS.iter().map(|s| s.to_string()).collect();
-    let mut red = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?;
     let matcher = Matcher::new(Index::new(&reqs)?, key, false, false);
+    // Inside a container, each member is matched again as a file of its own.
+    let mut member_worker = scanner.worker();
+    let members = |name: &str, bytes: &[u8]| {
+        let entry = FileEntry { path: name.into(), store: String::new(), explicit: false, blob: Some(bytes.into()) };
+        erasure_outcome(subject::match_file(&scanner, &matcher, &entry, &mut member_worker))
+    };
+    let mut red = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?.with_members(Box::new(members));
     let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let mut inv = Inventory::default();
     let mut left_possible = 0usize;

@@ -141,17 +141,43 @@ fn as_utf8(xml: &[u8]) -> Cow<'_, [u8]> {
 enum Ev<'a> {
     Start(&'a [u8], &'a quick_xml::events::BytesStart<'a>),
     End(&'a [u8]),
-    Text(&'a str),
+    /// Text, and where it is in the part.
+    Text(&'a str, Src),
 }
+
+/// Where a piece of text is in its XML part: the byte range of the text
+/// node (or of the reference `&apos;`), and whether those bytes are the
+/// text itself byte for byte (no reference, no line-end folding, no CDATA
+/// markup, a part stored as UTF-8), so that part of it can be replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Src {
+    /// First byte in the part.
+    pub start: usize,
+    /// End byte in the part.
+    pub end: usize,
+    /// The bytes are the text.
+    pub exact: bool,
+}
+
+/// Text of an extracted segment mapped to the XML part it came from:
+/// (text start, text end, source), sorted by text start. Redaction writes
+/// through it.
+pub type NodeMap = Vec<(usize, usize, Src)>;
 
 /// Walk an XML part: start/end tags (local names) and text, references
 /// resolved. Stops quietly at malformed XML (what was read is kept).
 fn walk(xml: &[u8], f: &mut dyn FnMut(Ev<'_>)) -> bool {
     let xml = as_utf8(xml);
+    // Offsets in a transcoded part are not offsets in the stored one.
+    let utf8 = matches!(xml, Cow::Borrowed(_));
     let mut r = Reader::from_reader(&xml[..]);
     r.config_mut().check_end_names = false;
     loop {
-        match r.read_event() {
+        let start = r.buffer_position() as usize;
+        let ev = r.read_event();
+        let end = r.buffer_position() as usize;
+        let src = |exact: bool| Src { start, end, exact: exact && utf8 };
+        match ev {
             Ok(Event::Start(e)) => {
                 let n = e.local_name();
                 f(Ev::Start(n.as_ref().as_bytes(), &e));
@@ -165,14 +191,18 @@ fn walk(xml: &[u8], f: &mut dyn FnMut(Ev<'_>)) -> bool {
                 let n = e.local_name();
                 f(Ev::End(n.as_ref().as_bytes()));
             }
-            Ok(Event::Text(t)) => f(Ev::Text(&t.xml10_content())),
-            Ok(Event::CData(t)) => f(Ev::Text(&t)),
+            Ok(Event::Text(t)) => {
+                let c = t.xml10_content();
+                let exact = c.as_bytes() == &xml[start..end.min(xml.len())];
+                f(Ev::Text(&c, src(exact)))
+            }
+            Ok(Event::CData(t)) => f(Ev::Text(&t, src(false))),
             Ok(Event::GeneralRef(g)) => {
                 let s = match g.resolve_char_ref() {
                     Ok(Some(c)) => c.to_string(),
                     _ => quick_xml::escape::resolve_predefined_entity(&g).unwrap_or("").to_string(),
                 };
-                f(Ev::Text(&s));
+                f(Ev::Text(&s, src(false)));
             }
             Ok(Event::Eof) => return true,
             Err(_) => return false,
@@ -188,8 +218,22 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, local: &[u8]) -> Option<String> {
 /// Paragraph text of a word-processing or slide part: text joined across
 /// runs, one line per paragraph. `para`, `text`, `tab`, `brk`: local tag names.
 fn paragraphs(xml: &[u8], para: &[&[u8]], text: &[u8], tab: &[u8], brk: &[u8]) -> (String, Vec<usize>, bool) {
+    let (out, starts, _, ok) = paragraphs_mapped(xml, para, text, tab, brk);
+    (out, starts, ok)
+}
+
+/// The paragraph text of a part as [`paragraphs`] reads it, with the map of
+/// its text back into the part.
+fn paragraphs_mapped(
+    xml: &[u8],
+    para: &[&[u8]],
+    text: &[u8],
+    tab: &[u8],
+    brk: &[u8],
+) -> (String, Vec<usize>, NodeMap, bool) {
     let mut out = String::new();
     let mut starts = Vec::new();
+    let mut nodes = NodeMap::new();
     let mut in_text = false;
     let ok = walk(xml, &mut |ev| match ev {
         Ev::Start(n, _) if para.contains(&n) => starts.push(out.len()),
@@ -202,10 +246,29 @@ fn paragraphs(xml: &[u8], para: &[&[u8]], text: &[u8], tab: &[u8], brk: &[u8]) -
         }
         Ev::End(n) if para.contains(&n) => out.push('\n'),
         Ev::End(n) if n == text => in_text = false,
-        Ev::Text(t) if in_text || text.is_empty() => out.push_str(t),
+        Ev::Text(t, src) if in_text || text.is_empty() => {
+            nodes.push((out.len(), out.len() + t.len(), src));
+            out.push_str(t);
+        }
         _ => {}
     });
-    (out, starts, ok)
+    (out, starts, nodes, ok)
+}
+
+/// The text of a paragraph part (`word/document.xml`, a header, a slide,
+/// an OpenDocument's `content.xml`) exactly as the extractor reads it for
+/// a document of `kind`, with its map back into the part; `None` for a
+/// part the extractor does not read as paragraphs.
+pub fn part_text(kind: Kind, part: &str, xml: &[u8]) -> Option<(String, NodeMap)> {
+    let (text, _, nodes, _) = match kind {
+        Kind::Docx if part.starts_with("word/") => paragraphs_mapped(xml, &[b"p"], b"t", b"tab", b"br"),
+        Kind::Pptx if part.starts_with("ppt/slides/") => paragraphs_mapped(xml, &[b"p"], b"t", b"tab", b"br"),
+        Kind::Odt | Kind::Odp if part == "content.xml" => {
+            paragraphs_mapped(xml, &[b"p", b"h"], b"", b"tab", b"line-break")
+        }
+        _ => return None,
+    };
+    Some((text, nodes))
 }
 
 fn doc_segment(part: &str, text: String, starts: Vec<usize>, key: &'static str) -> Segment<'static> {
@@ -309,7 +372,7 @@ fn xlsx<R: Read + Seek>(
             Ev::End(b"rPh") => in_rph = false,
             Ev::Start(b"t", _) => in_t = true,
             Ev::End(b"t") => in_t = false,
-            Ev::Text(t) if in_t && !in_rph => {
+            Ev::Text(t, _) if in_t && !in_rph => {
                 if let Some(c) = cur.as_mut() {
                     c.push_str(t);
                 }
@@ -354,7 +417,7 @@ fn xlsx<R: Read + Seek>(
             }
             Ev::Start(b"v" | b"t", _) => in_v = true,
             Ev::End(b"v" | b"t") => in_v = false,
-            Ev::Text(t) if in_v => {
+            Ev::Text(t, _) if in_v => {
                 if let Some(c) = cur.as_mut() {
                     c.3.push_str(t);
                 }
@@ -408,7 +471,7 @@ fn ods_sheets(xml: &[u8], emit: &mut dyn FnMut(Segment<'_>)) {
                 c.1.push(' ');
             }
         }
-        Ev::Text(t) => {
+        Ev::Text(t, _) => {
             if let Some(c) = cell.as_mut() {
                 c.1.push_str(t);
             }

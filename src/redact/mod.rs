@@ -20,6 +20,7 @@
 //! * the evidence log records file, location, kind, keyed fingerprint, style
 //!   and time for each redaction — never the value.
 
+pub mod container;
 pub mod style;
 
 use std::collections::BTreeMap;
@@ -82,19 +83,45 @@ pub struct RedactStats {
     pub outputs: Vec<PathBuf>,
 }
 
+/// Why a file holding findings was not rewritten.
+#[derive(Debug)]
+enum Failure {
+    /// It cannot be redacted safely (a format inside it has no writer, a
+    /// value over markup): reported as not redacted, the run exits 1.
+    Refused(String),
+    /// It could not be written (read-only, changed since scanned, disk
+    /// full): the run exits 2.
+    Failed(String),
+}
+
+impl From<String> for Failure {
+    fn from(s: String) -> Failure {
+        Failure::Failed(s)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(s: &str) -> Failure {
+        Failure::Failed(s.to_string())
+    }
+}
+
 /// The redacting sink.
-pub struct Redactor {
+pub struct Redactor<'a> {
     target: Target,
     styles: Styles,
     log: Option<BufWriter<File>>,
     /// Progress lines for a dry run (stdout).
     listing: Option<Box<dyn Write>>,
     stats: RedactStats,
+    /// Finds what to redact in a container's member; without it,
+    /// containers holding findings are refused.
+    members: Option<Box<container::MemberScan<'a>>>,
 }
 
-impl Redactor {
+impl<'a> Redactor<'a> {
     /// A redactor writing to `target`, with an optional evidence log.
-    pub fn new(target: Target, styles: Styles, log: Option<&Path>) -> io::Result<Redactor> {
+    pub fn new(target: Target, styles: Styles, log: Option<&Path>) -> io::Result<Redactor<'a>> {
         let log = match log {
             Some(p) => Some(BufWriter::new(
                 fs::OpenOptions::new()
@@ -107,7 +134,14 @@ impl Redactor {
         };
         let listing: Option<Box<dyn Write>> =
             if matches!(target, Target::DryRun) { Some(Box::new(io::stdout())) } else { None };
-        Ok(Redactor { target, styles, log, listing, stats: RedactStats::default() })
+        Ok(Redactor { target, styles, log, listing, stats: RedactStats::default(), members: None })
+    }
+
+    /// Redact inside containers (zip archives, office documents), finding
+    /// what to redact in each member with `scan` (see [`container`]).
+    pub fn with_members(mut self, scan: Box<container::MemberScan<'a>>) -> Redactor<'a> {
+        self.members = Some(scan);
+        self
     }
 
     /// The counts so far.
@@ -138,7 +172,7 @@ impl Redactor {
         Some(dir.join(clean))
     }
 
-    fn redact_file(&mut self, o: &FileOutcome) -> Result<(), String> {
+    fn redact_file(&mut self, o: &FileOutcome) -> Result<(), Failure> {
         let path = &o.path;
         let meta = fs::symlink_metadata(path).map_err(|e| e.to_string())?;
         if let Target::InPlace { .. } = self.target {
@@ -156,50 +190,28 @@ impl Redactor {
         if !unchanged {
             return Err("changed since it was scanned: left untouched".into());
         }
-        let utf16 = match o.encoding {
-            "utf-16le" => Some(true),
-            "utf-16be" => Some(false),
-            _ => None,
+        let (out, entries) = if o.findings.iter().all(|f| f.file_offsets) {
+            let styled: Vec<(&crate::finding::Finding, Style)> =
+                o.findings.iter().map(|f| (f, self.style_at(f, &original))).collect();
+            (replace_plain(o, &original, &styled)?, styled)
+        } else {
+            let Some(mut scan) = self.members.take() else {
+                let why = format!("redaction not supported for this format ({}): personal data is inside it", o.format);
+                return Err(Failure::Refused(why));
+            };
+            let styles = self.styles.clone();
+            let style = |f: &crate::finding::Finding| styles.for_kind(&f.kind);
+            let plain = |inner: &FileOutcome, bytes: &[u8]| {
+                let styled: Vec<(&crate::finding::Finding, Style)> =
+                    inner.findings.iter().map(|f| (f, style(f))).collect();
+                replace_plain(inner, bytes, &styled)
+            };
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let mut cx = container::Context { style: &style, scan: &mut *scan, plain: &plain };
+            let res = container::rewrite(&name, &original, o, &mut cx, 1);
+            self.members = Some(scan);
+            (res.map_err(Failure::Refused)?, o.findings.iter().map(|f| (f, style(f))).collect())
         };
-        let mut out = Vec::with_capacity(original.len());
-        let mut at = 0usize;
-        let mut entries = Vec::new();
-        // Every span to replace: a value read over several cues is replaced
-        // piece by piece, the timings between them kept.
-        // Each with its finding's style, decided once for the text and the log.
-        let mut spans: Vec<(usize, usize, &crate::finding::Finding, Style)> = Vec::new();
-        // In delimited text a value never takes a delimiter or a line break
-        // with it: a name spread over `title,first_name,surname` cells is
-        // replaced cell by cell, so every row keeps its field count.
-        let cells = (o.format == "csv" && utf16.is_none())
-            .then(|| crate::extract::csvx::sniff_delim(&original, path.extension().is_some_and(|e| e == "tsv")));
-        for f in &o.findings {
-            let style = self.style_at(f, &original);
-            let whole = [(f.start, f.end)];
-            let pieces: &[(u64, u64)] = if f.pieces.is_empty() { &whole } else { &f.pieces };
-            for &(s, e) in pieces {
-                let (s, e) = (s as usize, e as usize);
-                match cells {
-                    Some(delim) if e <= original.len() && s < e => {
-                        spans.extend(cell_pieces(&original, s, e, delim).into_iter().map(|(a, b)| (a, b, f, style)));
-                    }
-                    _ => spans.push((s, e, f, style)),
-                }
-            }
-            entries.push((f, style));
-        }
-        spans.sort_by_key(|&(s, e, _, _)| (s, e));
-        for (s, e, f, style) in spans {
-            if s < at || e > original.len() || s > e {
-                return Err("findings out of order or beyond the end: left untouched".into());
-            }
-            out.extend_from_slice(&original[at..s]);
-            let written = decode(&original[s..e], utf16);
-            let rep = replacement(style, &f.kind, &written, f.fingerprint);
-            out.extend_from_slice(&encode(&rep, utf16));
-            at = e;
-        }
-        out.extend_from_slice(&original[at..]);
         let dest = match &self.target {
             Target::DryRun => {
                 if let Some(l) = self.listing.as_mut() {
@@ -290,6 +302,57 @@ impl Redactor {
     }
 }
 
+/// `original` with each styled finding's span (or pieces) replaced: the
+/// bytes of a file (or of a member read as one), findings at offsets in
+/// them. UTF-16 text gets UTF-16 replacements; in delimited text a value
+/// never takes a delimiter or a line break with it.
+fn replace_plain(
+    o: &FileOutcome,
+    original: &[u8],
+    styled: &[(&crate::finding::Finding, Style)],
+) -> Result<Vec<u8>, String> {
+    let utf16 = match o.encoding {
+        "utf-16le" => Some(true),
+        "utf-16be" => Some(false),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(original.len());
+    let mut at = 0usize;
+    // Every span to replace: a value read over several cues is replaced
+    // piece by piece, the timings between them kept.
+    let mut spans: Vec<(usize, usize, &crate::finding::Finding, Style)> = Vec::new();
+    // A name spread over `title,first_name,surname` cells is replaced cell
+    // by cell, so every row keeps its field count.
+    let cells = (o.format == "csv" && utf16.is_none())
+        .then(|| crate::extract::csvx::sniff_delim(original, o.path.extension().is_some_and(|e| e == "tsv")));
+    for &(f, style) in styled {
+        let whole = [(f.start, f.end)];
+        let pieces: &[(u64, u64)] = if f.pieces.is_empty() { &whole } else { &f.pieces };
+        for &(s, e) in pieces {
+            let (s, e) = (s as usize, e as usize);
+            match cells {
+                Some(delim) if e <= original.len() && s < e => {
+                    spans.extend(cell_pieces(original, s, e, delim).into_iter().map(|(a, b)| (a, b, f, style)));
+                }
+                _ => spans.push((s, e, f, style)),
+            }
+        }
+    }
+    spans.sort_by_key(|&(s, e, _, _)| (s, e));
+    for (s, e, f, style) in spans {
+        if s < at || e > original.len() || s > e {
+            return Err("findings out of order or beyond the end: left untouched".into());
+        }
+        out.extend_from_slice(&original[at..s]);
+        let written = decode(&original[s..e], utf16);
+        let rep = replacement(style, &f.kind, &written, f.fingerprint);
+        out.extend_from_slice(&encode(&rep, utf16));
+        at = e;
+    }
+    out.extend_from_slice(&original[at..]);
+    Ok(out)
+}
+
 /// The parts of `text[s..e]` between delimiters and line breaks outside
 /// quotes, each trimmed of blanks and quotes: the cells a span crosses,
 /// without the separators that make the row's structure. A comma inside a
@@ -323,7 +386,7 @@ fn cell_pieces(text: &[u8], s: usize, e: usize, delim: u8) -> Vec<(usize, usize)
         .collect()
 }
 
-impl Sink for Redactor {
+impl Sink for Redactor<'_> {
     /// A file is rewritten from all its findings at once.
     fn whole_files(&self) -> bool {
         true
@@ -359,15 +422,21 @@ impl Sink for Redactor {
             self.stats.not_redacted.push((o.path.clone(), why));
             return Ok(());
         }
-        if o.findings.iter().any(|f| !f.file_offsets) {
+        if self.members.is_none() && o.findings.iter().any(|f| !f.file_offsets) {
             let why = format!("redaction not supported for this format ({}): personal data is inside it", o.format);
             self.stats.not_redacted_with_findings += 1;
             self.stats.not_redacted.push((o.path.clone(), why));
             return Ok(());
         }
-        let res = if o.findings.is_empty() { self.copy_unchanged(o) } else { self.redact_file(o) };
-        if let Err(e) = res {
-            self.stats.failed.push((o.path.clone(), e));
+        let res =
+            if o.findings.is_empty() { self.copy_unchanged(o).map_err(Failure::Failed) } else { self.redact_file(o) };
+        match res {
+            Ok(()) => {}
+            Err(Failure::Refused(why)) => {
+                self.stats.not_redacted_with_findings += 1;
+                self.stats.not_redacted.push((o.path.clone(), why));
+            }
+            Err(Failure::Failed(e)) => self.stats.failed.push((o.path.clone(), e)),
         }
         Ok(())
     }

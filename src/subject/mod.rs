@@ -30,7 +30,8 @@ pub use request::{HashedFile, HashedRequest, Request};
 
 use crate::error::Result;
 use crate::outcome::FileOutcome;
-use crate::scan::{Progress, Progressed, Scanner};
+use crate::scan::{Progress, Progressed, Scanner, Worker};
+use crate::walk::FileEntry;
 
 /// One file: what happened to it, and who was found in it.
 #[derive(Debug)]
@@ -63,27 +64,31 @@ impl Progressed for FileResult {
 /// to the matcher's own spoken pass.
 pub fn run(scanner: &Scanner, matcher: &Matcher, consume: &mut dyn FnMut(FileResult) -> Result<()>) -> Result<()> {
     scanner.run_with(
-        |entry, worker, _| {
-            let mut main = FileMatches::default();
-            let mut extra = FileMatches::default();
-            let outcome = scanner.read_segments(entry, worker, &mut |seg, scratch, _, _| {
-                if !seg.rewritten.is_empty() || !seg.gaps.is_empty() {
-                    return;
-                }
-                let name = member_name(seg).map_or_else(|| entry.path.clone(), std::path::PathBuf::from);
-                let m = matcher.match_segment(scanner.engine(), scratch, &name, seg);
-                let into = if seg.extra { &mut extra } else { &mut main };
-                into.occurrences.extend(m.occurrences);
-                into.records.extend(m.records);
-            });
-            main.add_extra(extra);
-            FileResult { outcome, matches: main }
-        },
+        |entry, worker, _| match_file(scanner, matcher, entry, worker),
         |outcome| FileResult { outcome, matches: FileMatches::default() },
         consume,
         &Progress::default(),
         &mut |_| {},
     )
+}
+
+/// Match one file (or a container's member given as a blob) against all
+/// subjects, as [`run`] does each file of its walk.
+pub fn match_file(scanner: &Scanner, matcher: &Matcher, entry: &FileEntry, worker: &mut Worker) -> FileResult {
+    let mut main = FileMatches::default();
+    let mut extra = FileMatches::default();
+    let outcome = scanner.read_segments(entry, worker, &mut |seg, scratch, _, _| {
+        if !seg.rewritten.is_empty() || !seg.gaps.is_empty() {
+            return;
+        }
+        let name = member_name(seg).map_or_else(|| entry.path.clone(), std::path::PathBuf::from);
+        let m = matcher.match_segment(scanner.engine(), scratch, &name, seg);
+        let into = if seg.extra { &mut extra } else { &mut main };
+        into.occurrences.extend(m.occurrences);
+        into.records.extend(m.records);
+    });
+    main.add_extra(extra);
+    FileResult { outcome, matches: main }
 }
 
 /// The innermost member's file name, for a segment inside a container
