@@ -157,6 +157,9 @@ pub struct Src {
     pub end: usize,
     /// The bytes are the text.
     pub exact: bool,
+    /// `start..end` are offsets in the part as stored (not in a copy
+    /// transcoded from another character set).
+    pub stored: bool,
 }
 
 /// Text of an extracted segment mapped to the XML part it came from:
@@ -176,7 +179,7 @@ fn walk(xml: &[u8], f: &mut dyn FnMut(Ev<'_>)) -> bool {
         let start = r.buffer_position() as usize;
         let ev = r.read_event();
         let end = r.buffer_position() as usize;
-        let src = |exact: bool| Src { start, end, exact: exact && utf8 };
+        let src = |exact: bool| Src { start, end, exact: exact && utf8, stored: utf8 };
         match ev {
             Ok(Event::Start(e)) => {
                 let n = e.local_name();
@@ -319,10 +322,10 @@ pub(super) fn number_text(v: &str) -> String {
 }
 
 /// A cell: row, column (0-based), text.
-pub(super) type Cell = (usize, usize, String);
+pub type Cell = (usize, usize, String);
 
 /// A sheet as tab-separated text with a cell locator.
-pub(super) fn sheet_segment(sheet: &str, cells: Vec<Cell>) -> Segment<'static> {
+pub fn sheet_segment(sheet: &str, cells: Vec<Cell>) -> Segment<'static> {
     let mut cells = cells;
     cells.sort_by_key(|c| (c.0, c.1));
     let mut text = String::new();
@@ -359,31 +362,51 @@ fn xlsx<R: Read + Seek>(
     cx: &mut Cx,
     emit: &mut dyn FnMut(Segment<'_>),
 ) -> Result<(), Refusal> {
-    // Shared strings.
-    let mut shared: Vec<String> = Vec::new();
-    if let Some(x) = read_member(za, "xl/sharedStrings.xml", cx)? {
-        let mut cur: Option<String> = None;
-        let mut in_t = false;
-        let mut in_rph = false;
-        walk(&x, &mut |ev| match ev {
-            Ev::Start(b"si", _) => cur = Some(String::new()),
-            Ev::End(b"si") => shared.push(cur.take().unwrap_or_default()),
-            Ev::Start(b"rPh", _) => in_rph = true,
-            Ev::End(b"rPh") => in_rph = false,
-            Ev::Start(b"t", _) => in_t = true,
-            Ev::End(b"t") => in_t = false,
-            Ev::Text(t, _) if in_t && !in_rph => {
-                if let Some(c) = cur.as_mut() {
-                    c.push_str(t);
-                }
-            }
-            _ => {}
-        });
+    let shared: Vec<String> = match read_member(za, "xl/sharedStrings.xml", cx)? {
+        Some(x) => shared_strings(&x).into_iter().map(|(t, _)| t).collect(),
+        None => Vec::new(),
+    };
+    let rels = read_member(za, "xl/_rels/workbook.xml.rels", cx)?;
+    let book = read_member(za, "xl/workbook.xml", cx)?;
+    for (name, part) in xlsx_sheets(rels.as_deref(), book.as_deref()) {
+        let Some(x) = read_member(za, &part, cx)? else { continue };
+        let cells = sheet_cells(&x, &shared).into_iter().map(|(r, c, t, _)| (r, c, t)).collect();
+        emit(sheet_segment(&name, cells));
     }
-    // Sheet names and their parts.
+    Ok(())
+}
+
+/// The shared strings of a workbook (`xl/sharedStrings.xml`): each text
+/// (phonetic runs left out) with its map back into the part.
+pub fn shared_strings(xml: &[u8]) -> Vec<(String, NodeMap)> {
+    let mut shared: Vec<(String, NodeMap)> = Vec::new();
+    let mut cur: Option<(String, NodeMap)> = None;
+    let mut in_t = false;
+    let mut in_rph = false;
+    walk(xml, &mut |ev| match ev {
+        Ev::Start(b"si", _) => cur = Some((String::new(), NodeMap::new())),
+        Ev::End(b"si") => shared.push(cur.take().unwrap_or_default()),
+        Ev::Start(b"rPh", _) => in_rph = true,
+        Ev::End(b"rPh") => in_rph = false,
+        Ev::Start(b"t", _) => in_t = true,
+        Ev::End(b"t") => in_t = false,
+        Ev::Text(t, src) if in_t && !in_rph => {
+            if let Some((c, map)) = cur.as_mut() {
+                map.push((c.len(), c.len() + t.len(), src));
+                c.push_str(t);
+            }
+        }
+        _ => {}
+    });
+    shared
+}
+
+/// The sheets of a workbook, in order: (name, part), from the workbook and
+/// its relationships.
+pub fn xlsx_sheets(rels_xml: Option<&[u8]>, book_xml: Option<&[u8]>) -> Vec<(String, String)> {
     let mut rels: Vec<(String, String)> = Vec::new();
-    if let Some(x) = read_member(za, "xl/_rels/workbook.xml.rels", cx)? {
-        walk(&x, &mut |ev| {
+    if let Some(x) = rels_xml {
+        walk(x, &mut |ev| {
             if let Ev::Start(b"Relationship", e) = ev {
                 if let (Some(id), Some(t)) = (attr(e, b"Id"), attr(e, b"Target")) {
                     let t = t.trim_start_matches('/').trim_start_matches("xl/").to_string();
@@ -393,8 +416,8 @@ fn xlsx<R: Read + Seek>(
         });
     }
     let mut sheets: Vec<(String, String)> = Vec::new();
-    if let Some(x) = read_member(za, "xl/workbook.xml", cx)? {
-        walk(&x, &mut |ev| {
+    if let Some(x) = book_xml {
+        walk(x, &mut |ev| {
             if let Ev::Start(b"sheet", e) = ev {
                 let name = attr(e, b"name").unwrap_or_default();
                 if let Some(part) =
@@ -405,40 +428,62 @@ fn xlsx<R: Read + Seek>(
             }
         });
     }
-    for (name, part) in sheets {
-        let Some(x) = read_member(za, &part, cx)? else { continue };
-        let mut cells: Vec<(usize, usize, String)> = Vec::new();
-        let mut cur: Option<(usize, usize, String, String)> = None; // row, col, type, value
-        let mut in_v = false;
-        walk(&x, &mut |ev| match ev {
-            Ev::Start(b"c", e) => {
-                let (r, c) = attr(e, b"r").and_then(|r| parse_ref(&r)).unwrap_or((cells.last().map_or(0, |l| l.0), 0));
-                cur = Some((r, c, attr(e, b"t").unwrap_or_default(), String::new()));
+    sheets
+}
+
+/// Where a cell's text comes from, for writing it back.
+#[derive(Debug, Clone)]
+pub enum CellSrc {
+    /// Shared string number `n`.
+    Shared(usize),
+    /// Text in the sheet part itself (an inline or formula string), mapped.
+    Inline(NodeMap),
+    /// A number, boolean or error value (its text is formatted from it).
+    Value,
+}
+
+/// A sheet's non-empty cells in document order: row, column (0-based),
+/// text, and where the text comes from.
+pub fn sheet_cells(xml: &[u8], shared: &[String]) -> Vec<(usize, usize, String, CellSrc)> {
+    let mut cells: Vec<(usize, usize, String, CellSrc)> = Vec::new();
+    // row, col, type, value, its map
+    let mut cur: Option<(usize, usize, String, String, NodeMap)> = None;
+    let mut in_v = false;
+    walk(xml, &mut |ev| match ev {
+        Ev::Start(b"c", e) => {
+            let (r, c) = attr(e, b"r").and_then(|r| parse_ref(&r)).unwrap_or((cells.last().map_or(0, |l| l.0), 0));
+            cur = Some((r, c, attr(e, b"t").unwrap_or_default(), String::new(), NodeMap::new()));
+        }
+        Ev::Start(b"v" | b"t", _) => in_v = true,
+        Ev::End(b"v" | b"t") => in_v = false,
+        Ev::Text(t, src) if in_v => {
+            if let Some(c) = cur.as_mut() {
+                c.4.push((c.3.len(), c.3.len() + t.len(), src));
+                c.3.push_str(t);
             }
-            Ev::Start(b"v" | b"t", _) => in_v = true,
-            Ev::End(b"v" | b"t") => in_v = false,
-            Ev::Text(t, _) if in_v => {
-                if let Some(c) = cur.as_mut() {
-                    c.3.push_str(t);
-                }
-            }
-            Ev::End(b"c") => {
-                if let Some((r, c, t, v)) = cur.take() {
-                    let text = match t.as_str() {
-                        "s" => v.trim().parse::<usize>().ok().and_then(|i| shared.get(i).cloned()).unwrap_or_default(),
-                        "str" | "inlineStr" | "b" | "e" => v,
-                        _ => number_text(&v),
-                    };
-                    if !text.is_empty() && cells.len() < 4_000_000 {
-                        cells.push((r, c, text));
+        }
+        Ev::End(b"c") => {
+            if let Some((r, c, t, v, map)) = cur.take() {
+                let (text, src) = match t.as_str() {
+                    "s" => {
+                        let i = v.trim().parse::<usize>().ok();
+                        (
+                            i.and_then(|i| shared.get(i).cloned()).unwrap_or_default(),
+                            i.map_or(CellSrc::Value, CellSrc::Shared),
+                        )
                     }
+                    "str" | "inlineStr" => (v, CellSrc::Inline(map)),
+                    "b" | "e" => (v, CellSrc::Value),
+                    _ => (number_text(&v), CellSrc::Value),
+                };
+                if !text.is_empty() && cells.len() < 4_000_000 {
+                    cells.push((r, c, text, src));
                 }
             }
-            _ => {}
-        });
-        emit(sheet_segment(&name, cells));
-    }
-    Ok(())
+        }
+        _ => {}
+    });
+    cells
 }
 
 fn ods_sheets(xml: &[u8], emit: &mut dyn FnMut(Segment<'_>)) {
@@ -546,7 +591,7 @@ pub fn extract<R: Read + Seek>(
                 let (text, _, ok) = paragraphs(&x, &[b"p"], b"t", b"tab", b"br");
                 damaged |= !ok;
                 let mut seg = Segment::new(Cow::Owned(text.into_bytes()), Origin::Inside);
-                seg.location = Some(json!({ "slide": k }));
+                seg.location = Some(json!({ "slide": k, "part": part }));
                 emit(seg);
             }
         }

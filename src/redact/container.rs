@@ -1,5 +1,5 @@
 //! Redaction inside containers: zip archives and the office documents built
-//! on zip (.docx, .pptx, .odt, .odp), rewritten member by member.
+//! on zip (.docx, .xlsx, .pptx, .odt, .odp), rewritten member by member.
 //!
 //! A finding inside a container carries the member or part it was found in
 //! (`location`) and offsets in that member's or part's *text*, not in the
@@ -15,7 +15,11 @@
 //!   ([`office::part_text`]), which gives the same text with a map back to
 //!   the XML text nodes; each finding's span is replaced in the nodes it
 //!   covers: a value split over formatting runs is replaced in the first
-//!   run and removed from the others, the markup between them kept.
+//!   run and removed from the others, the markup between them kept;
+//! - a **cell** of a workbook is replaced where its text is stored: in the
+//!   shared strings (every cell showing that string changes with it) or in
+//!   the sheet (inline and formula strings). A number cell holding personal
+//!   data is refused: it would have to become a string cell.
 //!
 //! Every other member is copied byte for byte, compressed data included
 //! (`raw_copy_file`), in the same order, with the archive comment; changed
@@ -91,7 +95,15 @@ fn part_of(f: &Finding) -> Option<String> {
 }
 
 fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) -> Result<Vec<u8>, String> {
+    if !bytes.starts_with(b"PK") {
+        return Err("data before the archive (a self-extractor?): not rewritten".into());
+    }
     let mut za = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("zip: {e}"))?;
+    // A name used twice: the reader sees only one of them, so the other was
+    // never scanned, and would not be written back.
+    if memchr::memmem::find_iter(bytes, b"PK\x01\x02").count() > za.len() {
+        return Err("a member name used twice (or a damaged directory): not rewritten".into());
+    }
     let kind = office::kind(&za).map(|k| match k {
         OfficeKind::Odt => match read(&mut za, "mimetype").ok().as_deref() {
             Some(m) if m.ends_with(b"presentation") => OfficeKind::Odp,
@@ -103,10 +115,13 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
     // What changes: members to redact as files, parts to redact in place.
     let mut members: BTreeSet<String> = BTreeSet::new();
     let mut parts: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    let mut cells: Vec<&Finding> = Vec::new();
     for f in &o.findings {
         if let Some(m) = first_member(f) {
             members.insert(m);
-        } else if matches!(kind, Some(OfficeKind::Xlsx | OfficeKind::Ods)) {
+        } else if kind == Some(OfficeKind::Xlsx) {
+            cells.push(f);
+        } else if kind == Some(OfficeKind::Ods) {
             return Err(format!("redaction inside {} cells is not supported yet", o.format));
         } else if let (Some(_), Some(p)) = (kind, part_of(f)) {
             parts.entry(p).or_default().push(f);
@@ -115,6 +130,8 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
         }
     }
     let mut changed: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    // The texts replaced in parts and cells, to check no other part holds them.
+    let mut values: Vec<String> = Vec::new();
     for m in members {
         let data = read(&mut za, &m)?;
         let inner = (cx.scan)(&m, &data);
@@ -135,14 +152,219 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
         let xml = read(&mut za, &p)?;
         let k = kind.ok_or("not an office document")?;
         let (text, nodes) = office::part_text(k, &p, &xml).ok_or_else(|| format!("part {p}: not a text part"))?;
-        let new = replace_in_part(&xml, &text, &nodes, &found, cx.style).map_err(|e| format!("part {p}: {e}"))?;
+        let new = replace_in_part(&xml, &text, &nodes, &found, cx.style, &mut values)
+            .map_err(|e| format!("part {p}: {e}"))?;
         changed.insert(p, new);
     }
+    if !cells.is_empty() {
+        changed.extend(workbook(&mut za, &cells, cx.style, &mut values)?);
+    }
+    nowhere_else(&mut za, &changed, &values)?;
     write_zip(&mut za, &changed)
 }
 
+/// The parts of a workbook changed by redacting `found` (findings in sheet
+/// texts, located by sheet): a cell's text is replaced where it is stored,
+/// in the shared strings or in the sheet itself. A number cell is refused
+/// (its value would have to become a string cell).
+fn workbook(
+    za: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    found: &[&Finding],
+    style: &dyn Fn(&Finding) -> Style,
+    values: &mut Vec<String>,
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    const SHARED: &str = "xl/sharedStrings.xml";
+    let shared_xml = read(za, SHARED).ok();
+    let shared = shared_xml.as_deref().map(office::shared_strings).unwrap_or_default();
+    let texts: Vec<String> = shared.iter().map(|(t, _)| t.clone()).collect();
+    let rels = read(za, "xl/_rels/workbook.xml.rels").ok();
+    let book = read(za, "xl/workbook.xml").ok();
+    let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    let mut done = 0;
+    for (name, part) in office::xlsx_sheets(rels.as_deref(), book.as_deref()) {
+        let here: Vec<&&Finding> = found
+            .iter()
+            .filter(|f| {
+                f.location.as_ref().is_some_and(|l| l.value().get("sheet").and_then(|s| s.as_str()) == Some(&name))
+            })
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        let xml = read(za, &part)?;
+        let mut cells = office::sheet_cells(&xml, &texts);
+        // The sheet's text exactly as the extractor builds it (cells in
+        // row, column order), and each cell's start in it.
+        cells.sort_by_key(|c| (c.0, c.1));
+        let seg = office::sheet_segment(&name, cells.iter().map(|(r, c, t, _)| (*r, *c, t.clone())).collect());
+        let crate::extract::Locator::Cells { cells: starts, .. } = &seg.locator else {
+            return Err("sheet without cells".into());
+        };
+        let text = String::from_utf8_lossy(&seg.text);
+        done += here.len();
+        for f in here {
+            let (s, e) = (f.start as usize, f.end as usize);
+            if s >= e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+                return Err(format!("sheet {name}: a finding outside the sheet's text (the workbook changed?)"));
+            }
+            let rep = escape(&replacement(style(f), &f.kind, &text[s..e], f.fingerprint));
+            values.push(text[s..e].to_string());
+            let mut first = true;
+            for (k, &(start, ..)) in starts.iter().enumerate() {
+                let end = start + cells[k].2.len();
+                if !(start < e && s < end) {
+                    continue;
+                }
+                let (a, b) = (s.max(start) - start, e.min(end) - start);
+                let put = if first { rep.clone() } else { Vec::new() };
+                first = false;
+                match &cells[k].3 {
+                    office::CellSrc::Shared(i) => {
+                        let map = &shared.get(*i).ok_or("a shared string out of range")?.1;
+                        node_edits(map, a, b, put, edits.entry(SHARED.to_string()).or_default())?;
+                    }
+                    office::CellSrc::Inline(map) => node_edits(map, a, b, put, edits.entry(part.clone()).or_default())?,
+                    office::CellSrc::Value => {
+                        let r = format!("{}{}", office::col_letters(cells[k].1), cells[k].0 + 1);
+                        let edit = value_cell(&xml, &r, &put)
+                            .ok_or_else(|| format!("sheet {name}: cell {r} not rewritten"))?;
+                        edits.entry(part.clone()).or_default().push(edit);
+                    }
+                }
+            }
+            if first {
+                return Err(format!("sheet {name}: a finding over no cell"));
+            }
+        }
+    }
+    if done != found.len() {
+        return Err("a finding in a sheet the workbook does not list: not rewritten".into());
+    }
+    let mut out = BTreeMap::new();
+    for (part, e) in edits {
+        let xml = if part == SHARED { shared_xml.clone().ok_or("no shared strings")? } else { read(za, &part)? };
+        out.insert(part, apply(&xml, e));
+    }
+    Ok(out)
+}
+
+/// The edit that turns number cell `r` (`<c r="B3" s="1"><v>7700900123</v></c>`)
+/// into a string cell holding `put` (`<c r="B3" s="1" t="inlineStr"><is><t>…`),
+/// its other attributes kept; a formula that computed the value goes with
+/// it. `None` when the cell is not found as written by common writers.
+fn value_cell(xml: &[u8], r: &str, put: &[u8]) -> Option<Edit> {
+    let pat = format!(" r=\"{r}\"");
+    for at in memchr::memmem::find_iter(xml, pat.as_bytes()) {
+        let open = memchr::memrchr(b'<', &xml[..at])?;
+        if !xml[open..at].starts_with(b"<c") || xml[open + 2..at].contains(&b'>') {
+            continue;
+        }
+        let gt = at + memchr::memchr(b'>', &xml[at..])?;
+        if xml[gt - 1] == b'/' {
+            return None;
+        }
+        let close = gt + memchr::memmem::find(&xml[gt..], b"</c>")?;
+        let attrs = String::from_utf8_lossy(&xml[open + 2..gt]);
+        // Without the old type attribute.
+        let mut kept = String::new();
+        let mut rest = attrs.as_ref();
+        while let Some(i) = rest.find(" t=\"") {
+            kept.push_str(&rest[..i]);
+            let after = &rest[i + 4..];
+            rest = after.find('"').map_or("", |j| &after[j + 1..]);
+        }
+        kept.push_str(rest);
+        let mut cell = format!("<c{kept} t=\"inlineStr\"><is><t xml:space=\"preserve\">").into_bytes();
+        cell.extend_from_slice(put);
+        cell.extend_from_slice(b"</t></is></c>");
+        return Some((open, close + 4, cell));
+    }
+    None
+}
+
+/// Refuse the document when a replaced value is still in one of its XML
+/// parts after the rewrite: a part the extractor does not read as text
+/// (a hyperlink's `mailto:` in the relationships, tracked deletions, the
+/// author in `docProps/core.xml`). A file said to be redacted must not
+/// hold the value anywhere.
+fn nowhere_else(
+    za: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    changed: &BTreeMap<String, Vec<u8>>,
+    values: &[String],
+) -> Result<(), String> {
+    let probes: Vec<Vec<u8>> =
+        values.iter().filter(|v| v.len() >= 5).flat_map(|v| [v.as_bytes().to_vec(), escape(v)]).collect();
+    if probes.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = za.file_names().filter_map(|n| n.ok()).map(|n| n.replace('\\', "/")).collect();
+    for name in names.iter().filter(|n| n.ends_with(".xml") || n.ends_with(".rels")) {
+        let data = match changed.get(name) {
+            Some(d) => d.clone(),
+            None => read(za, name)?,
+        };
+        if probes.iter().any(|p| memchr::memmem::find(&data, p).is_some()) {
+            return Err(format!("a value is still in {name} after the rewrite (markup or a part the extractor does not read as text): not rewritten"));
+        }
+    }
+    Ok(())
+}
+
+/// A replacement of bytes `start..end` of an XML part.
+type Edit = (usize, usize, Vec<u8>);
+
+/// The edits that replace text `a..b` of a mapped text with `put`: in each
+/// node the span covers, its part of the span (`put` in the first, nothing
+/// in the others; the caller passes an empty `put` for later cells).
+fn node_edits(nodes: &office::NodeMap, a: usize, b: usize, put: Vec<u8>, edits: &mut Vec<Edit>) -> Result<(), String> {
+    let mut put = Some(put);
+    for &(ns, ne, src) in nodes.iter().filter(|&&(ns, ne, _)| ns < b && a < ne) {
+        if !src.stored {
+            return Err("a part stored in another character set than UTF-8: not rewritten".into());
+        }
+        let (x, y) = (a.max(ns), b.min(ne));
+        let (xa, xb) = if src.exact {
+            (src.start + (x - ns), src.start + (y - ns))
+        } else if x == ns && y == ne {
+            // A reference or CDATA wholly inside the value goes with it.
+            (src.start, src.end)
+        } else {
+            return Err("a value partly inside an entity or CDATA: not rewritten".into());
+        };
+        edits.push((xa, xb, put.take().unwrap_or_default()));
+    }
+    if put.is_some() {
+        return Err("a value over no text of the part".into());
+    }
+    Ok(())
+}
+
+/// `xml` with the edits applied; where two overlap (two findings over the
+/// same text, a shared string used by two cells), the first stands.
+fn apply(xml: &[u8], mut edits: Vec<Edit>) -> Vec<u8> {
+    edits.sort_by_key(|&(a, b, _)| (a, b));
+    let mut out = Vec::with_capacity(xml.len());
+    let mut at = 0;
+    for (a, b, put) in edits {
+        if a < at {
+            continue;
+        }
+        out.extend_from_slice(&xml[at..a]);
+        out.extend_from_slice(&put);
+        at = b;
+    }
+    out.extend_from_slice(&xml[at..]);
+    out
+}
+
+/// A member by its name with `/` (as the extractors report it), however
+/// the writer separated it.
 fn read(za: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
-    let mut f = za.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+    let i = za
+        .index_for_name(name)
+        .or_else(|| za.index_for_name(&name.replace('/', "\\")))
+        .ok_or_else(|| format!("{name}: no such member"))?;
+    let mut f = za.by_index(i).map_err(|e| format!("{name}: {e}"))?;
     if f.encrypted() {
         return Err(format!("{name}: encrypted"));
     }
@@ -159,7 +381,7 @@ fn write_zip(za: &mut zip::ZipArchive<Cursor<&[u8]>>, changed: &BTreeMap<String,
     for i in 0..za.len() {
         let f = za.by_index_raw(i).map_err(err)?;
         let name = f.name().map_err(err)?.into_owned();
-        match changed.get(&name) {
+        match changed.get(&name.replace('\\', "/")) {
             Some(new) => {
                 let options = f.options();
                 drop(f);
@@ -181,48 +403,35 @@ fn replace_in_part(
     nodes: &office::NodeMap,
     found: &[&Finding],
     style: &dyn Fn(&Finding) -> Style,
+    values: &mut Vec<String>,
 ) -> Result<Vec<u8>, String> {
-    // (start, end, bytes) edits of the XML.
-    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    for f in found {
-        let (s, e) = (f.start as usize, f.end as usize);
+    let mut edits: Vec<Edit> = Vec::new();
+    for (s, e, f) in merged(found) {
         if s >= e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             return Err("a finding outside the part's text (the document changed?)".into());
         }
         let rep = replacement(style(f), &f.kind, &text[s..e], f.fingerprint);
-        let mut first = true;
-        for &(ns, ne, src) in nodes.iter().filter(|&&(ns, ne, _)| ns < e && s < ne) {
-            let (a, b) = (s.max(ns), e.min(ne));
-            let (xa, xb) = if src.exact {
-                (src.start + (a - ns), src.start + (b - ns))
-            } else if a == ns && b == ne {
-                // A reference or CDATA wholly inside the value goes with it.
-                (src.start, src.end)
-            } else {
-                return Err("a value partly inside an entity or CDATA: not rewritten".into());
-            };
-            let put = if first { escape(&rep) } else { Vec::new() };
-            first = false;
-            edits.push((xa, xb, put));
-        }
-        if first {
-            return Err("a finding over no text of the part".into());
+        node_edits(nodes, s, e, escape(&rep), &mut edits)?;
+        values.push(text[s..e].to_string());
+    }
+    Ok(apply(xml, edits))
+}
+
+/// The findings' spans with overlapping ones joined (a name inside a longer
+/// name of another subject): each union with the first finding's kind and
+/// style, so no part of the longer value is left.
+fn merged<'f>(found: &[&'f Finding]) -> Vec<(usize, usize, &'f Finding)> {
+    let mut sorted: Vec<&Finding> = found.to_vec();
+    sorted.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut out: Vec<(usize, usize, &Finding)> = Vec::new();
+    for f in sorted {
+        let (s, e) = (f.start as usize, f.end as usize);
+        match out.last_mut() {
+            Some(last) if s < last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e, f)),
         }
     }
-    edits.sort_by_key(|&(a, b, _)| (a, b));
-    let mut out = Vec::with_capacity(xml.len());
-    let mut at = 0;
-    for (a, b, put) in edits {
-        if a < at {
-            // Two findings over the same text: the first one's replacement stands.
-            continue;
-        }
-        out.extend_from_slice(&xml[at..a]);
-        out.extend_from_slice(&put);
-        at = b;
-    }
-    out.extend_from_slice(&xml[at..]);
-    Ok(out)
+    out
 }
 
 fn escape(s: &str) -> Vec<u8> {
