@@ -60,10 +60,17 @@
 //!   around each cut, else the later chunk is scanned again with more
 //!   history), the findings merged in order: the same output as one pass.
 //! - [`redact`] is a sink too: it rewrites exactly the reported spans,
-//!   atomically, and keeps an evidence log.
+//!   atomically, and keeps an evidence log. Inside zip archives and
+//!   zip-based office documents ([`redact::container`]) it writes through
+//!   the extractors' own readings: office text parts through a map from the
+//!   extracted text back to the XML text nodes, workbook cells where their
+//!   text is stored, archive members scanned again as files of their own
+//!   and redacted through their own format; other containers are refused
+//!   by name.
 //! - [`subject`] answers data subject requests on the same machinery:
-//!   [`scan::Scanner::run_with`] reads the files (same walk, limits, encodings,
-//!   order), the engine supplies validated emails, phones, postcodes and dates,
+//!   [`scan::Scanner::read_segments`] reads every file through the same
+//!   extractors as `scan` (one reading path: office documents, mail parts,
+//!   archive members, encodings), the engine supplies validated emails, phones, postcodes and dates,
 //!   and a matcher compares every candidate, name window and identifier
 //!   window with all requests at once by keyed digest, then weighs evidence
 //!   per record (row, object, message, call). Erasure feeds the matched
