@@ -474,12 +474,7 @@ impl Scanner {
             if !seg.rewritten.is_empty() && !seg.rewritten.iter().any(|&(s, e)| s < r.end && r.start < e) {
                 continue;
             }
-            let map = |o: usize| -> u64 {
-                match &seg.origin {
-                    Origin::File | Origin::Inside => o as u64,
-                    Origin::Map(m) => m.get(o).unwrap_or(0),
-                }
-            };
+            let map = |o: usize| seg.origin.to_file(o);
             // A mapped span ends where the byte after it came from, which
             // covers a whole escape, entity or UTF-16 unit.
             let mut f = self.finding(&r, &seg.text, map(r.start), map(r.end).max(map(r.start) + 1));

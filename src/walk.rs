@@ -63,6 +63,14 @@ pub struct FileEntry {
     pub blob: Option<std::sync::Arc<[u8]>>,
 }
 
+impl FileEntry {
+    /// A container's member, given by name and content, to be read as a
+    /// file of its own (redaction and erasure inside containers).
+    pub fn member(name: &str, bytes: &[u8]) -> FileEntry {
+        FileEntry { path: name.into(), store: String::new(), explicit: false, blob: Some(bytes.into()) }
+    }
+}
+
 /// Something the walk could not enter or list.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WalkProblem {

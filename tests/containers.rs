@@ -11,6 +11,8 @@ use common::{jsonl, make, piiscan};
 const NAME: &str = "Priya Ramaswamy";
 const EMAIL: &str = "priya.ramaswamy@outlook.com";
 const PHONE: &str = "07700 900461";
+/// The subject, as `subject` flags.
+const WHO: [&str; 6] = ["--name", NAME, "--email", EMAIL, "--phone", PHONE];
 
 /// A tree where the subject appears only inside containers.
 fn tree(dir: &Path) {
@@ -43,20 +45,7 @@ fn tree(dir: &Path) {
 }
 
 fn find(dir: &Path) -> Vec<serde_json::Value> {
-    let o = piiscan(&[
-        "subject",
-        "find",
-        "-q",
-        "--format",
-        "jsonl",
-        "--name",
-        NAME,
-        "--email",
-        EMAIL,
-        "--phone",
-        PHONE,
-        dir.to_str().unwrap(),
-    ]);
+    let o = piiscan(&[&["subject", "find", "-q", "--format", "jsonl"], &WHO[..], &[dir.to_str().unwrap()]].concat());
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     jsonl(&o)
 }
@@ -173,19 +162,8 @@ fn subject_erase_reaches_inside_containers() {
     let d = tempfile::tempdir().unwrap();
     tree(d.path());
     let eml = std::fs::read(d.path().join("fwd.eml")).unwrap();
-    let o = piiscan(&[
-        "subject",
-        "erase",
-        "--in-place",
-        "--verify",
-        "--name",
-        NAME,
-        "--email",
-        EMAIL,
-        "--phone",
-        PHONE,
-        d.path().to_str().unwrap(),
-    ]);
+    let o =
+        piiscan(&[&["subject", "erase", "--in-place", "--verify"], &WHO[..], &[d.path().to_str().unwrap()]].concat());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("fwd.eml: not redacted") && !err.contains("xlsx: not redacted"), "{err}");

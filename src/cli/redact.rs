@@ -50,10 +50,7 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
 /// its own, with the same rules (see [`crate::redact::container`]).
 pub(super) fn member_scan(scanner: &Scanner) -> Box<crate::redact::container::MemberScan<'_>> {
     let mut worker = scanner.worker();
-    Box::new(move |name: &str, bytes: &[u8]| {
-        let entry = FileEntry { path: name.into(), store: String::new(), explicit: false, blob: Some(bytes.into()) };
-        scanner.scan_file(&entry, &mut worker, None)
-    })
+    Box::new(move |name: &str, bytes: &[u8]| scanner.scan_file(&FileEntry::member(name, bytes), &mut worker, None))
 }
 
 /// Redaction passes over the output after the first, at most: each redacts

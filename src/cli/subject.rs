@@ -295,8 +295,7 @@ fn erase(a: SubjectEraseArgs) -> anyhow::Result<u8> {
     // Inside a container, each member is matched again as a file of its own.
     let mut member_worker = scanner.worker();
     let members = |name: &str, bytes: &[u8]| {
-        let entry = FileEntry { path: name.into(), store: String::new(), explicit: false, blob: Some(bytes.into()) };
-        erasure_outcome(subject::match_file(&scanner, &matcher, &entry, &mut member_worker))
+        erasure_outcome(subject::match_file(&scanner, &matcher, &FileEntry::member(name, bytes), &mut member_worker))
     };
     let mut red = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?.with_members(Box::new(members));
     let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);

@@ -56,6 +56,17 @@ pub enum Origin {
     Inside,
 }
 
+impl Origin {
+    /// The file offset of segment byte `pos` (inside a container, the
+    /// segment offset itself: findings there say they have no file offsets).
+    pub fn to_file(&self, pos: usize) -> u64 {
+        match self {
+            Origin::Map(m) => m.get(pos).unwrap_or(0),
+            Origin::File | Origin::Inside => pos as u64,
+        }
+    }
+}
+
 /// Where in a structured text a position is (row and column, JSON pointer,
 /// cue time, spreadsheet cell...).
 #[derive(Debug, Default)]
@@ -517,13 +528,7 @@ impl Joined {
         if self.text.is_empty() {
             return;
         }
-        let to_file = |x: usize| -> u64 {
-            match origin {
-                Origin::Map(m) => m.get(x).unwrap_or(0),
-                _ => x as u64,
-            }
-        };
-        let gaps: Vec<(u64, u64)> = self.gaps.iter().map(|&(a, b)| (to_file(a), to_file(b))).collect();
+        let gaps: Vec<(u64, u64)> = self.gaps.iter().map(|&(a, b)| (origin.to_file(a), origin.to_file(b))).collect();
         let mut map = self.map;
         map.push(self.end);
         // Only the neighbourhood of what is new is scanned again: around

@@ -59,11 +59,21 @@ pub fn kind<R: Read + Seek>(za: &zip::ZipArchive<R>) -> Option<Kind> {
     }
 }
 
+/// Which OpenDocument an ODF package is, by its `mimetype` member
+/// ([`kind`] says only "OpenDocument").
+pub fn odf_kind(mimetype: Option<&[u8]>) -> Kind {
+    match mimetype {
+        Some(m) if m.ends_with(b"spreadsheet") => Kind::Ods,
+        Some(m) if m.ends_with(b"presentation") => Kind::Odp,
+        _ => Kind::Odt,
+    }
+}
+
 /// The index of member `name`, as writers actually store it: exactly, with
 /// backslashes (`xl\\workbook.xml`), or in another letter case
 /// (`xl/sharedstrings.xml`; Excel itself opens such files, since OPC part
 /// names compare case-insensitively).
-fn member_index<R: Read + Seek>(za: &zip::ZipArchive<R>, name: &str) -> Option<usize> {
+pub(crate) fn member_index<R: Read + Seek>(za: &zip::ZipArchive<R>, name: &str) -> Option<usize> {
     za.index_for_name(name).or_else(|| za.index_for_name(&name.replace('/', "\\"))).or_else(|| {
         let same = |n: &str| {
             n.len() == name.len()
@@ -221,18 +231,19 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, local: &[u8]) -> Option<String> {
 /// Paragraph text of a word-processing or slide part: text joined across
 /// runs, one line per paragraph. `para`, `text`, `tab`, `brk`: local tag names.
 fn paragraphs(xml: &[u8], para: &[&[u8]], text: &[u8], tab: &[u8], brk: &[u8]) -> (String, Vec<usize>, bool) {
-    let (out, starts, _, ok) = paragraphs_mapped(xml, para, text, tab, brk);
+    let (out, starts, _, ok) = paragraphs_mapped(xml, para, text, tab, brk, false);
     (out, starts, ok)
 }
 
 /// The paragraph text of a part as [`paragraphs`] reads it, with the map of
-/// its text back into the part.
+/// its text back into the part when `mapped` (only redaction needs it).
 fn paragraphs_mapped(
     xml: &[u8],
     para: &[&[u8]],
     text: &[u8],
     tab: &[u8],
     brk: &[u8],
+    mapped: bool,
 ) -> (String, Vec<usize>, NodeMap, bool) {
     let mut out = String::new();
     let mut starts = Vec::new();
@@ -250,7 +261,9 @@ fn paragraphs_mapped(
         Ev::End(n) if para.contains(&n) => out.push('\n'),
         Ev::End(n) if n == text => in_text = false,
         Ev::Text(t, src) if in_text || text.is_empty() => {
-            nodes.push((out.len(), out.len() + t.len(), src));
+            if mapped {
+                nodes.push((out.len(), out.len() + t.len(), src));
+            }
             out.push_str(t);
         }
         _ => {}
@@ -264,10 +277,10 @@ fn paragraphs_mapped(
 /// part the extractor does not read as paragraphs.
 pub fn part_text(kind: Kind, part: &str, xml: &[u8]) -> Option<(String, NodeMap)> {
     let (text, _, nodes, _) = match kind {
-        Kind::Docx if part.starts_with("word/") => paragraphs_mapped(xml, &[b"p"], b"t", b"tab", b"br"),
-        Kind::Pptx if part.starts_with("ppt/slides/") => paragraphs_mapped(xml, &[b"p"], b"t", b"tab", b"br"),
+        Kind::Docx if part.starts_with("word/") => paragraphs_mapped(xml, &[b"p"], b"t", b"tab", b"br", true),
+        Kind::Pptx if part.starts_with("ppt/slides/") => paragraphs_mapped(xml, &[b"p"], b"t", b"tab", b"br", true),
         Kind::Odt | Kind::Odp if part == "content.xml" => {
-            paragraphs_mapped(xml, &[b"p", b"h"], b"", b"tab", b"line-break")
+            paragraphs_mapped(xml, &[b"p", b"h"], b"", b"tab", b"line-break", true)
         }
         _ => return None,
     };
@@ -363,22 +376,23 @@ fn xlsx<R: Read + Seek>(
     emit: &mut dyn FnMut(Segment<'_>),
 ) -> Result<(), Refusal> {
     let shared: Vec<String> = match read_member(za, "xl/sharedStrings.xml", cx)? {
-        Some(x) => shared_strings(&x).into_iter().map(|(t, _)| t).collect(),
+        Some(x) => shared_strings(&x, false).into_iter().map(|(t, _)| t).collect(),
         None => Vec::new(),
     };
     let rels = read_member(za, "xl/_rels/workbook.xml.rels", cx)?;
     let book = read_member(za, "xl/workbook.xml", cx)?;
     for (name, part) in xlsx_sheets(rels.as_deref(), book.as_deref()) {
         let Some(x) = read_member(za, &part, cx)? else { continue };
-        let cells = sheet_cells(&x, &shared).into_iter().map(|(r, c, t, _)| (r, c, t)).collect();
+        let cells = sheet_cells(&x, &shared, false).into_iter().map(|(r, c, t, _)| (r, c, t)).collect();
         emit(sheet_segment(&name, cells));
     }
     Ok(())
 }
 
 /// The shared strings of a workbook (`xl/sharedStrings.xml`): each text
-/// (phonetic runs left out) with its map back into the part.
-pub fn shared_strings(xml: &[u8]) -> Vec<(String, NodeMap)> {
+/// (phonetic runs left out), with its map back into the part when `mapped`
+/// (only redaction needs it; a scan would allocate it for every string).
+pub fn shared_strings(xml: &[u8], mapped: bool) -> Vec<(String, NodeMap)> {
     let mut shared: Vec<(String, NodeMap)> = Vec::new();
     let mut cur: Option<(String, NodeMap)> = None;
     let mut in_t = false;
@@ -392,7 +406,9 @@ pub fn shared_strings(xml: &[u8]) -> Vec<(String, NodeMap)> {
         Ev::End(b"t") => in_t = false,
         Ev::Text(t, src) if in_t && !in_rph => {
             if let Some((c, map)) = cur.as_mut() {
-                map.push((c.len(), c.len() + t.len(), src));
+                if mapped {
+                    map.push((c.len(), c.len() + t.len(), src));
+                }
                 c.push_str(t);
             }
         }
@@ -443,8 +459,9 @@ pub enum CellSrc {
 }
 
 /// A sheet's non-empty cells in document order: row, column (0-based),
-/// text, and where the text comes from.
-pub fn sheet_cells(xml: &[u8], shared: &[String]) -> Vec<(usize, usize, String, CellSrc)> {
+/// text, and where the text comes from (inline text mapped only when
+/// `mapped`).
+pub fn sheet_cells(xml: &[u8], shared: &[String], mapped: bool) -> Vec<(usize, usize, String, CellSrc)> {
     let mut cells: Vec<(usize, usize, String, CellSrc)> = Vec::new();
     // row, col, type, value, its map
     let mut cur: Option<(usize, usize, String, String, NodeMap)> = None;
@@ -458,7 +475,9 @@ pub fn sheet_cells(xml: &[u8], shared: &[String]) -> Vec<(usize, usize, String, 
         Ev::End(b"v" | b"t") => in_v = false,
         Ev::Text(t, src) if in_v => {
             if let Some(c) = cur.as_mut() {
-                c.4.push((c.3.len(), c.3.len() + t.len(), src));
+                if mapped {
+                    c.4.push((c.3.len(), c.3.len() + t.len(), src));
+                }
                 c.3.push_str(t);
             }
         }
@@ -550,15 +569,7 @@ pub fn extract<R: Read + Seek>(
     // Member names with `/`, whatever separator the writer used.
     let names: Vec<String> = za.file_names().filter_map(|n| n.ok()).map(|n| n.replace('\\', "/")).collect();
     let mut damaged = false;
-    let kind = if matches!(kind, Kind::Odt) {
-        match read_member(za, "mimetype", cx)?.as_deref() {
-            Some(m) if m.ends_with(b"spreadsheet") => Kind::Ods,
-            Some(m) if m.ends_with(b"presentation") => Kind::Odp,
-            _ => Kind::Odt,
-        }
-    } else {
-        kind
-    };
+    let kind = if matches!(kind, Kind::Odt) { odf_kind(read_member(za, "mimetype", cx)?.as_deref()) } else { kind };
     match kind {
         Kind::Docx => {
             let mut parts: Vec<&String> = names

@@ -87,11 +87,7 @@ fn first_member(f: &Finding) -> Option<String> {
 
 /// The part of an office document a finding is in.
 fn part_of(f: &Finding) -> Option<String> {
-    let loc = f.location.as_ref()?.value();
-    if let Some(p) = loc.get("part").and_then(|p| p.as_str()) {
-        return Some(p.to_string());
-    }
-    loc.get("slide").and_then(serde_json::Value::as_u64).map(|k| format!("ppt/slides/slide{k}.xml"))
+    Some(f.location.as_ref()?.value().get("part")?.as_str()?.to_string())
 }
 
 fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) -> Result<Vec<u8>, String> {
@@ -105,11 +101,7 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
         return Err("a member name used twice (or a damaged directory): not rewritten".into());
     }
     let kind = office::kind(&za).map(|k| match k {
-        OfficeKind::Odt => match read(&mut za, "mimetype").ok().as_deref() {
-            Some(m) if m.ends_with(b"presentation") => OfficeKind::Odp,
-            Some(m) if m.ends_with(b"spreadsheet") => OfficeKind::Ods,
-            _ => OfficeKind::Odt,
-        },
+        OfficeKind::Odt => office::odf_kind(read(&mut za, "mimetype").ok().as_deref()),
         k => k,
     });
     // What changes: members to redact as files, parts to redact in place.
@@ -129,11 +121,14 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
             return Err(format!("redaction inside this format ({}) is not supported yet", o.format));
         }
     }
-    let mut changed: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    // New contents by member index (whatever case or separator its stored
+    // name has).
+    let mut changed: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
     // The texts replaced in parts and cells, to check no other part holds them.
     let mut values: Vec<String> = Vec::new();
     for m in members {
-        let data = read(&mut za, &m)?;
+        let i = index(&za, &m)?;
+        let data = read_at(&mut za, i)?;
         let inner = (cx.scan)(&m, &data);
         if let Some((reason, _)) = &inner.skipped {
             return Err(format!("member {m} could not be read again ({})", reason.code()));
@@ -146,15 +141,16 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
         } else {
             rewrite(&m, &data, &inner, cx, depth + 1).map_err(|e| format!("member {m}: {e}"))?
         };
-        changed.insert(m, new);
+        changed.insert(i, new);
     }
     for (p, found) in parts {
-        let xml = read(&mut za, &p)?;
+        let i = index(&za, &p)?;
+        let xml = read_at(&mut za, i)?;
         let k = kind.ok_or("not an office document")?;
         let (text, nodes) = office::part_text(k, &p, &xml).ok_or_else(|| format!("part {p}: not a text part"))?;
         let new = replace_in_part(&xml, &text, &nodes, &found, cx.style, &mut values)
             .map_err(|e| format!("part {p}: {e}"))?;
-        changed.insert(p, new);
+        changed.insert(i, new);
     }
     if !cells.is_empty() {
         changed.extend(workbook(&mut za, &cells, cx.style, &mut values)?);
@@ -172,18 +168,19 @@ fn workbook(
     found: &[&Finding],
     style: &dyn Fn(&Finding) -> Style,
     values: &mut Vec<String>,
-) -> Result<BTreeMap<String, Vec<u8>>, String> {
+) -> Result<BTreeMap<usize, Vec<u8>>, String> {
     const SHARED: &str = "xl/sharedStrings.xml";
     let shared_xml = read(za, SHARED).ok();
-    let shared = shared_xml.as_deref().map(office::shared_strings).unwrap_or_default();
+    let shared = shared_xml.as_deref().map(|x| office::shared_strings(x, true)).unwrap_or_default();
     let texts: Vec<String> = shared.iter().map(|(t, _)| t.clone()).collect();
     let rels = read(za, "xl/_rels/workbook.xml.rels").ok();
     let book = read(za, "xl/workbook.xml").ok();
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut done = 0;
     for (name, part) in office::xlsx_sheets(rels.as_deref(), book.as_deref()) {
-        let here: Vec<&&Finding> = found
+        let here: Vec<&Finding> = found
             .iter()
+            .copied()
             .filter(|f| {
                 f.location.as_ref().is_some_and(|l| l.value().get("sheet").and_then(|s| s.as_str()) == Some(&name))
             })
@@ -192,7 +189,7 @@ fn workbook(
             continue;
         }
         let xml = read(za, &part)?;
-        let mut cells = office::sheet_cells(&xml, &texts);
+        let mut cells = office::sheet_cells(&xml, &texts, true);
         // The sheet's text exactly as the extractor builds it (cells in
         // row, column order), and each cell's start in it.
         cells.sort_by_key(|c| (c.0, c.1));
@@ -202,11 +199,7 @@ fn workbook(
         };
         let text = String::from_utf8_lossy(&seg.text);
         done += here.len();
-        for f in here {
-            let (s, e) = (f.start as usize, f.end as usize);
-            if s >= e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
-                return Err(format!("sheet {name}: a finding outside the sheet's text (the workbook changed?)"));
-            }
+        for (s, e, f) in merged(&text, &here).map_err(|e| format!("sheet {name}: {e}"))? {
             let rep = escape(&replacement(style(f), &f.kind, &text[s..e], f.fingerprint));
             values.push(text[s..e].to_string());
             let mut first = true;
@@ -242,8 +235,9 @@ fn workbook(
     }
     let mut out = BTreeMap::new();
     for (part, e) in edits {
-        let xml = if part == SHARED { shared_xml.clone().ok_or("no shared strings")? } else { read(za, &part)? };
-        out.insert(part, apply(&xml, e));
+        let i = index(za, &part)?;
+        let xml = if part == SHARED { shared_xml.clone().ok_or("no shared strings")? } else { read_at(za, i)? };
+        out.insert(i, apply(&xml, e));
     }
     Ok(out)
 }
@@ -289,7 +283,7 @@ fn value_cell(xml: &[u8], r: &str, put: &[u8]) -> Option<Edit> {
 /// hold the value anywhere.
 fn nowhere_else(
     za: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    changed: &BTreeMap<String, Vec<u8>>,
+    changed: &BTreeMap<usize, Vec<u8>>,
     values: &[String],
 ) -> Result<(), String> {
     let probes: Vec<Vec<u8>> =
@@ -297,11 +291,14 @@ fn nowhere_else(
     if probes.is_empty() {
         return Ok(());
     }
-    let names: Vec<String> = za.file_names().filter_map(|n| n.ok()).map(|n| n.replace('\\', "/")).collect();
-    for name in names.iter().filter(|n| n.ends_with(".xml") || n.ends_with(".rels")) {
-        let data = match changed.get(name) {
+    for i in 0..za.len() {
+        let name = za.name_for_index(i).and_then(Result::ok).map(|n| n.into_owned()).unwrap_or_default();
+        if !(name.ends_with(".xml") || name.ends_with(".rels")) {
+            continue;
+        }
+        let data = match changed.get(&i) {
             Some(d) => d.clone(),
-            None => read(za, name)?,
+            None => read_at(za, i)?,
         };
         if probes.iter().any(|p| memchr::memmem::find(&data, p).is_some()) {
             return Err(format!("a value is still in {name} after the rewrite (markup or a part the extractor does not read as text): not rewritten"));
@@ -357,33 +354,40 @@ fn apply(xml: &[u8], mut edits: Vec<Edit>) -> Vec<u8> {
     out
 }
 
-/// A member by its name with `/` (as the extractors report it), however
-/// the writer separated it.
+/// The index of member `name` as the extractors report it (`/`-separated),
+/// found as the extractors find it, whatever case or separator the writer
+/// stored.
+fn index(za: &zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<usize, String> {
+    office::member_index(za, name).ok_or_else(|| format!("{name}: no such member"))
+}
+
+/// Member `name`'s content.
 fn read(za: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
-    let i = za
-        .index_for_name(name)
-        .or_else(|| za.index_for_name(&name.replace('/', "\\")))
-        .ok_or_else(|| format!("{name}: no such member"))?;
-    let mut f = za.by_index(i).map_err(|e| format!("{name}: {e}"))?;
+    let i = index(za, name)?;
+    read_at(za, i)
+}
+
+/// Member `i`'s content.
+fn read_at(za: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, String> {
+    let mut f = za.by_index(i).map_err(|e| format!("member {i}: {e}"))?;
     if f.encrypted() {
-        return Err(format!("{name}: encrypted"));
+        return Err(format!("{}: encrypted", f.name().unwrap_or_default()));
     }
     let mut out = Vec::new();
-    f.read_to_end(&mut out).map_err(|e| format!("{name}: {e}"))?;
+    f.read_to_end(&mut out).map_err(|e| format!("member {i}: {e}"))?;
     Ok(out)
 }
 
 /// The archive again: changed members written anew with their own options,
 /// every other member copied raw, order and comment kept.
-fn write_zip(za: &mut zip::ZipArchive<Cursor<&[u8]>>, changed: &BTreeMap<String, Vec<u8>>) -> Result<Vec<u8>, String> {
+fn write_zip(za: &mut zip::ZipArchive<Cursor<&[u8]>>, changed: &BTreeMap<usize, Vec<u8>>) -> Result<Vec<u8>, String> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let err = |e: zip::result::ZipError| format!("zip: {e}");
     for i in 0..za.len() {
         let f = za.by_index_raw(i).map_err(err)?;
-        let name = f.name().map_err(err)?.into_owned();
-        match changed.get(&name.replace('\\', "/")) {
+        match changed.get(&i) {
             Some(new) => {
-                let options = f.options();
+                let (name, options) = (f.name().map_err(err)?.into_owned(), f.options());
                 drop(f);
                 w.start_file(name, options.large_file(new.len() as u64 >= u32::MAX as u64)).map_err(err)?;
                 w.write_all(new).map_err(|e| format!("zip: {e}"))?;
@@ -406,10 +410,7 @@ fn replace_in_part(
     values: &mut Vec<String>,
 ) -> Result<Vec<u8>, String> {
     let mut edits: Vec<Edit> = Vec::new();
-    for (s, e, f) in merged(found) {
-        if s >= e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
-            return Err("a finding outside the part's text (the document changed?)".into());
-        }
+    for (s, e, f) in merged(text, found)? {
         let rep = replacement(style(f), &f.kind, &text[s..e], f.fingerprint);
         node_edits(nodes, s, e, escape(&rep), &mut edits)?;
         values.push(text[s..e].to_string());
@@ -417,10 +418,12 @@ fn replace_in_part(
     Ok(apply(xml, edits))
 }
 
-/// The findings' spans with overlapping ones joined (a name inside a longer
-/// name of another subject): each union with the first finding's kind and
-/// style, so no part of the longer value is left.
-fn merged<'f>(found: &[&'f Finding]) -> Vec<(usize, usize, &'f Finding)> {
+/// The findings' spans in `text` with overlapping ones joined (a name
+/// inside a longer name of another subject): each union with the first
+/// finding's kind and style, so no part of the longer value is left. A
+/// span outside the text, or not on character boundaries, means the text is
+/// not the one the findings were made on.
+fn merged<'f>(text: &str, found: &[&'f Finding]) -> Result<Vec<(usize, usize, &'f Finding)>, String> {
     let mut sorted: Vec<&Finding> = found.to_vec();
     sorted.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     let mut out: Vec<(usize, usize, &Finding)> = Vec::new();
@@ -431,7 +434,13 @@ fn merged<'f>(found: &[&'f Finding]) -> Vec<(usize, usize, &'f Finding)> {
             _ => out.push((s, e, f)),
         }
     }
-    out
+    match out
+        .iter()
+        .find(|&&(s, e, _)| s >= e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e))
+    {
+        Some(_) => Err("a finding outside the text (the document changed?)".into()),
+        None => Ok(out),
+    }
 }
 
 fn escape(s: &str) -> Vec<u8> {

@@ -199,7 +199,7 @@ impl<'a> Redactor<'a> {
                 let why = format!("redaction not supported for this format ({}): personal data is inside it", o.format);
                 return Err(Failure::Refused(why));
             };
-            let styles = self.styles.clone();
+            let styles = &self.styles;
             let style = |f: &crate::finding::Finding| styles.for_kind(&f.kind);
             let plain = |inner: &FileOutcome, bytes: &[u8]| {
                 let styled: Vec<(&crate::finding::Finding, Style)> =

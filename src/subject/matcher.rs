@@ -219,7 +219,7 @@ impl FileMatches {
         );
         self.occurrences.extend(new);
         // File offsets in order, then what is inside containers as found.
-        self.occurrences.sort_by_key(|o| (!o.file_offsets, if o.file_offsets { o.start } else { 0 }, o.subject));
+        self.occurrences.sort_by_key(|o| (!o.file_offsets, if o.file_offsets { (o.start, o.subject) } else { (0, 0) }));
     }
 }
 
@@ -569,7 +569,7 @@ impl Matcher {
             line += memchr::memchr_iter(b'\n', &bytes[line_pos..h.start]).count() as u64;
             line_pos = h.start;
             let rec = record_of(h.start);
-            let (fs, fe) = to_file(&seg.origin, h.start, h.end);
+            let (fs, fe) = (seg.origin.to_file(h.start), seg.origin.to_file(h.end));
             let raw = String::from_utf8_lossy(&bytes[h.start..h.end]);
             for &s in &h.subjects {
                 let strength = if strong(h.kind) || strong_in.contains(&(rec, s)) {
@@ -632,15 +632,6 @@ impl Matcher {
                 export_records(&seg.origin, &masked, layout, recs, &cues, headers.as_deref(), &out.occurrences);
         }
         out
-    }
-}
-
-/// File offsets of the segment span `s..e` (segment offsets inside a
-/// container).
-fn to_file(origin: &Origin, s: usize, e: usize) -> (u64, u64) {
-    match origin {
-        Origin::File | Origin::Inside => (s as u64, e as u64),
-        Origin::Map(m) => (m.get(s).unwrap_or(0), m.get(e).unwrap_or(0)),
     }
 }
 
@@ -770,7 +761,7 @@ fn export_records(
                 o.remove("time");
                 o.remove("speaker");
             }
-            let (fs, fe) = to_file(origin, s, e);
+            let (fs, fe) = (origin.to_file(s), origin.to_file(e));
             ExportRecord { subject, location, start: fs, end: fe, kinds: os.iter().map(|o| o.kind).collect(), content }
         })
         .collect()
