@@ -125,7 +125,6 @@ fn redact_rewrites_office_parts_and_zip_members() {
     std::fs::create_dir_all(&src).unwrap();
     tree(&src);
     std::fs::remove_file(src.join("callbacks.xlsx")).unwrap();
-    std::fs::remove_file(src.join("fwd.eml")).unwrap();
     let o = piiscan(&["redact", "--verify", "--out", out.to_str().unwrap(), src.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
@@ -154,20 +153,22 @@ fn redact_rewrites_office_parts_and_zip_members() {
 }
 
 /// `subject erase --in-place --verify` erases the subject inside the .docx,
-/// the workbook and the zip member and leaves everybody else; a container
-/// it cannot yet write (a mail attachment) is named, left untouched, and
-/// makes the run exit 1.
+/// the workbook, the mail attachment and the zip member and leaves
+/// everybody else; a container it cannot write (a .7z) is named, left
+/// untouched, and makes the run exit 1.
 #[test]
 fn subject_erase_reaches_inside_containers() {
     let d = tempfile::tempdir().unwrap();
     tree(d.path());
-    let eml = std::fs::read(d.path().join("fwd.eml")).unwrap();
+    let note = format!("Called {NAME} on {PHONE} about the bill.\n");
+    let sevenz = make::sevenz(&[("call.txt", note.as_bytes())]);
+    std::fs::write(d.path().join("old.7z"), &sevenz).unwrap();
     let o =
         piiscan(&[&["subject", "erase", "--in-place", "--verify"], &WHO[..], &[d.path().to_str().unwrap()]].concat());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("fwd.eml: not redacted") && !err.contains("xlsx: not redacted"), "{err}");
-    assert_eq!(std::fs::read(d.path().join("fwd.eml")).unwrap(), eml, "refused files are untouched");
+    assert!(err.contains("old.7z: not redacted") && !err.contains("eml: not redacted"), "{err}");
+    assert_eq!(std::fs::read(d.path().join("old.7z")).unwrap(), sevenz, "refused files are untouched");
     // The workbook: the subject's row is gone from the shared strings, Tom's is not.
     let book = members(&std::fs::read(d.path().join("callbacks.xlsx")).unwrap());
     let sst = String::from_utf8_lossy(&book.iter().find(|(n, _)| n == "xl/sharedStrings.xml").unwrap().1).into_owned();
@@ -181,6 +182,14 @@ fn subject_erase_reaches_inside_containers() {
     let note = String::from_utf8_lossy(&zip[0].1).into_owned();
     assert!(!note.contains("Ramaswamy") && !note.contains("900461"), "{note}");
     assert_eq!(zip[1].1, b"nothing here\n");
+    // The mail: the attachment's subject row erased, Tom's row and the body
+    // as they were.
+    let eml = std::fs::read(d.path().join("fwd.eml")).unwrap();
+    let msg = mail_parser::MessageParser::default().parse(&eml).unwrap();
+    let csv = String::from_utf8_lossy(msg.attachment(0).unwrap().contents()).into_owned();
+    assert!(!csv.contains("Ramaswamy") && !csv.contains("900461"), "{csv}");
+    assert!(csv.starts_with("name,phone\n") && csv.contains("Tom Hughes,07700 900777"), "{csv}");
+    assert_eq!(msg.body_text(0).unwrap(), "Please call back the customer in the list.\r\n");
     // Erased where it could be: a new search finds the subject only in the
     // file that was refused.
     let left: std::collections::BTreeSet<String> = find(d.path())
@@ -188,7 +197,7 @@ fn subject_erase_reaches_inside_containers() {
         .filter(|o| o["strength"] == "match")
         .map(|o| Path::new(o["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left.into_iter().collect::<Vec<_>>(), ["fwd.eml"]);
+    assert_eq!(left.into_iter().collect::<Vec<_>>(), ["old.7z"]);
 }
 
 /// The redacted office fixtures open in independent readers (python-docx,

@@ -200,21 +200,12 @@ fn zip_in_zip_past_the_limit() {
     assert_run_went_on(&doc);
 }
 
-/// A .7z holding `members` (one solid LZMA2 block, as 7-Zip writes).
-fn sevenz_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
-    let entries = members.iter().map(|(n, _)| sevenz_rust2::ArchiveEntry::new_file(n)).collect();
-    let readers = members.iter().map(|(_, d)| sevenz_rust2::SourceReader::new(*d)).collect();
-    w.push_archive_entries(entries, readers).unwrap();
-    w.finish().unwrap().into_inner()
-}
-
 /// A 7z is an archive: its members are read through their own formats
 /// (a zip inside it too) and located.
 #[test]
 fn sevenz_members_are_read() {
     let inner = zip_of("crm/record.txt", format!("owner {EMAIL}").as_bytes());
-    let data = sevenz_of(&[("notes/a.txt", format!("write to {EMAIL}").as_bytes()), ("bundle.zip", &inner)]);
+    let data = common::make::sevenz(&[("notes/a.txt", format!("write to {EMAIL}").as_bytes()), ("bundle.zip", &inner)]);
     let d = tree("export.7z", &data);
     let (code, doc) = scan(d.path());
     assert_eq!(code, 1);
@@ -232,7 +223,7 @@ fn sevenz_in_sevenz_past_the_limit() {
     let mut data = EMAIL.as_bytes().to_vec();
     let mut name = "inner.txt".to_string();
     for k in 0..=MAX_DEPTH {
-        data = sevenz_of(&[(&name, &data)]);
+        data = common::make::sevenz(&[(&name, &data)]);
         name = format!("level{k}.7z");
     }
     let d = tree("nested.7z", &data);
@@ -246,7 +237,7 @@ fn sevenz_in_sevenz_past_the_limit() {
 /// A damaged 7z (its header cut off) is `malformed`, never a crash.
 #[test]
 fn truncated_sevenz_is_malformed() {
-    let data = sevenz_of(&[("a.txt", format!("write to {EMAIL}").repeat(50).as_bytes())]);
+    let data = common::make::sevenz(&[("a.txt", format!("write to {EMAIL}").repeat(50).as_bytes())]);
     let d = tree("cut.7z", &data[..data.len() - 20]);
     let (_, doc) = scan(d.path());
     let f = file(&doc, "cut.7z");

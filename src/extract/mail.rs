@@ -120,19 +120,7 @@ fn message(
     // Encoded header words: the decoded address headers.
     let head_end = msg.parts.first().map_or(raw.len(), |p| p.offset_body.min(raw.len()));
     if memchr::memmem::find(&raw[..head_end], b"=?").is_some() || !verbatim {
-        let mut lines = String::new();
-        for (label, addr) in [("From", msg.from()), ("To", msg.to()), ("Cc", msg.cc()), ("Reply-To", msg.reply_to())] {
-            for a in addr.into_iter().flat_map(|a| a.iter()) {
-                lines.push_str(&format!(
-                    "{label}: {} <{}>\n",
-                    a.name.as_deref().unwrap_or(""),
-                    a.address.as_deref().unwrap_or("")
-                ));
-            }
-        }
-        if let Some(s) = msg.subject() {
-            lines.push_str(&format!("Subject: {s}\n"));
-        }
+        let lines = decoded_headers(&msg);
         let mut seg = Segment::new(Cow::Owned(lines.into_bytes()), Origin::Inside);
         seg.location = Some(at(json!({ "part": "headers (decoded)" })));
         emit(seg);
@@ -143,7 +131,7 @@ fn message(
             .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
             .unwrap_or_else(|| "text/plain".into());
         // A top-level part keeps its number; a nested one gets a dotted id.
-        let id_text = if part_id.is_empty() { i.to_string() } else { format!("{part_id}.{i}") };
+        let id_text = self::part_id(part_id, i);
         let id: serde_json::Value = if part_id.is_empty() { json!(i) } else { json!(id_text) };
         let loc = json!({ "part": id, "content_type": ctype });
         if verbatim && part.offset_body <= raw.len() {
@@ -195,6 +183,36 @@ fn message(
             }
             _ => {}
         }
+    }
+}
+
+/// The decoded address and subject headers of a message, one per line
+/// (`From: Name <address>`): the text of its `"headers (decoded)"`
+/// segment, built again by the mail writer to place a finding in it.
+pub fn decoded_headers(msg: &mail_parser::Message<'_>) -> String {
+    let mut lines = String::new();
+    for (label, addr) in [("From", msg.from()), ("To", msg.to()), ("Cc", msg.cc()), ("Reply-To", msg.reply_to())] {
+        for a in addr.into_iter().flat_map(|a| a.iter()) {
+            lines.push_str(&format!(
+                "{label}: {} <{}>\n",
+                a.name.as_deref().unwrap_or(""),
+                a.address.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    if let Some(s) = msg.subject() {
+        lines.push_str(&format!("Subject: {s}\n"));
+    }
+    lines
+}
+
+/// The id of part `i` of a message whose own id is `prefix` (`""` at the
+/// top): `"2"`, or `"1.2"` inside the message in part 1.
+pub fn part_id(prefix: &str, i: usize) -> String {
+    if prefix.is_empty() {
+        i.to_string()
+    } else {
+        format!("{prefix}.{i}")
     }
 }
 

@@ -1,5 +1,6 @@
 //! Redaction inside containers: zip archives and the office documents built
-//! on zip (.docx, .xlsx, .pptx, .odt, .odp), rewritten member by member.
+//! on zip (.docx, .xlsx, .pptx, .odt, .odp), rewritten member by member;
+//! mail is rewritten part by part in [`super::mail`].
 //!
 //! A finding inside a container carries the member or part it was found in
 //! (`location`) and offsets in that member's or part's *text*, not in the
@@ -44,7 +45,7 @@ pub type MemberScan<'a> = dyn FnMut(&str, &[u8]) -> FileOutcome + 'a;
 
 /// Members nested deeper than this are refused (no deeper than the
 /// extractors read by default).
-const MAX_DEPTH: usize = 4;
+pub(super) const MAX_DEPTH: usize = 4;
 
 /// Redacts a member's findings at offsets in its bytes.
 pub type PlainRedact<'p> = dyn Fn(&FileOutcome, &[u8]) -> Result<Vec<u8>, String> + 'p;
@@ -74,7 +75,34 @@ pub fn rewrite(
     }
     match crate::extract::detect(name, bytes) {
         crate::extract::Kind::Zip => zip(bytes, o, cx, depth),
+        crate::extract::Kind::Eml => super::mail::rewrite(bytes, false, o, cx, depth),
+        crate::extract::Kind::Mbox => super::mail::rewrite(bytes, true, o, cx, depth),
         _ => Err(format!("redaction inside this format ({}) is not supported yet", o.format)),
+    }
+}
+
+/// Member `label` of a container at `depth` (an archive member, a mail
+/// attachment), stored as `data`, redacted as a file named `name` of its
+/// own: scanned again by the caller's rules, then redacted at its offsets or,
+/// for a container, inside it.
+pub(super) fn member(
+    label: &str,
+    name: &str,
+    data: &[u8],
+    cx: &mut Context<'_, '_>,
+    depth: usize,
+) -> Result<Vec<u8>, String> {
+    let inner = (cx.scan)(name, data);
+    if let Some((reason, _)) = &inner.skipped {
+        return Err(format!("member {label} could not be read again ({})", reason.code()));
+    }
+    if !inner.problems.is_empty() {
+        return Err(format!("member {label} holds parts that cannot be read"));
+    }
+    if inner.findings.iter().all(|f| f.file_offsets) {
+        (cx.plain)(&inner, data).map_err(|e| format!("member {label}: {e}"))
+    } else {
+        rewrite(name, data, &inner, cx, depth + 1).map_err(|e| format!("member {label}: {e}"))
     }
 }
 
@@ -129,19 +157,7 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
     for m in members {
         let i = index(&za, &m)?;
         let data = read_at(&mut za, i)?;
-        let inner = (cx.scan)(&m, &data);
-        if let Some((reason, _)) = &inner.skipped {
-            return Err(format!("member {m} could not be read again ({})", reason.code()));
-        }
-        if !inner.problems.is_empty() {
-            return Err(format!("member {m} holds parts that cannot be read"));
-        }
-        let new = if inner.findings.iter().all(|f| f.file_offsets) {
-            (cx.plain)(&inner, &data).map_err(|e| format!("member {m}: {e}"))?
-        } else {
-            rewrite(&m, &data, &inner, cx, depth + 1).map_err(|e| format!("member {m}: {e}"))?
-        };
-        changed.insert(i, new);
+        changed.insert(i, member(&m, &m, &data, cx, depth)?);
     }
     for (p, found) in parts {
         let i = index(&za, &p)?;
@@ -308,7 +324,7 @@ fn nowhere_else(
 }
 
 /// A replacement of bytes `start..end` of an XML part.
-type Edit = (usize, usize, Vec<u8>);
+pub(super) type Edit = (usize, usize, Vec<u8>);
 
 /// The edits that replace text `a..b` of a mapped text with `put`: in each
 /// node the span covers, its part of the span (`put` in the first, nothing
@@ -338,7 +354,7 @@ fn node_edits(nodes: &office::NodeMap, a: usize, b: usize, put: Vec<u8>, edits: 
 
 /// `xml` with the edits applied; where two overlap (two findings over the
 /// same text, a shared string used by two cells), the first stands.
-fn apply(xml: &[u8], mut edits: Vec<Edit>) -> Vec<u8> {
+pub(super) fn apply(xml: &[u8], mut edits: Vec<Edit>) -> Vec<u8> {
     edits.sort_by_key(|&(a, b, _)| (a, b));
     let mut out = Vec::with_capacity(xml.len());
     let mut at = 0;
@@ -423,7 +439,7 @@ fn replace_in_part(
 /// finding's kind and style, so no part of the longer value is left. A
 /// span outside the text, or not on character boundaries, means the text is
 /// not the one the findings were made on.
-fn merged<'f>(text: &str, found: &[&'f Finding]) -> Result<Vec<(usize, usize, &'f Finding)>, String> {
+pub(super) fn merged<'f>(text: &str, found: &[&'f Finding]) -> Result<Vec<(usize, usize, &'f Finding)>, String> {
     let mut sorted: Vec<&Finding> = found.to_vec();
     sorted.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     let mut out: Vec<(usize, usize, &Finding)> = Vec::new();

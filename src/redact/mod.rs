@@ -21,6 +21,7 @@
 //!   and time for each redaction — never the value.
 
 pub mod container;
+mod mail;
 pub mod style;
 
 use std::collections::BTreeMap;

@@ -73,6 +73,15 @@ pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     ])
 }
 
+/// A .7z holding `members` (one solid LZMA2 block, as 7-Zip writes).
+pub fn sevenz(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    let entries = members.iter().map(|(n, _)| sevenz_rust2::ArchiveEntry::new_file(n)).collect();
+    let readers = members.iter().map(|(_, d)| sevenz_rust2::SourceReader::new(*d)).collect();
+    w.push_archive_entries(entries, readers).unwrap();
+    w.finish().unwrap().into_inner()
+}
+
 /// A mail with a text body and one base64 attachment.
 pub fn eml_with_attachment(body: &str, name: &str, ctype: &str, attachment: &[u8]) -> Vec<u8> {
     use base64::Engine as _;
