@@ -306,7 +306,7 @@ impl Compressed {
     }
 
     /// The name of what is inside: `a.tar.gz` → `a.tar`, `a.tgz` → `a.tar`.
-    fn inner_name(self, name: &str) -> String {
+    pub fn inner_name(self, name: &str) -> String {
         let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
         let (tar_exts, own): (&[&str], &[&str]) = match self {
             Compressed::Gzip => (&["tgz"], &["gz", "gzip"]),

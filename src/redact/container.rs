@@ -75,6 +75,8 @@ pub fn rewrite(
     }
     match crate::extract::detect(name, bytes) {
         crate::extract::Kind::Zip => zip(bytes, o, cx, depth),
+        crate::extract::Kind::Tar => super::archive::tar(bytes, o, cx, depth),
+        crate::extract::Kind::Compressed(c) => super::archive::compressed(c, name, bytes, o, cx, depth),
         crate::extract::Kind::Eml => super::mail::rewrite(bytes, false, o, cx, depth),
         crate::extract::Kind::Mbox => super::mail::rewrite(bytes, true, o, cx, depth),
         _ => Err(format!("redaction inside this format ({}) is not supported yet", o.format)),
@@ -107,7 +109,7 @@ pub(super) fn member(
 }
 
 /// The first member of a finding's location (`a.zip!/b.csv` → `a.zip`).
-fn first_member(f: &Finding) -> Option<String> {
+pub(super) fn first_member(f: &Finding) -> Option<String> {
     let loc = f.location.as_ref()?.value();
     let m = loc.get("member")?.as_str()?;
     Some(m.split("!/").next().unwrap_or(m).to_string())

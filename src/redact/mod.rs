@@ -20,6 +20,7 @@
 //! * the evidence log records file, location, kind, keyed fingerprint, style
 //!   and time for each redaction — never the value.
 
+mod archive;
 pub mod container;
 mod mail;
 pub mod style;
