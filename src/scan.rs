@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -71,6 +71,10 @@ pub struct Scanner {
     /// already, and chunks would only add their memory (on the dense tree,
     /// 98 MB with two threads became 135 MB).
     active: AtomicUsize,
+    /// Set (by a signal handler the caller installs) to stop taking new
+    /// files: those being read finish, the run ends in order, and the
+    /// caller reports what was done.
+    stop: Option<std::sync::Arc<AtomicBool>>,
 }
 
 /// What one worker thread reuses from file to file: its read buffer and its
@@ -105,7 +109,21 @@ impl Scanner {
             allow: AllowList::builtin(),
             baseline: None,
             active: AtomicUsize::new(0),
+            stop: None,
         }
+    }
+
+    /// Stop taking new files once `stop` is set: a run interrupted by the
+    /// user still ends with every file it started finished and consumed,
+    /// so a redaction's summary covers exactly what was written.
+    pub fn with_stop(mut self, stop: std::sync::Arc<AtomicBool>) -> Scanner {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Whether the run was told to stop.
+    pub fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
     /// Change the archive safety limits.
@@ -221,6 +239,9 @@ impl Scanner {
                 s.spawn(move |_| {
                     let mut worker = self.worker();
                     loop {
+                        if self.stopped() {
+                            break;
+                        }
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= files.len() {
                             break;

@@ -25,6 +25,37 @@ pub const EXIT_FOUND: u8 = 1;
 /// Exit code: usage error, or nothing could be read.
 pub const EXIT_ERROR: u8 = 2;
 
+/// Exit code: the user interrupted a run that writes files (SIGINT or
+/// SIGTERM): what was done is summarised, the rest untouched (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// A flag set by the first SIGINT or SIGTERM, for runs that write files
+/// (`redact`, `subject erase`): the scanner stops taking new files, those
+/// being written finish (each write is atomic), and the summary is printed.
+/// A second signal ends the process at once.
+pub(crate) fn interruptible() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    // Fails only when a handler is already set (a second call in a test
+    // binary): the run is then simply not interruptible this way.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED as i32);
+        }
+    });
+    stop
+}
+
+/// Say that a run was interrupted, after its summary.
+pub(crate) fn say_interrupted(done: usize, verify: bool) {
+    eprintln!(
+        "piiscan: interrupted: stopped after {done} file(s); files not reached are untouched{}",
+        if verify { "; --verify not run" } else { "" }
+    );
+}
+
 /// Run the program with the process arguments.
 pub fn run() -> ExitCode {
     use clap::Parser;

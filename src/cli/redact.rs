@@ -28,14 +28,20 @@ pub fn run(a: RedactArgs) -> anyhow::Result<u8> {
     let (built, file_cfg) = config::build(&a.sel, &ScanExtras::default())?;
     let known: Vec<String> = built.engine.rules().kinds().iter().map(|k| k.to_string()).collect();
     let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
-    let scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
+    let scanner =
+        Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow).with_stop(super::interruptible());
     let mut redactor = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?.with_members(member_scan(&scanner));
+    let progress = Progress::default();
     {
         let mut sinks = Tee(vec![&mut warnings as &mut dyn Sink, &mut redactor]);
-        scanner.run(&mut sinks, &Progress::default(), &mut |_| {})?;
+        scanner.run(&mut sinks, &progress, &mut |_| {})?;
     }
     let stats = redactor.into_stats();
     let mut code = summarise(&stats, &a.red, a.sel.quiet);
+    if scanner.stopped() {
+        super::say_interrupted(progress.files.load(std::sync::atomic::Ordering::Relaxed), a.red.verify);
+        return Ok(super::EXIT_INTERRUPTED);
+    }
     if a.red.verify && !a.red.dry_run {
         let styles = styles(&a.red, &file_cfg, &known)?;
         let residual = verify(scanner, stats.outputs, &styles, a.red.log.as_deref())?;

@@ -288,6 +288,7 @@ const ERASE_KINDS: &[&str] = &["name", "email", "phone", "date_of_birth", "uk_po
 
 fn erase(a: SubjectEraseArgs) -> anyhow::Result<u8> {
     let (scanner, file_cfg) = scanner(&a.sel, false, false)?;
+    let scanner = scanner.with_stop(super::interruptible());
     let key = scanner.key().clone();
     let reqs = hashed_requests(&a.who, &key)?;
     let known: Vec<String> = ERASE_KINDS.iter().map(|s| s.to_string()).collect();
@@ -300,8 +301,9 @@ fn erase(a: SubjectEraseArgs) -> anyhow::Result<u8> {
     let mut red = redactor(&a.red, &a.sel.paths, &file_cfg, &known)?.with_members(Box::new(members));
     let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let mut inv = Inventory::default();
-    let mut left_possible = 0usize;
+    let (mut left_possible, mut done) = (0usize, 0usize);
     subject::run(&scanner, &matcher, &mut |r: FileResult| {
+        done += 1;
         warn_skipped(&r, &mut warnings, &mut inv)?;
         left_possible += r.matches.occurrences.iter().filter(|o| o.strength == Strength::Possible).count();
         red.file(&erasure_outcome(r))?;
@@ -314,6 +316,10 @@ fn erase(a: SubjectEraseArgs) -> anyhow::Result<u8> {
         eprintln!(
             "piiscan: {left_possible} possible occurrence(s) were left as they are: review them with `piiscan subject find`"
         );
+    }
+    if scanner.stopped() {
+        super::say_interrupted(done, a.red.verify);
+        return Ok(super::EXIT_INTERRUPTED);
     }
     if a.red.verify && !a.red.dry_run {
         let files: Vec<FileEntry> = stats
