@@ -216,19 +216,27 @@ fn redacted_office_files_open_in_independent_readers() {
     let (src, out) = (d.path().join("in"), d.path().join("out"));
     std::fs::create_dir_all(&src).unwrap();
     tree(&src);
-    for f in ["letter.docx", "review.pptx", "notes.odt", "customers.xlsx"] {
+    for f in ["letter.docx", "review.pptx", "notes.odt", "customers.xlsx", "contacts.ods"] {
         std::fs::copy(Path::new("fixtures/formats/office").join(f), src.join(f)).unwrap();
     }
     let o = piiscan(&["redact", "--verify", "--out", out.to_str().unwrap(), src.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("0 residual finding(s)"), "{err}");
-    for f in ["letter.docx", "review.pptx", "notes.odt", "customers.xlsx", "complaint.docx", "callbacks.xlsx"] {
+    for f in [
+        "letter.docx",
+        "review.pptx",
+        "notes.odt",
+        "customers.xlsx",
+        "contacts.ods",
+        "complaint.docx",
+        "callbacks.xlsx",
+    ] {
         assert!(out.join(f).exists(), "{f} written: {err}");
     }
     let script = r#"
 import sys, docx, openpyxl, pptx
 from odf.opendocument import load
-from odf import text as odftext, teletype
+from odf import text as odftext, teletype, table as odftable
 out = sys.argv[1]
 texts = []
 for f in ["letter.docx", "complaint.docx"]:
@@ -238,13 +246,17 @@ for f in ["customers.xlsx", "callbacks.xlsx"]:
     texts += [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
 texts += [s.text_frame.text for sl in pptx.Presentation(f"{out}/review.pptx").slides for s in sl.shapes if s.has_text_frame]
 texts += [teletype.extractText(p) for p in load(f"{out}/notes.odt").getElementsByType(odftext.P)]
+for c in load(f"{out}/contacts.ods").getElementsByType(odftable.TableCell):
+    texts += [teletype.extractText(c), str(c.getAttribute("value") or "")]
 print(chr(10).join(texts))
 "#;
     let r = std::process::Command::new(python).arg("-c").arg(script).arg(&out).output().unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = String::from_utf8_lossy(&r.stdout);
     assert!(text.contains("[EMAIL]") && text.contains("[NAME]"), "{text}");
-    for gone in [NAME, EMAIL, PHONE, "swamy@outlook"] {
+    // "7579731491": a phone stored as a number cell in contacts.ods (value
+    // attribute and shown text).
+    for gone in [NAME, EMAIL, PHONE, "swamy@outlook", "7579731491"] {
         assert!(!text.contains(gone), "{gone} left in:\n{text}");
     }
     // What the fixtures held, read back by piiscan from the originals.

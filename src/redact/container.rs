@@ -1,5 +1,5 @@
 //! Redaction inside containers: zip archives and the office documents built
-//! on zip (.docx, .xlsx, .pptx, .odt, .odp), rewritten member by member;
+//! on zip (.docx, .xlsx, .ods, .pptx, .odt, .odp), rewritten member by member;
 //! mail is rewritten part by part in [`super::mail`].
 //!
 //! A finding inside a container carries the member or part it was found in
@@ -19,8 +19,10 @@
 //!   run and removed from the others, the markup between them kept;
 //! - a **cell** of a workbook is replaced where its text is stored: in the
 //!   shared strings (every cell showing that string changes with it) or in
-//!   the sheet (inline and formula strings). A number cell holding personal
-//!   data is refused: it would have to become a string cell.
+//!   the sheet (inline and formula strings); in an .ods, in the cell's
+//!   paragraphs in `content.xml`. A number cell holding personal data
+//!   becomes a string cell showing the replacement (its value, and the
+//!   formula that computed it, go).
 //!
 //! Every other member is copied byte for byte, compressed data included
 //! (`raw_copy_file`), in the same order, with the archive comment; changed
@@ -138,13 +140,14 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
     let mut members: BTreeSet<String> = BTreeSet::new();
     let mut parts: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     let mut cells: Vec<&Finding> = Vec::new();
+    let mut ods: Vec<&Finding> = Vec::new();
     for f in &o.findings {
         if let Some(m) = first_member(f) {
             members.insert(m);
         } else if kind == Some(OfficeKind::Xlsx) {
             cells.push(f);
         } else if kind == Some(OfficeKind::Ods) {
-            return Err(format!("redaction inside {} cells is not supported yet", o.format));
+            ods.push(f);
         } else if let (Some(_), Some(p)) = (kind, part_of(f)) {
             parts.entry(p).or_default().push(f);
         } else {
@@ -173,14 +176,17 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
     if !cells.is_empty() {
         changed.extend(workbook(&mut za, &cells, cx.style, &mut values)?);
     }
+    if !ods.is_empty() {
+        changed.extend(ods_workbook(&mut za, &ods, cx.style, &mut values)?);
+    }
     nowhere_else(&mut za, &changed, &values)?;
     write_zip(&mut za, &changed)
 }
 
 /// The parts of a workbook changed by redacting `found` (findings in sheet
 /// texts, located by sheet): a cell's text is replaced where it is stored,
-/// in the shared strings or in the sheet itself. A number cell is refused
-/// (its value would have to become a string cell).
+/// in the shared strings or in the sheet itself. A number cell becomes an
+/// inline string cell.
 fn workbook(
     za: &mut zip::ZipArchive<Cursor<&[u8]>>,
     found: &[&Finding],
@@ -196,57 +202,28 @@ fn workbook(
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut done = 0;
     for (name, part) in office::xlsx_sheets(rels.as_deref(), book.as_deref()) {
-        let here: Vec<&Finding> = found
-            .iter()
-            .copied()
-            .filter(|f| {
-                f.location.as_ref().is_some_and(|l| l.value().get("sheet").and_then(|s| s.as_str()) == Some(&name))
-            })
-            .collect();
+        let here = in_sheet(found, &name);
         if here.is_empty() {
             continue;
         }
         let xml = read(za, &part)?;
         let mut cells = office::sheet_cells(&xml, &texts, true);
-        // The sheet's text exactly as the extractor builds it (cells in
-        // row, column order), and each cell's start in it.
         cells.sort_by_key(|c| (c.0, c.1));
-        let seg = office::sheet_segment(&name, cells.iter().map(|(r, c, t, _)| (*r, *c, t.clone())).collect());
-        let crate::extract::Locator::Cells { cells: starts, .. } = &seg.locator else {
-            return Err("sheet without cells".into());
-        };
-        let text = String::from_utf8_lossy(&seg.text);
         done += here.len();
-        for (s, e, f) in merged(&text, &here).map_err(|e| format!("sheet {name}: {e}"))? {
-            let rep = escape(&replacement(style(f), &f.kind, &text[s..e], f.fingerprint));
-            values.push(text[s..e].to_string());
-            let mut first = true;
-            for (k, &(start, ..)) in starts.iter().enumerate() {
-                let end = start + cells[k].2.len();
-                if !(start < e && s < end) {
-                    continue;
-                }
-                let (a, b) = (s.max(start) - start, e.min(end) - start);
-                let put = if first { rep.clone() } else { Vec::new() };
-                first = false;
-                match &cells[k].3 {
-                    office::CellSrc::Shared(i) => {
-                        let map = &shared.get(*i).ok_or("a shared string out of range")?.1;
-                        node_edits(map, a, b, put, edits.entry(SHARED.to_string()).or_default())?;
-                    }
-                    office::CellSrc::Inline(map) => node_edits(map, a, b, put, edits.entry(part.clone()).or_default())?,
-                    office::CellSrc::Value => {
-                        let r = format!("{}{}", office::col_letters(cells[k].1), cells[k].0 + 1);
-                        let edit = value_cell(&xml, &r, &put)
-                            .ok_or_else(|| format!("sheet {name}: cell {r} not rewritten"))?;
-                        edits.entry(part.clone()).or_default().push(edit);
-                    }
-                }
+        sheet_edits(&name, &cells, &here, style, values, &mut |cell, a, b, put| match &cell.3 {
+            office::CellSrc::Shared(i) => {
+                let map = &shared.get(*i).ok_or("a shared string out of range")?.1;
+                node_edits(map, a, b, put, edits.entry(SHARED.to_string()).or_default())
             }
-            if first {
-                return Err(format!("sheet {name}: a finding over no cell"));
+            office::CellSrc::Inline(map) => node_edits(map, a, b, put, edits.entry(part.clone()).or_default()),
+            office::CellSrc::Value => {
+                let r = format!("{}{}", office::col_letters(cell.1), cell.0 + 1);
+                let edit = value_cell(&xml, &r, &put).ok_or_else(|| format!("sheet {name}: cell {r} not rewritten"))?;
+                edits.entry(part.clone()).or_default().push(edit);
+                Ok(())
             }
-        }
+            office::CellSrc::OdsValue { .. } => Err("an OpenDocument cell in a workbook".into()),
+        })?;
     }
     if done != found.len() {
         return Err("a finding in a sheet the workbook does not list: not rewritten".into());
@@ -258,6 +235,125 @@ fn workbook(
         out.insert(i, apply(&xml, e));
     }
     Ok(out)
+}
+
+/// The findings located in sheet `name`.
+fn in_sheet<'f>(found: &[&'f Finding], name: &str) -> Vec<&'f Finding> {
+    found
+        .iter()
+        .copied()
+        .filter(|f| f.location.as_ref().is_some_and(|l| l.value().get("sheet").and_then(|s| s.as_str()) == Some(name)))
+        .collect()
+}
+
+/// Replaces `a..b` of a cell's text with the given bytes.
+type CellEdit<'e> = dyn FnMut(&office::SourcedCell, usize, usize, Vec<u8>) -> Result<(), String> + 'e;
+
+/// For each finding span in a sheet (overlaps joined), the cells it covers
+/// and its part of each: `each(cell, a, b, put)` replaces `a..b` of the
+/// cell's text with `put` (the replacement in the first cell, nothing in
+/// the others). `cells` in row, column order, as the extractor lays the
+/// sheet's text out.
+fn sheet_edits(
+    name: &str,
+    cells: &[office::SourcedCell],
+    here: &[&Finding],
+    style: &dyn Fn(&Finding) -> Style,
+    values: &mut Vec<String>,
+    each: &mut CellEdit<'_>,
+) -> Result<(), String> {
+    // The sheet's text exactly as the extractor builds it, and each cell's
+    // start in it.
+    let seg = office::sheet_segment(name, cells.iter().map(|(r, c, t, _)| (*r, *c, t.clone())).collect());
+    let crate::extract::Locator::Cells { cells: starts, .. } = &seg.locator else {
+        return Err("sheet without cells".into());
+    };
+    let text = String::from_utf8_lossy(&seg.text);
+    for (s, e, f) in merged(&text, here).map_err(|e| format!("sheet {name}: {e}"))? {
+        let rep = escape(&replacement(style(f), &f.kind, &text[s..e], f.fingerprint));
+        values.push(text[s..e].to_string());
+        let mut first = true;
+        for (k, &(start, ..)) in starts.iter().enumerate() {
+            let end = start + cells[k].2.len();
+            if !(start < e && s < end) {
+                continue;
+            }
+            let (a, b) = (s.max(start) - start, e.min(end) - start);
+            let put = if first { rep.clone() } else { Vec::new() };
+            first = false;
+            each(&cells[k], a, b, put).map_err(|e| format!("sheet {name}: {e}"))?;
+        }
+        if first {
+            return Err(format!("sheet {name}: a finding over no cell"));
+        }
+    }
+    Ok(())
+}
+
+/// The cells of an OpenDocument spreadsheet changed by redacting `found`:
+/// each cell's text replaced in its text nodes in `content.xml`; a number
+/// cell becomes a string cell.
+fn ods_workbook(
+    za: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    found: &[&Finding],
+    style: &dyn Fn(&Finding) -> Style,
+    values: &mut Vec<String>,
+) -> Result<BTreeMap<usize, Vec<u8>>, String> {
+    let i = index(za, "content.xml")?;
+    let xml = read_at(za, i)?;
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut done = 0;
+    for (name, mut cells) in office::ods_cells(&xml, true) {
+        let here = in_sheet(found, &name);
+        if here.is_empty() {
+            continue;
+        }
+        cells.sort_by_key(|c| (c.0, c.1));
+        done += here.len();
+        sheet_edits(&name, &cells, &here, style, values, &mut |cell, a, b, put| match &cell.3 {
+            office::CellSrc::Inline(map) => node_edits(map, a, b, put, &mut edits),
+            office::CellSrc::OdsValue { tag, shown } => {
+                let r = format!("{}{}", office::col_letters(cell.1), cell.0 + 1);
+                ods_value_cell(&xml, tag, shown, put, &mut edits).ok_or_else(|| format!("cell {r} not rewritten"))
+            }
+            _ => Err("a cell of an unknown kind".into()),
+        })?;
+    }
+    if done != found.len() {
+        return Err("a finding in a sheet content.xml does not hold: not rewritten".into());
+    }
+    Ok(BTreeMap::from([(i, apply(&xml, edits))]))
+}
+
+/// The edits that turn an OpenDocument number cell into a string cell
+/// showing `put`: the tag's value type becomes `string` and its value
+/// attribute goes; the first text node shown is replaced, the others
+/// emptied. `None` for a cell that shows no text to replace.
+fn ods_value_cell(
+    xml: &[u8],
+    tag: &office::Src,
+    shown: &office::NodeMap,
+    put: Vec<u8>,
+    edits: &mut Vec<Edit>,
+) -> Option<()> {
+    static VALUE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r#"\s(?:office:)?(?:value|date-value|time-value|currency)="[^"]*""#).expect("pattern")
+    });
+    static TYPE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r#"(value-type=")(?:float|percentage|currency)(")"#).expect("pattern")
+    });
+    if shown.is_empty() || !tag.stored || shown.iter().any(|(_, _, s)| !s.exact) {
+        return None;
+    }
+    let old = xml.get(tag.start..tag.end)?;
+    let without = VALUE.replace_all(old, &b""[..]);
+    let new = TYPE.replace_all(&without, &b"${1}string${2}"[..]).into_owned();
+    edits.push((tag.start, tag.end, new));
+    let mut put = Some(put);
+    for (_, _, src) in shown {
+        edits.push((src.start, src.end, put.take().unwrap_or_default()));
+    }
+    Some(())
 }
 
 /// The edit that turns number cell `r` (`<c r="B3" s="1"><v>7700900123</v></c>`)
