@@ -115,10 +115,25 @@ fn redact_rewrites_mail_in_its_own_encodings() {
     std::fs::create_dir_all(&src).unwrap();
     let original = message();
     std::fs::write(src.join("case.eml"), &original).unwrap();
-    let o = piiscan(&["redact", "--verify", "--out", out.to_str().unwrap(), src.to_str().unwrap()]);
+    let log = d.path().join("evidence.jsonl");
+    let o = piiscan(&[
+        "redact",
+        "--verify",
+        "--log",
+        log.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(err.contains("redacted 1 file(s)") && err.contains("0 residual finding(s)"), "{err}");
+    // The evidence log says where inside the message each value was, and
+    // holds no value.
+    let evidence = std::fs::read_to_string(&log).unwrap();
+    assert!(evidence.contains(r#""member":"attachment 3.2: list.csv""#), "{evidence}");
+    assert!(evidence.contains(r#""part":"headers (decoded)""#), "{evidence}");
+    assert!(!evidence.contains("Ramaswamy") && !evidence.contains("345678"), "{evidence}");
     let written = std::fs::read(out.join("case.eml")).unwrap();
 
     let (mut before, mut shape0) = (Vec::new(), Vec::new());

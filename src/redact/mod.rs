@@ -245,12 +245,16 @@ impl<'a> Redactor<'a> {
         for (f, style) in entries {
             *self.stats.per_kind.entry(f.kind.to_string()).or_default() += 1;
             if let Some(log) = self.log.as_mut() {
-                let rec = json!({
+                let mut rec = json!({
                     "time": time, "path": path.display().to_string(), "output": dest.display().to_string(),
                     "start": f.start, "end": f.end, "pieces": &f.pieces, "line": f.line, "kind": &*f.kind,
                     "fingerprint": f.fingerprint_hex(), "style": style.name(),
                     "dry_run": matches!(self.target, Target::DryRun),
                 });
+                // Inside a container: the member, part, sheet or cell.
+                if let (Some(loc), Some(m)) = (&f.location, rec.as_object_mut()) {
+                    m.insert("location".into(), json!(loc));
+                }
                 serde_json::to_writer(&mut *log, &rec).map_err(|e| format!("evidence log: {e}"))?;
                 log.write_all(b"\n").map_err(|e| format!("evidence log: {e}"))?;
             }
@@ -306,18 +310,15 @@ impl<'a> Redactor<'a> {
 
 /// `original` with each styled finding's span (or pieces) replaced: the
 /// bytes of a file (or of a member read as one), findings at offsets in
-/// them. UTF-16 text gets UTF-16 replacements; in delimited text a value
+/// them. Replacements are written in the file's own encoding (UTF-16,
+/// Windows-1252, a declared legacy charset); in delimited text a value
 /// never takes a delimiter or a line break with it.
 fn replace_plain(
     o: &FileOutcome,
     original: &[u8],
     styled: &[(&crate::finding::Finding, Style)],
 ) -> Result<Vec<u8>, String> {
-    let utf16 = match o.encoding {
-        "utf-16le" => Some(true),
-        "utf-16be" => Some(false),
-        _ => None,
-    };
+    let stored = Stored::of(o.encoding);
     let mut out = Vec::with_capacity(original.len());
     let mut at = 0usize;
     // Every span to replace: a value read over several cues is replaced
@@ -325,7 +326,7 @@ fn replace_plain(
     let mut spans: Vec<(usize, usize, &crate::finding::Finding, Style)> = Vec::new();
     // A name spread over `title,first_name,surname` cells is replaced cell
     // by cell, so every row keeps its field count.
-    let cells = (o.format == "csv" && utf16.is_none())
+    let cells = (o.format == "csv" && !matches!(stored, Stored::Utf16(_)))
         .then(|| crate::extract::csvx::sniff_delim(original, o.path.extension().is_some_and(|e| e == "tsv")));
     for &(f, style) in styled {
         let whole = [(f.start, f.end)];
@@ -346,9 +347,9 @@ fn replace_plain(
             return Err("findings out of order or beyond the end: left untouched".into());
         }
         out.extend_from_slice(&original[at..s]);
-        let written = decode(&original[s..e], utf16);
+        let written = stored.decode(&original[s..e]);
         let rep = replacement(style, &f.kind, &written, f.fingerprint);
-        out.extend_from_slice(&encode(&rep, utf16));
+        out.extend_from_slice(&stored.encode(&rep));
         at = e;
     }
     out.extend_from_slice(&original[at..]);
@@ -452,20 +453,65 @@ impl Sink for Redactor<'_> {
     }
 }
 
-fn decode(bytes: &[u8], utf16: Option<bool>) -> String {
-    match utf16 {
-        None => String::from_utf8_lossy(bytes).into_owned(),
-        Some(le) => {
-            let units = crate::read::utf16_units(bytes, le);
-            char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
-        }
-    }
+/// How a file's text is stored, for writing replacements in it: the
+/// extractor's reading (`FileOutcome::encoding`) decides.
+#[derive(Clone, Copy)]
+enum Stored {
+    /// UTF-8 (or bytes read as such).
+    Utf8,
+    /// UTF-16, little-endian when true.
+    Utf16(bool),
+    /// An 8-bit or legacy character set (Windows-1252, a declared one).
+    Legacy(&'static encoding_rs::Encoding),
 }
 
-fn encode(s: &str, utf16: Option<bool>) -> Vec<u8> {
-    match utf16 {
-        None => s.as_bytes().to_vec(),
-        Some(le) => s.encode_utf16().flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() }).collect(),
+impl Stored {
+    fn of(encoding: &str) -> Stored {
+        match encoding {
+            "utf-16le" => Stored::Utf16(true),
+            "utf-16be" => Stored::Utf16(false),
+            "" | "utf-8" | "binary" => Stored::Utf8,
+            label => match encoding_rs::Encoding::for_label(label.as_bytes()) {
+                Some(e) if e != encoding_rs::UTF_8 && e.is_ascii_compatible() => Stored::Legacy(e),
+                _ => Stored::Utf8,
+            },
+        }
+    }
+
+    /// The text of stored bytes.
+    fn decode(self, bytes: &[u8]) -> String {
+        match self {
+            Stored::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+            Stored::Utf16(le) => {
+                let units = crate::read::utf16_units(bytes, le);
+                char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+            }
+            Stored::Legacy(e) => e.decode_without_bom_handling(bytes).0.into_owned(),
+        }
+    }
+
+    /// A replacement as stored bytes; in a legacy character set, a
+    /// character it cannot hold is written `?` (never an HTML reference).
+    fn encode(self, s: &str) -> Vec<u8> {
+        match self {
+            Stored::Utf8 => s.as_bytes().to_vec(),
+            Stored::Utf16(le) => {
+                s.encode_utf16().flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() }).collect()
+            }
+            Stored::Legacy(e) => {
+                let mut out = Vec::with_capacity(s.len());
+                let mut buf = [0u8; 4];
+                for c in s.chars() {
+                    let (b, _, unmappable) = e.encode(c.encode_utf8(&mut buf));
+                    if unmappable {
+                        out.push(b'?');
+                    } else {
+                        out.extend_from_slice(&b);
+                    }
+                }
+                out
+            }
+        }
     }
 }
 
@@ -487,4 +533,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8], perms: &fs::Permissions) -> io::R
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stored;
+
+    #[test]
+    fn replacements_are_written_in_the_files_own_encoding() {
+        let w = Stored::of("windows-1252");
+        assert_eq!(w.decode(b"Zo\xEB"), "Zo\u{EB}");
+        assert_eq!(w.encode("Zo\u{EB} \u{20AC}"), b"Zo\xEB \x80");
+        // A character Windows-1252 cannot hold: `?`, not `&#321;`.
+        assert_eq!(w.encode("\u{141}ukasz"), b"?ukasz");
+        assert_eq!(Stored::of("utf-16le").encode("Zo"), b"Z\0o\0");
+        assert_eq!(Stored::of("utf-8").encode("Zo\u{EB}"), "Zo\u{EB}".as_bytes());
+    }
 }
