@@ -131,3 +131,28 @@ fn redact_rewrites_compressed_files() {
     .unwrap();
     assert_eq!(String::from_utf8(xz).unwrap(), text);
 }
+
+/// A self-extracting archive (a program with a zip after it): the program's
+/// bytes are kept, the archive written after them with offsets from the
+/// file's start, its other member untouched.
+#[test]
+fn redact_rewrites_a_self_extracting_zip() {
+    let d = tempfile::tempdir().unwrap();
+    let (src, out) = (d.path().join("in"), d.path().join("out"));
+    std::fs::create_dir_all(&src).unwrap();
+    let program: Vec<u8> = b"MZ\x90\x00".iter().copied().chain((0..700u32).map(|i| (i * 7 % 251) as u8)).collect();
+    let archive = common::make::zip(&[("note.txt", NOTE.as_bytes()), ("setup.ini", b"[setup]\nquiet=1\n")]);
+    std::fs::write(src.join("setup.exe"), [program.clone(), archive].concat()).unwrap();
+    redact(&src, &out);
+    let written = std::fs::read(out.join("setup.exe")).unwrap();
+    assert_eq!(&written[..program.len()], &program[..], "the program is kept");
+    let mut za = zip::ZipArchive::new(std::io::Cursor::new(&written)).unwrap();
+    let mut note = String::new();
+    za.by_name("note.txt").unwrap().read_to_string(&mut note).unwrap();
+    assert_eq!(note, "Customer [NAME] rang from [PHONE] about her bill.\n");
+    // Offsets count from the file's start: no prefix to compensate for.
+    assert_eq!(za.offset(), 0);
+    if let Ok(o) = std::process::Command::new("unzip").arg("-tq").arg(out.join("setup.exe")).output() {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
+}

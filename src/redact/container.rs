@@ -123,13 +123,13 @@ fn part_of(f: &Finding) -> Option<String> {
 }
 
 fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) -> Result<Vec<u8>, String> {
-    if !bytes.starts_with(b"PK") {
-        return Err("data before the archive (a self-extractor?): not rewritten".into());
-    }
     let mut za = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("zip: {e}"))?;
+    // Data before the archive (a self-extracting .exe, a script): kept as
+    // it is, the archive written after it with offsets from the file's start.
+    let prefix = prefix_len(&mut za)?;
     // A name used twice: the reader sees only one of them, so the other was
     // never scanned, and would not be written back.
-    if memchr::memmem::find_iter(bytes, b"PK\x01\x02").count() > za.len() {
+    if za.has_duplicate_names() || memchr::memmem::find_iter(&bytes[prefix..], b"PK\x01\x02").count() > za.len() {
         return Err("a member name used twice (or a damaged directory): not rewritten".into());
     }
     let kind = office::kind(&za).map(|k| match k {
@@ -180,7 +180,18 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
         changed.extend(ods_workbook(&mut za, &ods, cx.style, &mut values)?);
     }
     nowhere_else(&mut za, &changed, &values)?;
-    write_zip(&mut za, &changed)
+    write_zip(&mut za, &changed, &bytes[..prefix])
+}
+
+/// How many bytes come before the archive's first member (a
+/// self-extractor's program): where its first local header starts.
+fn prefix_len(za: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<usize, String> {
+    let mut first = za.offset() + za.central_directory_start();
+    for i in 0..za.len() {
+        let f = za.by_index_raw(i).map_err(|e| format!("zip: {e}"))?;
+        first = first.min(f.header_start());
+    }
+    Ok(first as usize)
 }
 
 /// The parts of a workbook changed by redacting `found` (findings in sheet
@@ -492,10 +503,17 @@ fn read_at(za: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>,
     Ok(out)
 }
 
-/// The archive again: changed members written anew with their own options,
-/// every other member copied raw, order and comment kept.
-fn write_zip(za: &mut zip::ZipArchive<Cursor<&[u8]>>, changed: &BTreeMap<usize, Vec<u8>>) -> Result<Vec<u8>, String> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+/// The archive again, after `prefix`: changed members written anew with
+/// their own options, every other member copied raw, order and comment
+/// kept; offsets count from the start of the file.
+fn write_zip(
+    za: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    changed: &BTreeMap<usize, Vec<u8>>,
+    prefix: &[u8],
+) -> Result<Vec<u8>, String> {
+    let mut out = Cursor::new(prefix.to_vec());
+    out.set_position(prefix.len() as u64);
+    let mut w = zip::ZipWriter::new(out);
     let err = |e: zip::result::ZipError| format!("zip: {e}");
     for i in 0..za.len() {
         let f = za.by_index_raw(i).map_err(err)?;
