@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use common::piiscan;
+use mail_parser::MimeHeaders;
 
 const NOTE: &str = "Customer Priya Ramaswamy rang from 07912 345678 about her bill.\n";
 
@@ -154,5 +155,86 @@ fn redact_rewrites_a_self_extracting_zip() {
     assert_eq!(za.offset(), 0);
     if let Ok(o) = std::process::Command::new("unzip").arg("-tq").arg(out.join("setup.exe")).output() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
+}
+
+/// Issue 20, point 2: a member or attachment that cannot be read (here:
+/// binary) refuses its file by default; `--drop-unreadable` writes the file
+/// with that member replaced by a placeholder saying what was removed, and
+/// the evidence log records it.
+#[test]
+fn unreadable_members_are_refused_or_replaced_on_request() {
+    use base64::Engine as _;
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(&src).unwrap();
+    let blob: Vec<u8> = [0u8, 1, 2, 0, 255].repeat(40);
+    std::fs::write(src.join("bundle.zip"), common::make::zip(&[("note.txt", NOTE.as_bytes()), ("scan.bin", &blob)]))
+        .unwrap();
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [("note.txt", NOTE.as_bytes()), ("blob.dat", &blob[..]), ("z.txt", b"plain\n")] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    std::fs::write(src.join("logs.tar"), b.into_inner().unwrap()).unwrap();
+    std::fs::write(
+        src.join("case.eml"),
+        format!(
+            "From: Desk <desk@example.org>\r\nSubject: case\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n{NOTE}\r\n--b\r\n\
+             Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"scan.bin\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+            base64::engine::general_purpose::STANDARD.encode(&blob)
+        ),
+    )
+    .unwrap();
+    // By default: refused, named, exit 1, nothing written.
+    let out = d.path().join("refused");
+    let o = piiscan(&["redact", "--out", out.to_str().unwrap(), src.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for f in ["bundle.zip", "logs.tar", "case.eml"] {
+        assert!(err.contains(&format!("{f}: not redacted: 1 member(s) could not be read")), "{err}");
+        assert!(!out.join(f).exists());
+    }
+    // On request: written, the member replaced by a placeholder, logged.
+    let (out, log) = (d.path().join("out"), d.path().join("evidence.jsonl"));
+    let o = piiscan(&[
+        "redact",
+        "--drop-unreadable",
+        "--verify",
+        "--log",
+        log.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("3 unreadable member(s) removed") && err.contains("0 residual"), "{err}");
+    let mut za = zip::ZipArchive::new(std::io::Cursor::new(std::fs::read(out.join("bundle.zip")).unwrap())).unwrap();
+    let names: Vec<String> = (0..za.len()).map(|i| za.by_index(i).unwrap().name().unwrap().to_string()).collect();
+    assert_eq!(names, ["note.txt", "scan.bin.removed.txt"], "the placeholder in the member's place");
+    let mut text = String::new();
+    za.by_name("scan.bin.removed.txt").unwrap().read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("piiscan removed scan.bin from this file: it could not be read (binary)"), "{text}");
+    let names: Vec<String> = entries(&std::fs::read(out.join("logs.tar")).unwrap()).into_iter().map(|e| e.0).collect();
+    assert_eq!(names, ["note.txt", "blob.dat.removed.txt", "z.txt"]);
+    let eml = std::fs::read(out.join("case.eml")).unwrap();
+    let msg = mail_parser::MessageParser::default().parse(&eml).unwrap();
+    let att = msg.attachment(0).unwrap();
+    assert_eq!(att.attachment_name(), Some("scan.bin.removed.txt"));
+    assert!(String::from_utf8_lossy(att.contents()).starts_with("piiscan removed scan.bin"));
+    let evidence = std::fs::read_to_string(&log).unwrap();
+    for (member, placeholder) in [
+        ("scan.bin", "scan.bin.removed.txt"),
+        ("blob.dat", "blob.dat.removed.txt"),
+        ("attachment 2: scan.bin", "scan.bin.removed.txt"),
+    ] {
+        let line = format!(r#""placeholder":"{placeholder}","reason":"binary","removed":"{member}""#);
+        assert!(evidence.contains(&line), "{line} in {evidence}");
     }
 }

@@ -257,6 +257,13 @@ pub struct RedactOpts {
     /// Evidence log (JSON Lines): file, location, kind, fingerprint, style, time. Never values.
     #[arg(long, value_name = "FILE", help_heading = "Redaction")]
     pub log: Option<PathBuf>,
+    /// Write an archive, document or message whose members or attachments
+    /// cannot be read (binary, encrypted, over a limit) with each of them
+    /// replaced by a placeholder `NAME.removed.txt` saying what was removed
+    /// and why (recorded in the evidence log). Without it such a file is
+    /// refused: it cannot be shown to be clean.
+    #[arg(long, help_heading = "Redaction")]
+    pub drop_unreadable: bool,
 }
 
 /// `piiscan subject`.

@@ -87,7 +87,7 @@ pub(super) fn redactor(
         )?;
         Target::OutDir { dir, roots: inputs.to_vec(), only_changed: r.only_changed }
     };
-    Ok(Redactor::new(target, styles, r.log.as_deref())?)
+    Ok(Redactor::new(target, styles, r.log.as_deref())?.with_drop_unreadable(r.drop_unreadable))
 }
 
 /// The styles for these options: the config file's, then the flags'
@@ -138,6 +138,12 @@ pub(super) fn summarise(stats: &RedactStats, r: &RedactOpts, quiet: bool) -> u8 
             stats.not_redacted_with_findings,
             stats.failed.len()
         );
+        if stats.members_removed > 0 {
+            eprintln!(
+                "piiscan: {} unreadable member(s) removed and replaced by a placeholder (--drop-unreadable)",
+                stats.members_removed
+            );
+        }
     }
     // 2: a file could not be written; 1: personal data was found in a file
     // that could not be redacted (a container), so the request is not

@@ -23,7 +23,7 @@ use crate::outcome::FileOutcome;
 
 /// The tar archive `bytes` with `o`'s findings redacted.
 pub(super) fn tar(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) -> Result<Vec<u8>, String> {
-    let mut wanted = std::collections::BTreeSet::new();
+    let (drop, mut wanted) = cx.unreadable(o)?;
     for f in &o.findings {
         wanted.insert(first_member(f).ok_or("a finding in a tar archive outside its members")?);
     }
@@ -38,8 +38,16 @@ pub(super) fn tar(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth
             continue;
         }
         let name = entry.path().map(|p| p.display().to_string()).unwrap_or_else(|_| "?".into());
-        if !seen.insert(name.clone()) && wanted.contains(&name) {
+        if !seen.insert(name.clone()) && (wanted.contains(&name) || drop.contains_key(&name)) {
             return Err(format!("member {name}: its name is used twice: not rewritten"));
+        }
+        if let Some(reason) = drop.get(&name) {
+            let (head, start, size) =
+                (entry.raw_header_position() as usize, entry.raw_file_position() as usize, entry.size());
+            let end = (start + (size as usize).div_ceil(512) * 512).min(bytes.len());
+            let mtime = entry.header().mtime().unwrap_or(0);
+            edits.push((head, end, placeholder_entry(&name, reason, mtime)?));
+            continue;
         }
         if !wanted.contains(&name) {
             continue;
@@ -64,10 +72,25 @@ pub(super) fn tar(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth
         let end = start + (size as usize).div_ceil(512) * 512;
         edits.push((head, end.min(bytes.len()), block));
     }
-    if let Some(m) = wanted.iter().find(|m| !seen.contains(*m)) {
+    if let Some(m) = wanted.iter().chain(drop.keys()).find(|m| !seen.contains(*m)) {
         return Err(format!("member {m}: not found again in the archive"));
     }
     Ok(container::apply(bytes, edits))
+}
+
+/// The tar entry (header blocks and padded data) of the placeholder for
+/// member `name`, removed for `reason`.
+fn placeholder_entry(name: &str, reason: &str, mtime: u64) -> Result<Vec<u8>, String> {
+    let text = container::placeholder(name, reason);
+    let mut h = tar::Header::new_gnu();
+    h.set_size(text.len() as u64);
+    h.set_mode(0o644);
+    h.set_mtime(mtime);
+    h.set_entry_type(tar::EntryType::Regular);
+    let mut b = tar::Builder::new(Vec::new());
+    b.append_data(&mut h, container::placeholder_name(name), text.as_slice()).map_err(|e| format!("tar: {e}"))?;
+    // Without the end-of-archive blocks `into_inner` would add.
+    Ok(b.get_ref().clone())
 }
 
 /// The size field of a ustar/v7 header, when it is octal (not base-256).

@@ -62,6 +62,83 @@ pub struct Context<'c, 'a> {
     /// Redacts a member's findings at offsets in its bytes (text, CSV,
     /// UTF-16...), as a file of its own.
     pub plain: &'c PlainRedact<'c>,
+    /// Replace members that cannot be read by a placeholder instead of
+    /// refusing the file.
+    pub drop_unreadable: bool,
+    /// The members so replaced.
+    pub removed: &'c mut Vec<Removed>,
+}
+
+/// A member that could not be read, replaced by a placeholder.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    /// Where it was (`bundle.zip!/data.bin`, `attachment 3: scan.tiff`).
+    pub member: String,
+    /// Why it could not be read (`binary`, `encrypted`...).
+    pub reason: String,
+    /// The placeholder's name.
+    pub placeholder: String,
+}
+
+impl Context<'_, '_> {
+    /// The members of a container to replace by placeholders (problems
+    /// directly in it: name → reason) and the members holding such
+    /// problems deeper (rewritten, so their own are replaced); an error
+    /// when there are problems and replacing was not asked for, or a
+    /// problem has no member to replace.
+    pub(super) fn unreadable(
+        &mut self,
+        o: &FileOutcome,
+    ) -> Result<(BTreeMap<String, String>, BTreeSet<String>), String> {
+        let (mut here, mut deeper) = (BTreeMap::new(), BTreeSet::new());
+        if o.problems.is_empty() {
+            return Ok((here, deeper));
+        }
+        if !self.drop_unreadable {
+            return Err(format!("{} member(s) could not be read, so it cannot be shown to be clean", o.problems.len()));
+        }
+        for p in &o.problems {
+            match p.member.split_once("!/") {
+                Some((first, _)) => {
+                    deeper.insert(first.to_string());
+                }
+                None if p.member.starts_with('#') || p.member.starts_with('(') => {
+                    return Err(format!(
+                        "a part that cannot be read has no name to remove ({}): not rewritten",
+                        p.member
+                    ));
+                }
+                None => {
+                    here.insert(p.member.clone(), p.reason.code().to_string());
+                    // A mail attachment's member is `attachment 3: scan.tiff`.
+                    let file = match p.member.strip_prefix("attachment ") {
+                        Some(a) => a.split_once(": ").map_or(a, |(_, n)| n),
+                        None => &p.member,
+                    };
+                    self.removed.push(Removed {
+                        member: p.member.clone(),
+                        reason: p.reason.code().to_string(),
+                        placeholder: placeholder_name(file),
+                    });
+                }
+            }
+        }
+        Ok((here, deeper))
+    }
+}
+
+/// The name of the placeholder for member `name`.
+pub(super) fn placeholder_name(name: &str) -> String {
+    format!("{name}.removed.txt")
+}
+
+/// The text of the placeholder for member `name`, removed for `reason`.
+pub(super) fn placeholder(name: &str, reason: &str) -> Vec<u8> {
+    format!(
+        "piiscan removed {name} from this file: it could not be read ({reason}), so it could not be shown \
+         to be free of personal data.\nThe removal is recorded in the redaction's evidence log.\n"
+    )
+    .into_bytes()
 }
 
 /// The container `bytes` (named `name`) with `o`'s findings redacted.
@@ -100,13 +177,18 @@ pub(super) fn member(
     if let Some((reason, _)) = &inner.skipped {
         return Err(format!("member {label} could not be read again ({})", reason.code()));
     }
-    if !inner.problems.is_empty() {
+    if !inner.problems.is_empty() && !cx.drop_unreadable {
         return Err(format!("member {label} holds parts that cannot be read"));
     }
-    if inner.findings.iter().all(|f| f.file_offsets) {
+    if inner.problems.is_empty() && inner.findings.iter().all(|f| f.file_offsets) {
         (cx.plain)(&inner, data).map_err(|e| format!("member {label}: {e}"))
     } else {
-        rewrite(name, data, &inner, cx, depth + 1).map_err(|e| format!("member {label}: {e}"))
+        let before = cx.removed.len();
+        let new = rewrite(name, data, &inner, cx, depth + 1).map_err(|e| format!("member {label}: {e}"))?;
+        for r in &mut cx.removed[before..] {
+            r.member = format!("{label}!/{}", r.member);
+        }
+        Ok(new)
     }
 }
 
@@ -154,6 +236,13 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
             return Err(format!("redaction inside this format ({}) is not supported yet", o.format));
         }
     }
+    let (drop, deeper) = cx.unreadable(o)?;
+    members.extend(deeper);
+    // Unreadable members replaced: placeholder name and text, by index.
+    let mut placeholders: BTreeMap<usize, (String, Vec<u8>)> = BTreeMap::new();
+    for (m, reason) in &drop {
+        placeholders.insert(index(&za, m)?, (placeholder_name(m), placeholder(m, reason)));
+    }
     // New contents by member index (whatever case or separator its stored
     // name has).
     let mut changed: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
@@ -180,7 +269,7 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
         changed.extend(ods_workbook(&mut za, &ods, cx.style, &mut values)?);
     }
     nowhere_else(&mut za, &changed, &values)?;
-    write_zip(&mut za, &changed, &bytes[..prefix])
+    write_zip(&mut za, &changed, &placeholders, &bytes[..prefix])
 }
 
 /// How many bytes come before the archive's first member (a
@@ -504,11 +593,13 @@ fn read_at(za: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>,
 }
 
 /// The archive again, after `prefix`: changed members written anew with
-/// their own options, every other member copied raw, order and comment
-/// kept; offsets count from the start of the file.
+/// their own options, placeholders in the place of the members they
+/// replace, every other member copied raw, order and comment kept; offsets
+/// count from the start of the file.
 fn write_zip(
     za: &mut zip::ZipArchive<Cursor<&[u8]>>,
     changed: &BTreeMap<usize, Vec<u8>>,
+    placeholders: &BTreeMap<usize, (String, Vec<u8>)>,
     prefix: &[u8],
 ) -> Result<Vec<u8>, String> {
     let mut out = Cursor::new(prefix.to_vec());
@@ -517,6 +608,14 @@ fn write_zip(
     let err = |e: zip::result::ZipError| format!("zip: {e}");
     for i in 0..za.len() {
         let f = za.by_index_raw(i).map_err(err)?;
+        if let Some((name, text)) = placeholders.get(&i) {
+            let options =
+                zip::write::SimpleFileOptions::default().last_modified_time(f.last_modified().unwrap_or_default());
+            drop(f);
+            w.start_file(name.as_str(), options).map_err(err)?;
+            w.write_all(text).map_err(|e| format!("zip: {e}"))?;
+            continue;
+        }
         match changed.get(&i) {
             Some(new) => {
                 let (name, options) = (f.name().map_err(err)?.into_owned(), f.options());

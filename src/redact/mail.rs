@@ -54,6 +54,22 @@ pub(super) fn rewrite(
         return Err(format!("mail stored as {}: not rewritten", o.encoding));
     }
     let mut found = Found::default();
+    let (drop, deeper) = cx.unreadable(o)?;
+    if mbox && !(drop.is_empty() && deeper.is_empty()) {
+        return Err("a mailbox with attachments that cannot be read: not rewritten".into());
+    }
+    let attachment_id = |m: &str| -> Result<String, String> {
+        let id = m.strip_prefix("attachment ").and_then(|a| a.split(':').next());
+        id.map(str::to_string).ok_or_else(|| format!("{m}: not an attachment that can be removed"))
+    };
+    for (m, reason) in &drop {
+        let id = attachment_id(m)?;
+        found.inside.insert((0, format!("d:{id}")), Vec::new());
+        found.reasons.insert(id, (m.clone(), reason.clone()));
+    }
+    for m in &deeper {
+        found.inside.insert((0, format!("a:{}", attachment_id(m)?)), Vec::new());
+    }
     for f in &o.findings {
         if f.file_offsets {
             found.plain.push(f);
@@ -105,8 +121,11 @@ struct Found<'f> {
     /// Findings at file offsets.
     plain: Vec<&'f Finding>,
     /// Findings inside parts, by (message number in a mailbox, part key:
-    /// `p:` text part, `h:` decoded headers, `a:` attachment, then the id).
+    /// `p:` text part, `h:` decoded headers, `a:` attachment, `d:`
+    /// attachment to replace by a placeholder, then the id).
     inside: BTreeMap<(usize, String), Vec<&'f Finding>>,
+    /// Attachments to replace: id → (member name, why it was unreadable).
+    reasons: BTreeMap<String, (String, String)>,
 }
 
 impl<'f> Found<'f> {
@@ -223,6 +242,14 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
                 }
             }
             (PartType::Text(_) | PartType::Html(_) | PartType::Binary(_) | PartType::InlineBinary(_), fname) => {
+                if found.take(at.n, format!("d:{id}")).is_some() {
+                    let (member, reason) = found.reasons.get(&id).cloned().unwrap_or_default();
+                    let name = member.split_once(": ").map_or(member.as_str(), |(_, n)| n);
+                    let r = part.offset_header.min(raw.len())..body.end;
+                    claimed.push(r.clone());
+                    edits.push((r.start, r.end, placeholder_part(name, &reason, &raw[body.clone()])));
+                    continue;
+                }
                 if found.take(at.n, format!("a:{id}")).is_none() {
                     continue;
                 }
@@ -251,6 +278,24 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
         });
     }
     Ok(apply(raw, edits))
+}
+
+/// A text part standing in for an attachment that could not be read:
+/// its own headers, the placeholder text, the old body's line ending and
+/// trailing blank lines.
+fn placeholder_part(name: &str, reason: &str, old_body: &[u8]) -> Vec<u8> {
+    let eol = if memchr::memmem::find(old_body, b"\r\n").is_some() { "\r\n" } else { "\n" };
+    let file = container::placeholder_name(name).replace(['"', '\\', '\r', '\n'], "_");
+    let text = String::from_utf8_lossy(&container::placeholder(name, reason)).replace('\n', eol);
+    let content_end = old_body.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+    let mut out = format!(
+        "Content-Type: text/plain; charset=utf-8{eol}Content-Transfer-Encoding: 8bit{eol}\
+         Content-Disposition: attachment; filename=\"{file}\"{eol}{eol}{}",
+        text.trim_end()
+    )
+    .into_bytes();
+    out.extend_from_slice(&old_body[content_end..]);
+    out
 }
 
 fn unreadable(id: &str) -> String {

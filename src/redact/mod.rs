@@ -83,6 +83,8 @@ pub struct RedactStats {
     pub failed: Vec<(PathBuf, String)>,
     /// Every file written (redacted or copied), for verification.
     pub outputs: Vec<PathBuf>,
+    /// Unreadable members replaced by a placeholder (`--drop-unreadable`).
+    pub members_removed: u64,
 }
 
 /// Why a file holding findings was not rewritten.
@@ -119,6 +121,9 @@ pub struct Redactor<'a> {
     /// Finds what to redact in a container's member; without it,
     /// containers holding findings are refused.
     members: Option<Box<container::MemberScan<'a>>>,
+    /// Write containers with their unreadable members replaced by a
+    /// placeholder instead of refusing them (`--drop-unreadable`).
+    drop_unreadable: bool,
 }
 
 impl<'a> Redactor<'a> {
@@ -136,13 +141,30 @@ impl<'a> Redactor<'a> {
         };
         let listing: Option<Box<dyn Write>> =
             if matches!(target, Target::DryRun) { Some(Box::new(io::stdout())) } else { None };
-        Ok(Redactor { target, styles, log, listing, stats: RedactStats::default(), members: None })
+        Ok(Redactor {
+            target,
+            styles,
+            log,
+            listing,
+            stats: RedactStats::default(),
+            members: None,
+            drop_unreadable: false,
+        })
     }
 
     /// Redact inside containers (zip archives, office documents), finding
     /// what to redact in each member with `scan` (see [`container`]).
     pub fn with_members(mut self, scan: Box<container::MemberScan<'a>>) -> Redactor<'a> {
         self.members = Some(scan);
+        self
+    }
+
+    /// Write a container whose members or attachments could not be read
+    /// (binary, encrypted, over a limit) with each of them replaced by a
+    /// placeholder saying what was removed and why, recorded in the
+    /// evidence log; without this such a file is refused.
+    pub fn with_drop_unreadable(mut self, drop: bool) -> Redactor<'a> {
+        self.drop_unreadable = drop;
         self
     }
 
@@ -192,7 +214,8 @@ impl<'a> Redactor<'a> {
         if !unchanged {
             return Err("changed since it was scanned: left untouched".into());
         }
-        let (out, entries) = if o.findings.iter().all(|f| f.file_offsets) {
+        let mut removed: Vec<container::Removed> = Vec::new();
+        let (out, entries) = if o.problems.is_empty() && o.findings.iter().all(|f| f.file_offsets) {
             let styled: Vec<(&crate::finding::Finding, Style)> =
                 o.findings.iter().map(|f| (f, self.style_at(f, &original))).collect();
             (replace_plain(o, &original, &styled)?, styled)
@@ -209,7 +232,13 @@ impl<'a> Redactor<'a> {
                 replace_plain(inner, bytes, &styled)
             };
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let mut cx = container::Context { style: &style, scan: &mut *scan, plain: &plain };
+            let mut cx = container::Context {
+                style: &style,
+                scan: &mut *scan,
+                plain: &plain,
+                drop_unreadable: self.drop_unreadable,
+                removed: &mut removed,
+            };
             let res = container::rewrite(&name, &original, o, &mut cx, 1);
             self.members = Some(scan);
             (res.map_err(Failure::Refused)?, o.findings.iter().map(|f| (f, style(f))).collect())
@@ -255,6 +284,18 @@ impl<'a> Redactor<'a> {
                 if let (Some(loc), Some(m)) = (&f.location, rec.as_object_mut()) {
                     m.insert("location".into(), json!(loc));
                 }
+                serde_json::to_writer(&mut *log, &rec).map_err(|e| format!("evidence log: {e}"))?;
+                log.write_all(b"\n").map_err(|e| format!("evidence log: {e}"))?;
+            }
+        }
+        for r in &removed {
+            self.stats.members_removed += 1;
+            if let Some(log) = self.log.as_mut() {
+                let rec = json!({
+                    "time": time, "path": path.display().to_string(), "output": dest.display().to_string(),
+                    "removed": r.member, "reason": r.reason, "placeholder": r.placeholder,
+                    "dry_run": matches!(self.target, Target::DryRun),
+                });
                 serde_json::to_writer(&mut *log, &rec).map_err(|e| format!("evidence log: {e}"))?;
                 log.write_all(b"\n").map_err(|e| format!("evidence log: {e}"))?;
             }
@@ -419,7 +460,8 @@ impl Sink for Redactor<'_> {
             self.stats.not_redacted.push((o.path.clone(), why));
             return Ok(());
         }
-        if !o.problems.is_empty() {
+        let replaceable = self.drop_unreadable && self.members.is_some();
+        if !o.problems.is_empty() && !replaceable {
             let why = format!("{} member(s) could not be read, so it cannot be shown to be clean", o.problems.len());
             self.stats.not_redacted_with_findings += usize::from(!o.findings.is_empty());
             self.stats.not_redacted.push((o.path.clone(), why));
@@ -431,8 +473,11 @@ impl Sink for Redactor<'_> {
             self.stats.not_redacted.push((o.path.clone(), why));
             return Ok(());
         }
-        let res =
-            if o.findings.is_empty() { self.copy_unchanged(o).map_err(Failure::Failed) } else { self.redact_file(o) };
+        let res = if o.findings.is_empty() && o.problems.is_empty() {
+            self.copy_unchanged(o).map_err(Failure::Failed)
+        } else {
+            self.redact_file(o)
+        };
         match res {
             Ok(()) => {}
             Err(Failure::Refused(why)) => {
