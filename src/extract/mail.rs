@@ -28,6 +28,9 @@ pub fn messages(t: &[u8], mbox: bool) -> Vec<(usize, usize)> {
         starts.push(0);
     }
     starts.extend(memchr::memmem::find_iter(t, b"\n\nFrom ").map(|i| i + 2));
+    // A mailbox saved with CRLF line ends.
+    starts.extend(memchr::memmem::find_iter(t, b"\r\n\r\nFrom ").map(|i| i + 4));
+    starts.sort_unstable();
     if starts.is_empty() {
         return vec![(0, t.len())];
     }
@@ -119,7 +122,7 @@ fn message(
     let at = |loc: serde_json::Value| if part_id.is_empty() { loc } else { merge_part(loc, part_id) };
     // Encoded header words: the decoded address headers.
     let head_end = msg.parts.first().map_or(raw.len(), |p| p.offset_body.min(raw.len()));
-    if memchr::memmem::find(&raw[..head_end], b"=?").is_some() || !verbatim {
+    if memchr::memmem::find(&raw[..head_end], b"=?").is_some() || !verbatim || folded(&raw[..head_end]) {
         let lines = decoded_headers(&msg);
         let mut seg = Segment::new(Cow::Owned(lines.into_bytes()), Origin::Inside);
         seg.location = Some(at(json!({ "part": "headers (decoded)" })));
@@ -184,6 +187,25 @@ fn message(
             _ => {}
         }
     }
+}
+
+/// Whether one of the headers read decoded (`From`, `To`, `Cc`,
+/// `Reply-To`, `Subject`) is folded over lines: a value cut by the fold is
+/// whole only in the decoded reading.
+fn folded(head: &[u8]) -> bool {
+    let mut in_read = false;
+    for line in head.split(|&b| b == b'\n') {
+        match line.first() {
+            Some(b' ' | b'\t') if in_read => return true,
+            Some(b' ' | b'\t') => {}
+            _ => {
+                let name = line.split(|&b| b == b':').next().unwrap_or_default();
+                in_read =
+                    [&b"from"[..], b"to", b"cc", b"reply-to", b"subject"].iter().any(|h| name.eq_ignore_ascii_case(h));
+            }
+        }
+    }
+    false
 }
 
 /// The decoded address and subject headers of a message, one per line

@@ -57,6 +57,14 @@ pub(super) fn tar(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth
         // The size must be the one in the header block right before the data:
         // no PAX or GNU record elsewhere saying otherwise, no sparse map.
         let h = bytes.get(head..head + 512).ok_or("tar: a header past the end")?;
+        let pax_size = match entry.pax_extensions() {
+            Ok(Some(pax)) => pax.flatten().any(|x| x.key() == Ok("size")),
+            Ok(None) => false,
+            Err(_) => true,
+        };
+        if pax_size {
+            return Err(format!("member {name}: a PAX record states its size: not rewritten"));
+        }
         if start != head + 512 || header_size(h) != Some(size) || entry.header().entry_type().is_gnu_sparse() {
             return Err(format!(
                 "member {name}: its size is not in its own header (PAX, GNU or sparse): not rewritten"
@@ -130,18 +138,17 @@ pub(super) fn compressed(
     let mut data = Vec::new();
     match kind {
         Compressed::Gzip => {
+            // The first member's header; every member's data (concatenated
+            // members are one file to readers, so written back as one).
             let mut d = flate2::read::GzDecoder::new(bytes);
-            d.read_to_end(&mut data).map_err(err)?;
+            let _ = d.read(&mut [0u8; 1]).map_err(err)?;
             let header = d.header().cloned().ok_or("gzip: no header")?;
-            // Concatenated gzip members: read as one file, so written as one.
-            let rest = d.into_inner();
-            if !rest.is_empty() {
-                let mut more = Vec::new();
-                flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut more).map_err(err)?;
-                data = more;
-            }
+            flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut data).map_err(err)?;
             let new = container::member(&inner, &inner, &data, cx, depth)?;
             let mut b = flate2::GzBuilder::new().mtime(header.mtime()).operating_system(header.operating_system());
+            if let Some(x) = header.extra() {
+                b = b.extra(x);
+            }
             if let Some(n) = header.filename() {
                 b = b.filename(n);
             }

@@ -211,8 +211,8 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
     let prefix = prefix_len(&mut za)?;
     // A name used twice: the reader sees only one of them, so the other was
     // never scanned, and would not be written back.
-    if za.has_duplicate_names() || memchr::memmem::find_iter(&bytes[prefix..], b"PK\x01\x02").count() > za.len() {
-        return Err("a member name used twice (or a damaged directory): not rewritten".into());
+    if za.has_duplicate_names() {
+        return Err("a member name used twice: not rewritten".into());
     }
     let kind = office::kind(&za).map(|k| match k {
         OfficeKind::Odt => office::odf_kind(read(&mut za, "mimetype").ok().as_deref()),
@@ -426,8 +426,8 @@ fn ods_workbook(
 }
 
 /// The edits that turn an OpenDocument number cell into a string cell
-/// showing `put`: the tag's value type becomes `string` and its value
-/// attribute goes; the first text node shown is replaced, the others
+/// showing `put`: the tag's value type becomes `string`, its value
+/// attribute and the formula that computed it go; the first text node shown is replaced, the others
 /// emptied. `None` for a cell that shows no text to replace.
 fn ods_value_cell(
     xml: &[u8],
@@ -437,10 +437,13 @@ fn ods_value_cell(
     edits: &mut Vec<Edit>,
 ) -> Option<()> {
     static VALUE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-        regex::bytes::Regex::new(r#"\s(?:office:)?(?:value|date-value|time-value|currency)="[^"]*""#).expect("pattern")
+        regex::bytes::Regex::new(
+            r#"\s(?:office:)?(?:value|date-value|time-value|boolean-value|currency)=(?:"[^"]*"|'[^']*')|\s(?:table:)?formula=(?:"[^"]*"|'[^']*')"#,
+        )
+        .expect("pattern")
     });
     static TYPE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-        regex::bytes::Regex::new(r#"(value-type=")(?:float|percentage|currency)(")"#).expect("pattern")
+        regex::bytes::Regex::new(r#"(value-type=["'])(?:float|percentage|currency)(["'])"#).expect("pattern")
     });
     if shown.is_empty() || !tag.stored || shown.iter().any(|(_, _, s)| !s.exact) {
         return None;
@@ -448,6 +451,11 @@ fn ods_value_cell(
     let old = xml.get(tag.start..tag.end)?;
     let without = VALUE.replace_all(old, &b""[..]);
     let new = TYPE.replace_all(&without, &b"${1}string${2}"[..]).into_owned();
+    // Whatever else carries the number (an attribute in a form not
+    // recognised) would keep the value: refuse.
+    if VALUE.is_match(&new) || TYPE.is_match(&new) {
+        return None;
+    }
     edits.push((tag.start, tag.end, new));
     let mut put = Some(put);
     for (_, _, src) in shown {

@@ -167,11 +167,19 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
     // offsets inside one is redacted there, not again here.
     let mut claimed: Vec<std::ops::Range<usize>> = Vec::new();
     let head_end = msg.parts.first().map_or(raw.len(), |p| p.offset_body.min(raw.len()));
+    // The message's line ending, for bodies written again.
+    let crlf = memchr::memmem::find(&raw[..head_end], b"\r\n").is_some();
     if let Some(fs) = found.take(at.n, format!("h:{}", at.prefix)) {
         let text = decoded_headers(&msg);
+        let mut values: Vec<(&str, String)> = Vec::new();
         for (s, e, f) in merged(&text, &fs)? {
-            let rep = replacement((cx.style)(f), &f.kind, &text[s..e], f.fingerprint);
-            header_edits(&raw[..head_end], &text[s..e], &rep, at.base.is_none(), &mut edits)?;
+            values.push((&text[s..e], replacement((cx.style)(f), &f.kind, &text[s..e], f.fingerprint)));
+        }
+        // The header edits stand: a finding at file offsets over the same
+        // text (often shorter: cut by a fold) yields.
+        for (a, b, put) in header_edits(&raw[..head_end], &values)? {
+            claimed.push(a..b);
+            edits.push((a, b, put));
         }
     }
     for (i, part) in msg.parts.iter().enumerate() {
@@ -201,7 +209,7 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
                     let deeper = Message { n: at.n, base: None, prefix: &id, depth: at.depth + 1 };
                     let new = message(&inner_raw, &deeper, found, cx)?;
                     claimed.push(body.clone());
-                    edits.push((body.start, body.end, encode_body(part.encoding, &new, &raw[body.clone()])));
+                    edits.push((body.start, body.end, encode_body(part.encoding, &new, &raw[body.clone()], crlf)));
                 }
             }
             (PartType::Text(s) | PartType::Html(s), None) => {
@@ -228,7 +236,7 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
                         }
                         let new = encode_text(&redacted(s, &fs, cx)?, cs)?;
                         claimed.push(body.clone());
-                        edits.push((body.start, body.end, encode_body(Encoding::Base64, &new, stored)));
+                        edits.push((body.start, body.end, encode_body(Encoding::Base64, &new, stored, crlf)));
                     }
                     Encoding::None => {
                         // Plain text inside a forward sent encoded: its
@@ -258,7 +266,7 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
                 let data = decode_body(part.encoding, &raw[body.clone()])?;
                 let new = container::member(&label, name, &data, cx, at.depth)?;
                 claimed.push(body.clone());
-                edits.push((body.start, body.end, encode_body(part.encoding, &new, &raw[body.clone()])));
+                edits.push((body.start, body.end, encode_body(part.encoding, &new, &raw[body.clone()], crlf)));
             }
             _ => {}
         }
@@ -365,21 +373,16 @@ fn decode_body(enc: Encoding, stored: &[u8]) -> Result<Vec<u8>, String> {
     match enc {
         Encoding::None => Ok(stored.to_vec()),
         Encoding::QuotedPrintable => Ok(qp_decode(stored).0),
-        Encoding::Base64 => {
-            let clean: Vec<u8> = stored.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(&clean)
-                .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(clean.trim_ascii_end()))
-                .map_err(|_| "a base64 part that does not decode cleanly: not rewritten".to_string())
-        }
+        Encoding::Base64 => lenient_base64(stored)
+            .ok_or_else(|| "a base64 part that does not decode cleanly: not rewritten".to_string()),
     }
 }
 
 /// `data` in transfer encoding `enc`, laid out like `old` (the part's
-/// stored body): the same line length and line ending, the same trailing
-/// blank lines before the next boundary.
-fn encode_body(enc: Encoding, data: &[u8], old: &[u8]) -> Vec<u8> {
-    let crlf = memchr::memmem::find(old, b"\r\n").is_some();
+/// stored body): the same line length, the message's line ending (`crlf`),
+/// the same trailing blank lines before the next boundary (base64: a
+/// quoted-printable body holds its own).
+fn encode_body(enc: Encoding, data: &[u8], old: &[u8], crlf: bool) -> Vec<u8> {
     let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
     let content_end = old.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
     let tail = &old[content_end..];
@@ -399,7 +402,7 @@ fn encode_body(enc: Encoding, data: &[u8], old: &[u8]) -> Vec<u8> {
         Encoding::QuotedPrintable => {
             let text = quoted_printable::encode(data);
             if crlf {
-                out = text;
+                return text;
             } else {
                 let mut k = 0;
                 while k < text.len() {
@@ -411,6 +414,7 @@ fn encode_body(enc: Encoding, data: &[u8], old: &[u8]) -> Vec<u8> {
                         k += 1;
                     }
                 }
+                return out;
             }
         }
     }
@@ -470,29 +474,37 @@ fn qp_escape(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The edits that redact `value` in a message's header block `head`: in
-/// each run of encoded words (RFC 2047) whose decoded text holds it, the
-/// run written again as UTF-8 words; with `plain_too` (a message inside an
-/// encoding, whose headers are not scanned at file offsets), also where it
-/// stands as plain text. A value found nowhere refuses, unless it stands
-/// there as plain text (a finding at file offsets redacts it).
-fn header_edits(head: &[u8], value: &str, rep: &str, plain_too: bool, edits: &mut Vec<Edit>) -> Result<(), String> {
+/// The edits that redact `values` (each with its replacement) in a
+/// message's header block `head`:
+///
+/// - in each run of encoded words (RFC 2047; adjacent words, only blanks
+///   or a fold between them, are one text) whose decoded text holds any of
+///   them, the run written again as UTF-8 words with every value replaced;
+/// - wherever a value stands as plain text, folds unfolded (`"Priya\r\n
+///   Ramaswamy"`), the whole stretch replaced.
+///
+/// A value found nowhere refuses, and so does an encoded word that does
+/// not decode (it could hold one).
+fn header_edits(head: &[u8], values: &[(&str, String)]) -> Result<Vec<Edit>, String> {
     static WORD: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
         regex::bytes::Regex::new(r"=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=").expect("encoded-word pattern")
     });
-    let mut found = false;
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut found = vec![false; values.len()];
     let mut words: Vec<(usize, usize, String)> = Vec::new();
     for c in WORD.captures_iter(head) {
         let m = c.get(0).expect("whole match");
-        let enc = encoding_rs::Encoding::for_label(&c[1]).unwrap_or(encoding_rs::UTF_8);
+        let label = String::from_utf8_lossy(&c[1]);
+        // RFC 2231 language suffix: `utf-8*en`.
+        let label = label.split('*').next().unwrap_or_default();
+        let enc = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap_or(encoding_rs::UTF_8);
         let raw = if c[2].eq_ignore_ascii_case(b"b") {
-            decode_body(Encoding::Base64, &c[3]).unwrap_or_default()
+            lenient_base64(&c[3]).ok_or("an encoded header word that does not decode: not rewritten")?
         } else {
             let q: Vec<u8> = c[3].iter().map(|&b| if b == b'_' { b' ' } else { b }).collect();
             qp_decode(&q).0
         };
         let text = enc.decode_without_bom_handling(&raw).0.into_owned();
-        // Adjacent words (only blanks or a fold between them) are one text.
         match words.last_mut() {
             Some(last) if head[last.1..m.start()].iter().all(|b| b.is_ascii_whitespace()) => {
                 last.1 = m.end();
@@ -501,24 +513,70 @@ fn header_edits(head: &[u8], value: &str, rep: &str, plain_too: bool, edits: &mu
             _ => words.push((m.start(), m.end(), text)),
         }
     }
-    for (s, e, text) in words {
-        if text.contains(value) {
-            let new = text.replace(value, rep);
-            edits.push((s, e, encoded_words(&new)));
-            found = true;
+    // Longer values first: one inside another is replaced with it.
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(values[k].0.len()));
+    for (s, e, text) in &words {
+        let mut new = text.clone();
+        for &k in &order {
+            let (value, rep) = &values[k];
+            if text.contains(value) {
+                new = new.replace(value, rep);
+                found[k] = true;
+            }
+        }
+        if new != *text {
+            edits.push((*s, *e, encoded_words(&new)));
         }
     }
-    let plain: Vec<usize> = memchr::memmem::find_iter(head, value.as_bytes()).collect();
-    if plain_too {
-        for &s in &plain {
-            edits.push((s, s + value.len(), rep.as_bytes().to_vec()));
+    // Plain text, unfolded: a line break before a blank is not text.
+    let (mut flat, mut at) = (Vec::with_capacity(head.len()), Vec::with_capacity(head.len()));
+    let mut i = 0;
+    while i < head.len() {
+        let fold = match &head[i..] {
+            [b'\r', b'\n', b' ' | b'\t', ..] => 2,
+            [b'\n', b' ' | b'\t', ..] => 1,
+            _ => 0,
+        };
+        if fold > 0 {
+            i += fold;
+            continue;
+        }
+        flat.push(head[i]);
+        at.push(i);
+        i += 1;
+    }
+    for (k, (value, rep)) in values.iter().enumerate() {
+        for s in memchr::memmem::find_iter(&flat, value.as_bytes()) {
+            let (a, b) = (at[s], at[s + value.len() - 1] + 1);
+            found[k] = true;
+            // Already rewritten (inside an encoded word, or the same value
+            // twice among the findings).
+            if edits.iter().any(|&(x, y, _)| x < b && a < y) {
+                continue;
+            }
+            edits.push((a, b, rep.as_bytes().to_vec()));
         }
     }
-    if found || !plain.is_empty() {
-        Ok(())
+    if found.iter().all(|&f| f) {
+        Ok(edits)
     } else {
-        Err("a header value not found where it is stored (a folded or encoded header): not rewritten".into())
+        Err("a header value not found where it is stored: not rewritten".into())
     }
+}
+
+/// Base64 as mail readers decode it: blanks ignored, padding optional,
+/// stray trailing bits allowed.
+fn lenient_base64(text: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let clean: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    LENIENT.decode(clean).ok()
 }
 
 /// `text` as UTF-8 base64 encoded words of at most 75 characters, a space
@@ -540,4 +598,42 @@ fn encoded_words(text: &str) -> Vec<u8> {
         rest = &rest[cut..];
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_words_hold_every_value() {
+        let head = b"From: Desk <d@x.org>\r\nTo: Desk <d@x.org>\r\n\
+            Subject: =?utf-8?B?Y2FsbCBQcml5YSBSYW1hc3dhbXkgb24gMDc5MTIgMzQ1Njc4?=\r\n\
+            Thread-Topic: =?utf-8?B?Y2FsbCBQcml5YSBSYW1hc3dhbXl=?=\r\n\
+            Cc: \"Priya\r\n Ramaswamy\" <p@x.org>\r\n";
+        let values = [
+            ("d@x.org", "[EMAIL]".to_string()),
+            ("d@x.org", "[EMAIL]".to_string()),
+            ("Priya Ramaswamy", "[NAME]".to_string()),
+            ("Priya Ramaswamy", "[NAME]".to_string()),
+            ("07912 345678", "[PHONE]".to_string()),
+        ];
+        let out = container::apply(head, header_edits(head, &values).unwrap());
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("From: Desk <[EMAIL]>\r\nTo: Desk <[EMAIL]>\r\n"), "{text}");
+        // Both values of the subject's word, a word with stray trailing
+        // bits, and a folded plain name.
+        assert!(text.contains("Subject: =?utf-8?b?Y2FsbCBbTkFNRV0gb24gW1BIT05FXQ==?="), "{text}");
+        assert!(text.contains("Thread-Topic: =?utf-8?b?Y2FsbCBbTkFNRV0=?="), "{text}");
+        assert!(text.contains("Cc: \"[NAME]\" <p@x.org>"), "{text}");
+        // A value nowhere, or a word that does not decode: refused.
+        assert!(header_edits(head, &[("Tom Hughes", "[NAME]".into())]).is_err());
+        assert!(header_edits(b"Subject: =?utf-8?B?***?=\r\n", &[("x", "y".into())]).is_err());
+    }
+
+    #[test]
+    fn quoted_printable_keeps_each_bytes_place() {
+        let (text, pos) = qp_decode(b"Rama=\r\nswamy =3D caf=C3=A9=\n");
+        assert_eq!(text, "Ramaswamy = caf\u{e9}".as_bytes());
+        assert_eq!((pos[0], pos[4], pos[10], pos[text.len()]), (0, 7, 13, 28));
+    }
 }
