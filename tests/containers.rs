@@ -250,7 +250,7 @@ for c in load(f"{out}/contacts.ods").getElementsByType(odftable.TableCell):
     texts += [teletype.extractText(c), str(c.getAttribute("value") or "")]
 print(chr(10).join(texts))
 "#;
-    let r = std::process::Command::new(python).arg("-c").arg(script).arg(&out).output().unwrap();
+    let r = std::process::Command::new(&python).arg("-c").arg(script).arg(&out).output().unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = String::from_utf8_lossy(&r.stdout);
     assert!(text.contains("[EMAIL]") && text.contains("[NAME]"), "{text}");
@@ -258,6 +258,21 @@ print(chr(10).join(texts))
     // attribute and shown text).
     for gone in [NAME, EMAIL, PHONE, "swamy@outlook", "7579731491"] {
         assert!(!text.contains(gone), "{gone} left in:\n{text}");
+    }
+    // `subject erase` writes through the same writers: its output opens in
+    // the same readers, without the subject and with everybody else.
+    let erased = d.path().join("erased");
+    let o = piiscan(
+        &[&["subject", "erase", "--verify", "--out", erased.to_str().unwrap()], &WHO[..], &[src.to_str().unwrap()]]
+            .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = std::process::Command::new(&python).arg("-c").arg(script).arg(&erased).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let after_erase = String::from_utf8_lossy(&r.stdout);
+    assert!(after_erase.contains("Tom Hughes") && after_erase.contains("tom.hughes@gmail.com"), "{after_erase}");
+    for gone in [NAME, EMAIL, PHONE, "swamy@outlook"] {
+        assert!(!after_erase.contains(gone), "{gone} left after erase in:\n{after_erase}");
     }
     // What the fixtures held, read back by piiscan from the originals.
     let before = common::jsonl(&piiscan(&["scan", "--show-values", "--format", "jsonl", src.to_str().unwrap()]));
