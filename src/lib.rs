@@ -64,9 +64,17 @@
 //!   zip-based office documents ([`redact::container`]) it writes through
 //!   the extractors' own readings: office text parts through a map from the
 //!   extracted text back to the XML text nodes, workbook cells where their
-//!   text is stored, archive members scanned again as files of their own
-//!   and redacted through their own format; other containers are refused
-//!   by name.
+//!   text is stored (xlsx and ods), archive members scanned again as files
+//!   of their own and redacted through their own format. Mail is rewritten
+//!   part by part in its own transfer encodings (quoted-printable edited
+//!   in place through a decoding that keeps each byte's place, base64
+//!   encoded again, RFC 2047 words written again, attachments and forwards
+//!   as members); tar entries keep their headers but for size and checksum;
+//!   gzip/bzip2/xz are recompressed around their redacted content. PDF,
+//!   .xls, .xlsb and .7z are refused by name; a member that cannot be read
+//!   refuses its file unless the caller asks for it to be replaced by a
+//!   placeholder. An interrupted run ([`scan::Scanner::with_stop`]) finishes
+//!   the files it started, so its summary is exact.
 //! - [`subject`] answers data subject requests on the same machinery:
 //!   [`scan::Scanner::read_segments`] reads every file through the same
 //!   extractors as `scan` (one reading path: office documents, mail parts,
