@@ -47,6 +47,39 @@ pub struct WalkOptions {
     pub follow: bool,
     /// Walker threads.
     pub threads: usize,
+    /// Only this part of the input.
+    pub shard: Option<Shard>,
+}
+
+/// Part `k` of `n` of the input (`--shard K/N`): a file (or a walk problem)
+/// belongs to the part its path's stable hash falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 0.
+    pub k: u64,
+    /// How many parts.
+    pub n: u64,
+}
+
+impl Shard {
+    /// Whether `path`, found under `root`, is in this part. The key is the
+    /// path relative to the root given, `/`-separated (a share mounted at
+    /// another place on another machine splits the same way), hashed with
+    /// SHA-256: the split does not depend on walk order, threads or
+    /// platform.
+    pub fn holds(self, root: &Path, path: &Path) -> bool {
+        use sha2::{Digest, Sha256};
+        let rel = match path.strip_prefix(root) {
+            // A file given by name: its own name.
+            Ok(r) if r.as_os_str().is_empty() => Path::new(path.file_name().unwrap_or(path.as_os_str())),
+            Ok(r) => r,
+            Err(_) => path,
+        };
+        let key: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let digest = Sha256::digest(key.join("/").as_bytes());
+        let h = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+        h % self.n == self.k
+    }
 }
 
 /// One file to scan.
@@ -206,6 +239,13 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
     }
     let mut files = files.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut problems = problems.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(shard) = opts.shard {
+        // The root a path was found under: the longest given that holds it.
+        let root_of = |p: &Path| roots.iter().filter(|r| p.starts_with(r)).max_by_key(|r| r.as_os_str().len());
+        let mine = |p: &Path| root_of(p).is_none_or(|r| shard.holds(r, p));
+        files.retain(|f| mine(&f.path));
+        problems.retain(|w| mine(&w.path));
+    }
     files.sort();
     files.dedup_by(|a, b| a.path == b.path);
     problems.sort();

@@ -135,6 +135,12 @@ pub struct SelectArgs {
     /// Follow symbolic links (loops are reported and not followed).
     #[arg(short = 'L', long, help_heading = "Files")]
     pub follow: bool,
+    /// Scan only the K-th of N parts of the input (K from 0), split by a
+    /// stable hash of each path relative to the path given, so the split
+    /// does not depend on walk order or machine. `auto/N` takes K from
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "K/N", help_heading = "Files")]
+    pub shard: Option<String>,
     /// Skip (and report) files larger than SIZE, e.g. `512M`, `2G`.
     #[arg(long, default_value = "512M", value_name = "SIZE", help_heading = "Files")]
     pub max_filesize: String,

@@ -276,6 +276,7 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
             max_depth: a.max_depth,
             follow: a.follow,
             threads,
+            shard: a.shard.as_deref().map(parse_shard).transpose()?,
         },
         max_filesize: parse_size(&a.max_filesize)?,
         modified_before: parse_cutoff(a)?,
@@ -285,6 +286,26 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
         files,
     };
     Ok((Built { engine, key, scan, allow, baseline }, file))
+}
+
+/// `--shard K/N` (K from 0) or `auto/N` (K from the scheduler's index).
+fn parse_shard(s: &str) -> anyhow::Result<crate::walk::Shard> {
+    let bad = || anyhow::anyhow!("--shard: expected K/N or auto/N with 0 <= K < N, got `{s}`");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    let k: u64 = if k.trim() == "auto" {
+        let (var, v) = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
+            .context("--shard auto/N: neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set")?;
+        v.trim().parse().map_err(|_| anyhow::anyhow!("--shard auto/N: {var} is not a number"))?
+    } else {
+        k.trim().parse().map_err(|_| bad())?
+    };
+    if n == 0 || k >= n {
+        return Err(bad());
+    }
+    Ok(crate::walk::Shard { k, n })
 }
 
 #[cfg(test)]
