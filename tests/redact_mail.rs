@@ -38,6 +38,7 @@ fn message() -> Vec<u8> {
         "From: =?utf-8?q?Priya_?= =?utf-8?q?Ramaswamy?= <{EMAIL}>\r\n\
          To: desk@example.org\r\n\
          Subject: =?utf-8?b?{subject}?=\r\n\
+         Thread-Topic: =?utf-8?q?callback_for_Priya_Ramaswamy?=\r\n\
          MIME-Version: 1.0\r\n\
          Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
          \r\n\
@@ -94,7 +95,8 @@ fn message() -> Vec<u8> {
 /// (each part's content type, by depth).
 fn read(raw: &[u8], depth: usize, texts: &mut Vec<String>, shape: &mut Vec<String>) {
     let msg = MessageParser::default().parse(raw).expect("parses");
-    texts.push(format!("{:?} {:?} {:?}", msg.from(), msg.to(), msg.subject()));
+    let topic = msg.header("Thread-Topic").and_then(|h| h.as_text());
+    texts.push(format!("{:?} {:?} {:?} {topic:?}", msg.from(), msg.to(), msg.subject()));
     for part in &msg.parts {
         let ct =
             part.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_default();

@@ -209,8 +209,9 @@ fn folded(head: &[u8]) -> bool {
 }
 
 /// The decoded address and subject headers of a message, one per line
-/// (`From: Name <address>`): the text of its `"headers (decoded)"`
-/// segment, built again by the mail writer to place a finding in it.
+/// (`From: Name <address>`), and any other header written in encoded
+/// words: the text of its `"headers (decoded)"` segment, built again by
+/// the mail writer to place a finding in it.
 pub fn decoded_headers(msg: &mail_parser::Message<'_>) -> String {
     let mut lines = String::new();
     for (label, addr) in [("From", msg.from()), ("To", msg.to()), ("Cc", msg.cc()), ("Reply-To", msg.reply_to())] {
@@ -224,6 +225,19 @@ pub fn decoded_headers(msg: &mail_parser::Message<'_>) -> String {
     }
     if let Some(s) = msg.subject() {
         lines.push_str(&format!("Subject: {s}\n"));
+    }
+    // Any other header written in encoded words (`Thread-Topic`,
+    // `Comments`, an `X-` note): its text is only readable decoded.
+    const READ: [&str; 5] = ["from", "to", "cc", "reply-to", "subject"];
+    for h in msg.parts.first().map_or(&[][..], |p| &p.headers[..]) {
+        let name = h.name.as_str();
+        let raw = msg.raw_message.get(h.offset_start..h.offset_end).unwrap_or_default();
+        if READ.iter().any(|r| name.eq_ignore_ascii_case(r)) || memchr::memmem::find(raw, b"=?").is_none() {
+            continue;
+        }
+        if let Some(text) = h.value.as_text() {
+            lines.push_str(&format!("{name}: {text}\n"));
+        }
     }
     lines
 }
