@@ -17,8 +17,8 @@
 //!   the XML text nodes; each finding's span is replaced in the nodes it
 //!   covers: a value split over formatting runs is replaced in the first
 //!   run and removed from the others, the markup between them kept;
-//! - a **cell** of a workbook is replaced where its text is stored: in the
-//!   shared strings (every cell showing that string changes with it) or in
+//! - a **cell** of a workbook ([`super::cells`]) is replaced where its text
+//!   is stored: in the shared strings (every cell showing that string changes with it) or in
 //!   the sheet (inline and formula strings); in an .ods, in the cell's
 //!   paragraphs in `content.xml`. A number cell holding personal data
 //!   becomes a string cell showing the replacement (its value, and the
@@ -28,9 +28,10 @@
 //! (`raw_copy_file`), in the same order, with the archive comment; changed
 //! members keep their name, compression method, time and permissions. What
 //! cannot be done this way (a part in another character set, a finding over
-//! an entity or CDATA, a member that cannot be read, a format inside that
-//! has no writer here) refuses the whole file with the reason: the original
-//! is never half-redacted.
+//! an entity or CDATA, a format inside that has no writer here) refuses the
+//! whole file with the reason: the original is never half-redacted. A
+//! member that cannot be read refuses it too, unless the caller asked for
+//! such members to be replaced by a placeholder ([`Context::unreadable`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read, Write};
@@ -263,10 +264,10 @@ fn zip(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth: usize) ->
         changed.insert(i, new);
     }
     if !cells.is_empty() {
-        changed.extend(workbook(&mut za, &cells, cx.style, &mut values)?);
+        changed.extend(super::cells::workbook(&mut za, &cells, cx.style, &mut values)?);
     }
     if !ods.is_empty() {
-        changed.extend(ods_workbook(&mut za, &ods, cx.style, &mut values)?);
+        changed.extend(super::cells::ods_workbook(&mut za, &ods, cx.style, &mut values)?);
     }
     nowhere_else(&mut za, &changed, &values)?;
     write_zip(&mut za, &changed, &placeholders, &bytes[..prefix])
@@ -281,221 +282,6 @@ fn prefix_len(za: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<usize, String> 
         first = first.min(f.header_start());
     }
     Ok(first as usize)
-}
-
-/// The parts of a workbook changed by redacting `found` (findings in sheet
-/// texts, located by sheet): a cell's text is replaced where it is stored,
-/// in the shared strings or in the sheet itself. A number cell becomes an
-/// inline string cell.
-fn workbook(
-    za: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    found: &[&Finding],
-    style: &dyn Fn(&Finding) -> Style,
-    values: &mut Vec<String>,
-) -> Result<BTreeMap<usize, Vec<u8>>, String> {
-    const SHARED: &str = "xl/sharedStrings.xml";
-    let shared_xml = read(za, SHARED).ok();
-    let shared = shared_xml.as_deref().map(|x| office::shared_strings(x, true)).unwrap_or_default();
-    let texts: Vec<String> = shared.iter().map(|(t, _)| t.clone()).collect();
-    let rels = read(za, "xl/_rels/workbook.xml.rels").ok();
-    let book = read(za, "xl/workbook.xml").ok();
-    let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
-    let mut done = 0;
-    for (name, part) in office::xlsx_sheets(rels.as_deref(), book.as_deref()) {
-        let here = in_sheet(found, &name);
-        if here.is_empty() {
-            continue;
-        }
-        let xml = read(za, &part)?;
-        let mut cells = office::sheet_cells(&xml, &texts, true);
-        cells.sort_by_key(|c| (c.0, c.1));
-        done += here.len();
-        sheet_edits(&name, &cells, &here, style, values, &mut |cell, a, b, put| match &cell.3 {
-            office::CellSrc::Shared(i) => {
-                let map = &shared.get(*i).ok_or("a shared string out of range")?.1;
-                node_edits(map, a, b, put, edits.entry(SHARED.to_string()).or_default())
-            }
-            office::CellSrc::Inline(map) => node_edits(map, a, b, put, edits.entry(part.clone()).or_default()),
-            office::CellSrc::Value => {
-                let r = format!("{}{}", office::col_letters(cell.1), cell.0 + 1);
-                let edit = value_cell(&xml, &r, &put).ok_or_else(|| format!("sheet {name}: cell {r} not rewritten"))?;
-                edits.entry(part.clone()).or_default().push(edit);
-                Ok(())
-            }
-            office::CellSrc::OdsValue { .. } => Err("an OpenDocument cell in a workbook".into()),
-        })?;
-    }
-    if done != found.len() {
-        return Err("a finding in a sheet the workbook does not list: not rewritten".into());
-    }
-    let mut out = BTreeMap::new();
-    for (part, e) in edits {
-        let i = index(za, &part)?;
-        let xml = if part == SHARED { shared_xml.clone().ok_or("no shared strings")? } else { read_at(za, i)? };
-        out.insert(i, apply(&xml, e));
-    }
-    Ok(out)
-}
-
-/// The findings located in sheet `name`.
-fn in_sheet<'f>(found: &[&'f Finding], name: &str) -> Vec<&'f Finding> {
-    found
-        .iter()
-        .copied()
-        .filter(|f| f.location.as_ref().is_some_and(|l| l.value().get("sheet").and_then(|s| s.as_str()) == Some(name)))
-        .collect()
-}
-
-/// Replaces `a..b` of a cell's text with the given bytes.
-type CellEdit<'e> = dyn FnMut(&office::SourcedCell, usize, usize, Vec<u8>) -> Result<(), String> + 'e;
-
-/// For each finding span in a sheet (overlaps joined), the cells it covers
-/// and its part of each: `each(cell, a, b, put)` replaces `a..b` of the
-/// cell's text with `put` (the replacement in the first cell, nothing in
-/// the others). `cells` in row, column order, as the extractor lays the
-/// sheet's text out.
-fn sheet_edits(
-    name: &str,
-    cells: &[office::SourcedCell],
-    here: &[&Finding],
-    style: &dyn Fn(&Finding) -> Style,
-    values: &mut Vec<String>,
-    each: &mut CellEdit<'_>,
-) -> Result<(), String> {
-    // The sheet's text exactly as the extractor builds it, and each cell's
-    // start in it.
-    let seg = office::sheet_segment(name, cells.iter().map(|(r, c, t, _)| (*r, *c, t.clone())).collect());
-    let crate::extract::Locator::Cells { cells: starts, .. } = &seg.locator else {
-        return Err("sheet without cells".into());
-    };
-    let text = String::from_utf8_lossy(&seg.text);
-    for (s, e, f) in merged(&text, here).map_err(|e| format!("sheet {name}: {e}"))? {
-        let rep = escape(&replacement(style(f), &f.kind, &text[s..e], f.fingerprint));
-        values.push(text[s..e].to_string());
-        let mut first = true;
-        for (k, &(start, ..)) in starts.iter().enumerate() {
-            let end = start + cells[k].2.len();
-            if !(start < e && s < end) {
-                continue;
-            }
-            let (a, b) = (s.max(start) - start, e.min(end) - start);
-            let put = if first { rep.clone() } else { Vec::new() };
-            first = false;
-            each(&cells[k], a, b, put).map_err(|e| format!("sheet {name}: {e}"))?;
-        }
-        if first {
-            return Err(format!("sheet {name}: a finding over no cell"));
-        }
-    }
-    Ok(())
-}
-
-/// The cells of an OpenDocument spreadsheet changed by redacting `found`:
-/// each cell's text replaced in its text nodes in `content.xml`; a number
-/// cell becomes a string cell.
-fn ods_workbook(
-    za: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    found: &[&Finding],
-    style: &dyn Fn(&Finding) -> Style,
-    values: &mut Vec<String>,
-) -> Result<BTreeMap<usize, Vec<u8>>, String> {
-    let i = index(za, "content.xml")?;
-    let xml = read_at(za, i)?;
-    let mut edits: Vec<Edit> = Vec::new();
-    let mut done = 0;
-    for (name, mut cells) in office::ods_cells(&xml, true) {
-        let here = in_sheet(found, &name);
-        if here.is_empty() {
-            continue;
-        }
-        cells.sort_by_key(|c| (c.0, c.1));
-        done += here.len();
-        sheet_edits(&name, &cells, &here, style, values, &mut |cell, a, b, put| match &cell.3 {
-            office::CellSrc::Inline(map) => node_edits(map, a, b, put, &mut edits),
-            office::CellSrc::OdsValue { tag, shown } => {
-                let r = format!("{}{}", office::col_letters(cell.1), cell.0 + 1);
-                ods_value_cell(&xml, tag, shown, put, &mut edits).ok_or_else(|| format!("cell {r} not rewritten"))
-            }
-            _ => Err("a cell of an unknown kind".into()),
-        })?;
-    }
-    if done != found.len() {
-        return Err("a finding in a sheet content.xml does not hold: not rewritten".into());
-    }
-    Ok(BTreeMap::from([(i, apply(&xml, edits))]))
-}
-
-/// The edits that turn an OpenDocument number cell into a string cell
-/// showing `put`: the tag's value type becomes `string`, its value
-/// attribute and the formula that computed it go; the first text node shown is replaced, the others
-/// emptied. `None` for a cell that shows no text to replace.
-fn ods_value_cell(
-    xml: &[u8],
-    tag: &office::Src,
-    shown: &office::NodeMap,
-    put: Vec<u8>,
-    edits: &mut Vec<Edit>,
-) -> Option<()> {
-    static VALUE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-        regex::bytes::Regex::new(
-            r#"\s(?:office:)?(?:value|date-value|time-value|boolean-value|currency)=(?:"[^"]*"|'[^']*')|\s(?:table:)?formula=(?:"[^"]*"|'[^']*')"#,
-        )
-        .expect("pattern")
-    });
-    static TYPE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-        regex::bytes::Regex::new(r#"(value-type=["'])(?:float|percentage|currency)(["'])"#).expect("pattern")
-    });
-    if shown.is_empty() || !tag.stored || shown.iter().any(|(_, _, s)| !s.exact) {
-        return None;
-    }
-    let old = xml.get(tag.start..tag.end)?;
-    let without = VALUE.replace_all(old, &b""[..]);
-    let new = TYPE.replace_all(&without, &b"${1}string${2}"[..]).into_owned();
-    // Whatever else carries the number (an attribute in a form not
-    // recognised) would keep the value: refuse.
-    if VALUE.is_match(&new) || TYPE.is_match(&new) {
-        return None;
-    }
-    edits.push((tag.start, tag.end, new));
-    let mut put = Some(put);
-    for (_, _, src) in shown {
-        edits.push((src.start, src.end, put.take().unwrap_or_default()));
-    }
-    Some(())
-}
-
-/// The edit that turns number cell `r` (`<c r="B3" s="1"><v>7700900123</v></c>`)
-/// into a string cell holding `put` (`<c r="B3" s="1" t="inlineStr"><is><t>…`),
-/// its other attributes kept; a formula that computed the value goes with
-/// it. `None` when the cell is not found as written by common writers.
-fn value_cell(xml: &[u8], r: &str, put: &[u8]) -> Option<Edit> {
-    let pat = format!(" r=\"{r}\"");
-    for at in memchr::memmem::find_iter(xml, pat.as_bytes()) {
-        let open = memchr::memrchr(b'<', &xml[..at])?;
-        if !xml[open..at].starts_with(b"<c") || xml[open + 2..at].contains(&b'>') {
-            continue;
-        }
-        let gt = at + memchr::memchr(b'>', &xml[at..])?;
-        if xml[gt - 1] == b'/' {
-            return None;
-        }
-        let close = gt + memchr::memmem::find(&xml[gt..], b"</c>")?;
-        let attrs = String::from_utf8_lossy(&xml[open + 2..gt]);
-        // Without the old type attribute.
-        let mut kept = String::new();
-        let mut rest = attrs.as_ref();
-        while let Some(i) = rest.find(" t=\"") {
-            kept.push_str(&rest[..i]);
-            let after = &rest[i + 4..];
-            rest = after.find('"').map_or("", |j| &after[j + 1..]);
-        }
-        kept.push_str(rest);
-        let mut cell = format!("<c{kept} t=\"inlineStr\"><is><t xml:space=\"preserve\">").into_bytes();
-        cell.extend_from_slice(put);
-        cell.extend_from_slice(b"</t></is></c>");
-        return Some((open, close + 4, cell));
-    }
-    None
 }
 
 /// Refuse the document when a replaced value is still in one of its XML
@@ -535,7 +321,13 @@ pub(super) type Edit = (usize, usize, Vec<u8>);
 /// The edits that replace text `a..b` of a mapped text with `put`: in each
 /// node the span covers, its part of the span (`put` in the first, nothing
 /// in the others; the caller passes an empty `put` for later cells).
-fn node_edits(nodes: &office::NodeMap, a: usize, b: usize, put: Vec<u8>, edits: &mut Vec<Edit>) -> Result<(), String> {
+pub(super) fn node_edits(
+    nodes: &office::NodeMap,
+    a: usize,
+    b: usize,
+    put: Vec<u8>,
+    edits: &mut Vec<Edit>,
+) -> Result<(), String> {
     let mut put = Some(put);
     for &(ns, ne, src) in nodes.iter().filter(|&&(ns, ne, _)| ns < b && a < ne) {
         if !src.stored {
@@ -579,18 +371,18 @@ pub(super) fn apply(xml: &[u8], mut edits: Vec<Edit>) -> Vec<u8> {
 /// The index of member `name` as the extractors report it (`/`-separated),
 /// found as the extractors find it, whatever case or separator the writer
 /// stored.
-fn index(za: &zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<usize, String> {
+pub(super) fn index(za: &zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<usize, String> {
     office::member_index(za, name).ok_or_else(|| format!("{name}: no such member"))
 }
 
 /// Member `name`'s content.
-fn read(za: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
+pub(super) fn read(za: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
     let i = index(za, name)?;
     read_at(za, i)
 }
 
 /// Member `i`'s content.
-fn read_at(za: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, String> {
+pub(super) fn read_at(za: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, String> {
     let mut f = za.by_index(i).map_err(|e| format!("member {i}: {e}"))?;
     if f.encrypted() {
         return Err(format!("{}: encrypted", f.name().unwrap_or_default()));
@@ -682,6 +474,6 @@ pub(super) fn merged<'f>(text: &str, found: &[&'f Finding]) -> Result<Vec<(usize
     }
 }
 
-fn escape(s: &str) -> Vec<u8> {
+pub(super) fn escape(s: &str) -> Vec<u8> {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").into_bytes()
 }

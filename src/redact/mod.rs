@@ -21,6 +21,7 @@
 //!   and time for each redaction — never the value.
 
 mod archive;
+mod cells;
 pub mod container;
 mod mail;
 pub mod style;
