@@ -41,10 +41,11 @@ pub(super) fn tar(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth
         if !seen.insert(name.clone()) && (wanted.contains(&name) || drop.contains_key(&name)) {
             return Err(format!("member {name}: its name is used twice: not rewritten"));
         }
+        let (head, start, size) =
+            (entry.raw_header_position() as usize, entry.raw_file_position() as usize, entry.size());
+        // Where the member's data ends, padded to a block.
+        let end = (start + (size as usize).div_ceil(512) * 512).min(bytes.len());
         if let Some(reason) = drop.get(&name) {
-            let (head, start, size) =
-                (entry.raw_header_position() as usize, entry.raw_file_position() as usize, entry.size());
-            let end = (start + (size as usize).div_ceil(512) * 512).min(bytes.len());
             let mtime = entry.header().mtime().unwrap_or(0);
             edits.push((head, end, placeholder_entry(&name, reason, mtime)?));
             continue;
@@ -52,8 +53,6 @@ pub(super) fn tar(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth
         if !wanted.contains(&name) {
             continue;
         }
-        let (head, start, size) =
-            (entry.raw_header_position() as usize, entry.raw_file_position() as usize, entry.size());
         // The size must be the one in the header block right before the data:
         // no PAX or GNU record elsewhere saying otherwise, no sparse map.
         let h = bytes.get(head..head + 512).ok_or("tar: a header past the end")?;
@@ -77,8 +76,7 @@ pub(super) fn tar(bytes: &[u8], o: &FileOutcome, cx: &mut Context<'_, '_>, depth
         set_size(&mut block, new.len() as u64).ok_or_else(|| format!("member {name}: too large for its header"))?;
         block.extend_from_slice(&new);
         block.resize(block.len().div_ceil(512) * 512, 0);
-        let end = start + (size as usize).div_ceil(512) * 512;
-        edits.push((head, end.min(bytes.len()), block));
+        edits.push((head, end, block));
     }
     if let Some(m) = wanted.iter().chain(drop.keys()).find(|m| !seen.contains(*m)) {
         return Err(format!("member {m}: not found again in the archive"));

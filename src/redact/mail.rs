@@ -255,7 +255,7 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
                     let name = member.split_once(": ").map_or(member.as_str(), |(_, n)| n);
                     let r = part.offset_header.min(raw.len())..body.end;
                     claimed.push(r.clone());
-                    edits.push((r.start, r.end, placeholder_part(name, &reason, &raw[body.clone()])));
+                    edits.push((r.start, r.end, placeholder_part(name, &reason, &raw[body.clone()], crlf)));
                     continue;
                 }
                 if found.take(at.n, format!("a:{id}")).is_none() {
@@ -289,20 +289,19 @@ fn message(raw: &[u8], at: &Message<'_>, found: &mut Found<'_>, cx: &mut Context
 }
 
 /// A text part standing in for an attachment that could not be read:
-/// its own headers, the placeholder text, the old body's line ending and
-/// trailing blank lines.
-fn placeholder_part(name: &str, reason: &str, old_body: &[u8]) -> Vec<u8> {
-    let eol = if memchr::memmem::find(old_body, b"\r\n").is_some() { "\r\n" } else { "\n" };
+/// its own headers, the placeholder text, the message's line ending
+/// (`crlf`) and the old body's trailing blank lines.
+fn placeholder_part(name: &str, reason: &str, old_body: &[u8], crlf: bool) -> Vec<u8> {
+    let eol = if crlf { "\r\n" } else { "\n" };
     let file = container::placeholder_name(name).replace(['"', '\\', '\r', '\n'], "_");
     let text = String::from_utf8_lossy(&container::placeholder(name, reason)).replace('\n', eol);
-    let content_end = old_body.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
     let mut out = format!(
         "Content-Type: text/plain; charset=utf-8{eol}Content-Transfer-Encoding: 8bit{eol}\
          Content-Disposition: attachment; filename=\"{file}\"{eol}{eol}{}",
         text.trim_end()
     )
     .into_bytes();
-    out.extend_from_slice(&old_body[content_end..]);
+    out.extend_from_slice(trailing_blanks(old_body));
     out
 }
 
@@ -384,8 +383,7 @@ fn decode_body(enc: Encoding, stored: &[u8]) -> Result<Vec<u8>, String> {
 /// quoted-printable body holds its own).
 fn encode_body(enc: Encoding, data: &[u8], old: &[u8], crlf: bool) -> Vec<u8> {
     let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
-    let content_end = old.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
-    let tail = &old[content_end..];
+    let tail = trailing_blanks(old);
     let mut out = Vec::with_capacity(data.len() * 4 / 3 + 8);
     match enc {
         Encoding::None => return data.to_vec(),
@@ -420,6 +418,12 @@ fn encode_body(enc: Encoding, data: &[u8], old: &[u8], crlf: bool) -> Vec<u8> {
     }
     out.extend_from_slice(tail);
     out
+}
+
+/// The blank lines and spaces that end a stored body, before the next
+/// boundary.
+fn trailing_blanks(body: &[u8]) -> &[u8] {
+    &body[body.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1)..]
 }
 
 /// A quoted-printable body decoded, with, for each decoded byte, where it

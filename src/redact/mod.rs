@@ -285,8 +285,7 @@ impl<'a> Redactor<'a> {
                 if let (Some(loc), Some(m)) = (&f.location, rec.as_object_mut()) {
                     m.insert("location".into(), json!(loc));
                 }
-                serde_json::to_writer(&mut *log, &rec).map_err(|e| format!("evidence log: {e}"))?;
-                log.write_all(b"\n").map_err(|e| format!("evidence log: {e}"))?;
+                log_line(log, &rec)?;
             }
         }
         for r in &removed {
@@ -297,8 +296,7 @@ impl<'a> Redactor<'a> {
                     "removed": r.member, "reason": r.reason, "placeholder": r.placeholder,
                     "dry_run": matches!(self.target, Target::DryRun),
                 });
-                serde_json::to_writer(&mut *log, &rec).map_err(|e| format!("evidence log: {e}"))?;
-                log.write_all(b"\n").map_err(|e| format!("evidence log: {e}"))?;
+                log_line(log, &rec)?;
             }
         }
         self.stats.files_redacted += 1;
@@ -348,6 +346,12 @@ impl<'a> Redactor<'a> {
         self.stats.outputs.push(dest);
         Ok(())
     }
+}
+
+/// One record of the evidence log, as a JSON line.
+fn log_line(log: &mut BufWriter<File>, rec: &serde_json::Value) -> Result<(), String> {
+    serde_json::to_writer(&mut *log, rec).map_err(|e| format!("evidence log: {e}"))?;
+    log.write_all(b"\n").map_err(|e| format!("evidence log: {e}"))
 }
 
 /// `original` with each styled finding's span (or pieces) replaced: the
