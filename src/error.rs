@@ -31,6 +31,15 @@ pub enum Error {
     /// The fingerprint key could not be loaded or created.
     #[error("fingerprint key: {0}")]
     Key(String),
+    /// The inventory database could not be opened, upgraded or written
+    /// (the message names the database and the cause, never a value).
+    #[error("database {path}: {problem}")]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        problem: String,
+    },
     /// Writing a report failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),

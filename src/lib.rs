@@ -75,6 +75,15 @@
 //!   refuses its file unless the caller asks for it to be replaced by a
 //!   placeholder. An interrupted run ([`scan::Scanner::with_stop`]) finishes
 //!   the files it started, so its summary is exact.
+//! - [`store`] keeps the inventory in a SQLite database (`scan --db`): a
+//!   [`store::Recorder`] is one more sink, writing each file's row and
+//!   findings (masked values and keyed fingerprints only) in transactions
+//!   that end between files; [`store::plan`] runs before the scan and
+//!   leaves out of the walk the files unchanged since they were read with
+//!   the same ruleset fingerprint (size and time, or a content hash where
+//!   the time cannot be trusted), so a rescan reads only what changed;
+//!   [`store::merge`] combines shards' databases; [`store::summary`] sums a
+//!   database up for [`report::inventory`] (text, CSV, one HTML page).
 //! - [`subject`] answers data subject requests on the same machinery:
 //!   [`scan::Scanner::read_segments`] reads every file through the same
 //!   extractors as `scan` (one reading path: office documents, mail parts,
@@ -130,6 +139,7 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod store;
 pub mod subject;
 pub mod walk;
 

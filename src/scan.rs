@@ -75,6 +75,8 @@ pub struct Scanner {
     /// files: those being read finish, the run ends in order, and the
     /// caller reports what was done.
     stop: Option<std::sync::Arc<AtomicBool>>,
+    /// Walk problems to report with files given by [`Scanner::with_walked`].
+    given_problems: Vec<walk::WalkProblem>,
 }
 
 /// What one worker thread reuses from file to file: its read buffer and its
@@ -110,6 +112,7 @@ impl Scanner {
             baseline: None,
             active: AtomicUsize::new(0),
             stop: None,
+            given_problems: Vec::new(),
         }
     }
 
@@ -202,7 +205,7 @@ impl Scanner {
         tick: &mut dyn FnMut(&Progress),
     ) -> Result<()> {
         let (files, problems) = match &self.cfg.files {
-            Some(f) => (f.clone(), Vec::new()),
+            Some(f) => (f.clone(), self.given_problems.clone()),
             None => walk::walk(&self.cfg.roots, &self.cfg.walk)?,
         };
         progress.total.store(files.len(), Ordering::Relaxed);
@@ -338,6 +341,20 @@ impl Scanner {
     pub fn with_files(mut self, files: Vec<FileEntry>) -> Scanner {
         self.cfg.files = Some(files);
         self
+    }
+
+    /// The same scanner over the result of a walk made by the caller (who
+    /// left some files out: `scan --db` does not read files unchanged since
+    /// the last run); the walk's problems are reported as a walk's would be.
+    pub fn with_walked(mut self, files: Vec<FileEntry>, problems: Vec<walk::WalkProblem>) -> Scanner {
+        self.cfg.files = Some(files);
+        self.given_problems = problems;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ScanConfig {
+        &self.cfg
     }
 
     /// Per-thread working state for [`Scanner::scan_file`].

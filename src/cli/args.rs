@@ -44,6 +44,58 @@ pub enum Command {
     Patterns(PatternsArgs),
     /// Print the JSON Schema of a `--format jsonl` finding.
     Schema,
+    /// Combine inventory databases (shards scanned apart, with `scan --db
+    /// --shard K/N`) into one. Merging a shard again is harmless: per file,
+    /// the newer reading wins.
+    Merge(MergeArgs),
+    /// Sum up an inventory database: per data store the kinds found,
+    /// findings and distinct people, file ages, the top files, what could
+    /// not be read; as text, CSV, JSON or one self-contained HTML page.
+    Report(ReportArgs),
+}
+
+/// `piiscan merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The inventory database to write (created if missing).
+    #[arg(value_name = "OUT.db")]
+    pub out: PathBuf,
+    /// Shard databases to merge into it.
+    #[arg(value_name = "SHARD.db", required = true)]
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Formats of `piiscan report`'s per-store table.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Readable lines.
+    Text,
+    /// The per-store table as CSV.
+    Csv,
+    /// The whole summary as one JSON document.
+    Json,
+}
+
+/// `piiscan report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The inventory database (`scan --db`).
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+    /// Also write the report as one self-contained HTML page (no network,
+    /// no external scripts or fonts; charts are inline SVG).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Format of what is written to standard output (or --output).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Breach impact of a data store or a path prefix: the categories of
+    /// data and the distinct people in it (repeatable).
+    #[arg(long, value_name = "STORE|PATH")]
+    pub impact: Vec<String>,
 }
 
 /// Output formats.
@@ -204,6 +256,18 @@ pub struct ScanArgs {
     /// Scan files changed since this git revision. PATHs are ignored.
     #[arg(long, value_name = "REV", help_heading = "CI")]
     pub since: Option<String>,
+
+    // --- Inventory ---
+    /// Keep the inventory in this SQLite database (or `[db] path` in the
+    /// config). A file unchanged since the last run with the same rules,
+    /// build and key is not read again: its findings carry over, and the
+    /// report on standard output covers the files read in this run. Files
+    /// no longer found are marked gone. `piiscan report DB` sums it up.
+    #[arg(long, value_name = "FILE", help_heading = "Inventory")]
+    pub db: Option<PathBuf>,
+    /// With --db: read every file again, changed or not.
+    #[arg(long, help_heading = "Inventory")]
+    pub full: bool,
 }
 
 /// Redaction styles.

@@ -29,6 +29,26 @@ pub struct Built {
     pub allow: AllowList,
     /// Baseline to suppress, if any.
     pub baseline: Option<Baseline>,
+    /// Everything else that decides a file's findings, by name, for the
+    /// ruleset fingerprint ([`Built::ruleset`]).
+    pub ruleset_parts: Vec<(&'static str, Vec<u8>)>,
+    /// `[db] path` of the config file, made relative to the working folder.
+    pub db: Option<PathBuf>,
+}
+
+impl Built {
+    /// The ruleset fingerprint: this build (the executable's own bytes: a
+    /// new build may find differently with the same patterns) and
+    /// [`Built::ruleset_parts`].
+    pub fn ruleset(&self) -> String {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| crate::store::plan::content_hash(&p))
+            .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
+        let mut parts: Vec<(&str, &[u8])> = vec![("build", exe.as_bytes())];
+        parts.extend(self.ruleset_parts.iter().map(|(n, v)| (*n, v.as_slice())));
+        crate::store::ruleset_fingerprint(&parts)
+    }
 }
 
 /// The configuration file (`.piiscan.toml`). Unknown keys are errors.
@@ -53,6 +73,18 @@ pub struct FileConfig {
     /// Redaction styles per kind (used by redaction).
     #[serde(default)]
     pub redact: RedactConfig,
+    /// The inventory database.
+    #[serde(default)]
+    pub db: DbConfig,
+}
+
+/// `[db]` in the configuration file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DbConfig {
+    /// The database `scan` keeps its inventory in (as `--db`), relative to
+    /// the config file.
+    pub path: Option<PathBuf>,
 }
 
 /// `[allow]` in the configuration file.
@@ -256,6 +288,7 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
     rules.retain_kinds(|k| (wanted(k) || (anchors && k == "uk_postcode")) && !exclude.iter().any(|x| x == k));
     let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let key = resolve_key(a.key.as_deref())?;
+    let ids: Vec<String> = rules.rules.iter().map(|r| format!("{}:{}", r.id, r.kind)).collect();
     let engine = Engine::new(Arc::new(rules), EngineOptions { prefilter: !a.no_prefilter, min_score });
     let mut globs = a.globs.clone();
     globs.extend(file.exclude.iter().map(|g| format!("!{g}")));
@@ -267,6 +300,18 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
         None
     };
     let baseline = x.baseline.map(Baseline::load).transpose()?;
+    let mut ruleset_parts: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    for f in &pattern_files {
+        ruleset_parts.push(("patterns", std::fs::read(f).unwrap_or_default()));
+    }
+    ruleset_parts.push(("rules", ids.join(",").into_bytes()));
+    ruleset_parts.push(("min_score", min_score.to_le_bytes().to_vec()));
+    ruleset_parts.push(("prefilter", vec![u8::from(!a.no_prefilter)]));
+    ruleset_parts.push(("allow", format!("{:?}", file.allow).into_bytes()));
+    ruleset_parts.push(("baseline", x.baseline.map(|b| std::fs::read(b).unwrap_or_default()).unwrap_or_default()));
+    ruleset_parts.push(("key", key.id().into_bytes()));
+    ruleset_parts.push(("max_filesize", parse_size(&a.max_filesize)?.to_le_bytes().to_vec()));
+    let db = file.db.path.as_ref().map(|p| base.join(p));
     let scan = ScanConfig {
         roots: a.paths.clone(),
         walk: WalkOptions {
@@ -285,7 +330,7 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
         keep_values: x.show_values,
         files,
     };
-    Ok((Built { engine, key, scan, allow, baseline }, file))
+    Ok((Built { engine, key, scan, allow, baseline, ruleset_parts, db }, file))
 }
 
 /// `--shard K/N` (K from 0) or `auto/N` (K from the scheduler's index).

@@ -3,6 +3,7 @@
 
 mod args;
 mod config;
+mod inventory;
 mod redact;
 mod subject;
 
@@ -131,7 +132,32 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             print!("{}", report::FINDING_SCHEMA);
             Ok(EXIT_CLEAN)
         }
+        Command::Merge(a) => inventory::merge(a),
+        Command::Report(a) => inventory::report(a),
     }
+}
+
+/// How often a shard logs its progress: a minute, or
+/// `PIISCAN_PROGRESS_SECONDS`.
+fn progress_interval() -> Duration {
+    let secs = std::env::var("PIISCAN_PROGRESS_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60.0_f64);
+    Duration::from_secs_f64(secs.max(0.0))
+}
+
+/// Files done of the total, bytes, findings, elapsed time and an estimate
+/// of the time left (by files).
+fn progress_line(p: &Progress, started: Instant) -> String {
+    let ord = std::sync::atomic::Ordering::Relaxed;
+    let (done, total) = (p.files.load(ord), p.total.load(ord));
+    let elapsed = started.elapsed().as_secs_f64();
+    let eta = if done > 0 && total >= done { elapsed / done as f64 * (total - done) as f64 } else { f64::NAN };
+    format!(
+        "{done}/{total} files, {:.1} MB, {} findings, {:.0} s elapsed, eta {}",
+        p.bytes.load(ord) as f64 / 1e6,
+        p.findings.load(ord),
+        elapsed,
+        if eta.is_finite() { format!("{eta:.0} s") } else { "unknown".into() }
+    )
 }
 
 fn scan(a: ScanArgs) -> anyhow::Result<u8> {
@@ -156,28 +182,55 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
         Format::Csv => Box::new(CsvReport::new(out, opts)),
         Format::Sarif => Box::new(SarifReport::new(out, opts, built.engine.rules().clone())),
     };
+    let db_path = inventory::db_path(&a, &built)?;
+    let run_ids = db_path.as_ref().map(|_| (built.ruleset(), built.key.id()));
+    let shard = built.scan.walk.shard;
+    let mut scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
+    if let Some(b) = &built.baseline {
+        scanner = scanner.with_baseline(b);
+    }
+    let mut recorder = None;
+    let stop = db_path.as_ref().map(|_| interruptible());
+    if let (Some(path), Some((ruleset, key_id))) = (&db_path, run_ids) {
+        let (s, r) = inventory::begin(path, &a, ruleset, key_id, scanner)?;
+        scanner = s;
+        recorder = Some(r);
+    }
+    if let Some(stop) = &stop {
+        scanner = scanner.with_stop(stop.clone());
+    }
     let mut warnings = Warnings::new(io::stderr(), a.sel.verbose);
     let mut baseline_out = a.write_baseline.clone().map(BaselineWriter::new);
     let mut sinks = Tee(vec![&mut warnings, reporter.as_mut()]);
     if let Some(b) = baseline_out.as_mut() {
         sinks.0.push(b);
     }
-    let mut scanner = Scanner::new(built.engine, built.key, built.scan).with_allow(built.allow);
-    if let Some(b) = &built.baseline {
-        scanner = scanner.with_baseline(b);
+    if let Some(r) = recorder.as_mut() {
+        sinks.0.push(r);
     }
     let progress = Progress::default();
     let started = Instant::now();
     let show_progress = io::stderr().is_terminal() && !a.sel.quiet;
+    // In a shard (a Kubernetes or Slurm log, not a terminal): one line per
+    // interval instead of a bar.
+    let log_every = (!show_progress && !a.sel.quiet && shard.is_some()).then(progress_interval);
+    let mut logged = Instant::now();
     let mut bar: Option<indicatif::ProgressBar> = None;
     let mut tick = |p: &Progress| {
+        if let Some(every) = log_every {
+            if logged.elapsed() >= every {
+                logged = Instant::now();
+                eprintln!("piiscan: progress: {}", progress_line(p, started));
+            }
+            return;
+        }
         if !show_progress || started.elapsed() < Duration::from_secs(1) {
             return;
         }
         let b = bar.get_or_insert_with(|| {
             let b = indicatif::ProgressBar::new(p.total.load(std::sync::atomic::Ordering::Relaxed) as u64);
             b.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files  {msg}  [{elapsed}]")
+                indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files  {msg}  [{elapsed}, eta {eta}]")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             b
@@ -199,6 +252,14 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
     drop(sinks);
     drop(reporter);
     drop(baseline_out);
+    let interrupted = stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
+    let (db_line, unchanged) = match recorder {
+        Some(r) => {
+            let (read, unchanged, gone) = r.finish_run(!interrupted)?;
+            (Some(format!("database: {read} file(s) read, {unchanged} unchanged (not read), {gone} gone")), unchanged)
+        }
+        None => (None, 0),
+    };
     if !matches!(a.format, Format::Text) && !a.sel.quiet {
         let line = |m: &std::collections::BTreeMap<String, u64>| {
             if m.is_empty() {
@@ -218,7 +279,14 @@ fn scan(a: ScanArgs) -> anyhow::Result<u8> {
             inv.mb_per_sec
         );
     }
-    if inv.total.files_scanned == 0 && !inv.failed.is_empty() && inv.skipped.is_empty() {
+    if let (Some(line), false) = (&db_line, a.sel.quiet) {
+        eprintln!("piiscan: {line}");
+    }
+    if interrupted {
+        say_interrupted(inv.total.files_scanned as usize, false);
+        return Ok(EXIT_INTERRUPTED);
+    }
+    if inv.total.files_scanned == 0 && !inv.failed.is_empty() && inv.skipped.is_empty() && unchanged == 0 {
         eprintln!("piiscan: error: nothing could be read");
         return Ok(EXIT_ERROR);
     }

@@ -11,6 +11,7 @@
 
 mod baseline;
 mod csv;
+pub mod inventory;
 mod json;
 mod jsonl;
 mod sarif;
@@ -46,6 +47,11 @@ pub trait Sink {
     }
     /// The end of the run.
     fn finish(&mut self, inventory: &Inventory) -> io::Result<()>;
+}
+
+/// A finding's score as every report gives it (two decimals).
+pub fn reported_score(f: &Finding) -> f64 {
+    jsonl::score(f)
 }
 
 /// What reporters may show.

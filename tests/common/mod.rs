@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: run the binary, read its output.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod db;
 pub mod make;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,131 @@
+//! `scan --db`, `merge` and `report`: the inventory database at the edge.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use super::args::{MergeArgs, ReportArgs, ReportFormat, ScanArgs};
+use super::config::Built;
+use super::EXIT_CLEAN;
+use crate::scan::Scanner;
+use crate::store::{self, Database, Recorder, RunStart};
+
+/// The database of a `scan`, if it keeps one: `--db`, else the config's
+/// `[db] path`.
+pub(super) fn db_path(a: &ScanArgs, built: &Built) -> anyhow::Result<Option<PathBuf>> {
+    let path = a.db.clone().or_else(|| built.db.clone());
+    if path.is_none() && a.full {
+        bail!("--full needs --db (it reads again what the database would carry over)");
+    }
+    if path.is_some() && (a.staged || a.since.is_some()) {
+        bail!("--db keeps the inventory of folders; it does not apply to --staged or --since");
+    }
+    Ok(path)
+}
+
+/// Open the database, walk, and leave out of `scanner` the files unchanged
+/// since the last run; returns the scanner over what is left and the
+/// recorder of the run (a sink to add to the others).
+pub(super) fn begin(
+    path: &std::path::Path,
+    a: &ScanArgs,
+    ruleset: String,
+    key_id: String,
+    scanner: Scanner,
+) -> anyhow::Result<(Scanner, Recorder)> {
+    let db = Database::open(path)?;
+    let cfg = scanner.config();
+    let (files, problems) = crate::walk::walk(&cfg.roots, &cfg.walk)?;
+    // Raw values are never stored: with --show-values every file is read.
+    let plan = store::plan(&db, files, &ruleset, a.full || a.show_values, cfg.modified_before)?;
+    if plan.other_ruleset > 0 && !a.sel.quiet {
+        eprintln!(
+            "piiscan: {} file(s) in {} were read with other rules, settings, key or build; they are read again",
+            plan.other_ruleset,
+            path.display()
+        );
+    }
+    let start = RunStart {
+        ruleset,
+        key_id,
+        args: args_without_key(),
+        roots: cfg.roots.clone(),
+        shard: cfg.walk.shard,
+        started: plan.started,
+    };
+    let recorder = Recorder::begin(db, start, &plan.unchanged, plan.hashes)?;
+    Ok((scanner.with_walked(plan.read, problems), recorder))
+}
+
+/// The command line as recorded in a run's row: the key's value is left
+/// out (`--key X`, `--key=X`); the key's public id is recorded instead.
+fn args_without_key() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in std::env::args().skip(1) {
+        if std::mem::take(&mut skip) {
+            out.push("<key>".into());
+            continue;
+        }
+        if a == "--key" {
+            skip = true;
+            out.push(a);
+        } else if a.starts_with("--key=") {
+            out.push("--key=<key>".into());
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// `piiscan merge OUT.db SHARD.db...`.
+pub(super) fn merge(a: MergeArgs) -> anyhow::Result<u8> {
+    let out = Database::open(&a.out)?;
+    let inputs: Vec<&std::path::Path> = a.inputs.iter().map(PathBuf::as_path).collect();
+    let s = store::merge::merge(&out, &inputs)?;
+    eprintln!("piiscan: merged {} database(s): {} file(s), {} finding(s) taken", inputs.len(), s.files, s.findings);
+    if s.other_ruleset > 0 {
+        eprintln!(
+            "piiscan: warning: {} of the files taken were read with other rules than some already in {}",
+            s.other_ruleset,
+            a.out.display()
+        );
+    }
+    Ok(EXIT_CLEAN)
+}
+
+/// `piiscan report DB`.
+pub(super) fn report(a: ReportArgs) -> anyhow::Result<u8> {
+    let db = Database::open_existing(&a.db)?;
+    let summary = store::summary::summarize(&db, &a.impact)?;
+    let name = a.db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(html) = &a.html {
+        let page = crate::report::inventory::html(&summary, &name);
+        write_atomic(html, page.as_bytes())?;
+    }
+    let mut out: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("{}", p.display()))?)),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+    match a.format {
+        ReportFormat::Text => crate::report::inventory::text(&mut out, &summary)?,
+        ReportFormat::Csv => crate::report::inventory::stores_csv(&mut out, &summary)?,
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &summary)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Write a file through a temporary file in its folder, renamed over it.
+fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}", path.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error))?;
+    Ok(())
+}
