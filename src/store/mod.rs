@@ -22,7 +22,14 @@
 //!   kind, findings, distinct values and files.
 //!
 //! Ids are derived from content ([`file_id`], [`finding_id`]): the same
-//! finding from two runs, or from two shards merged, is one row.
+//! finding from two runs, or from two shards merged, is one row. Findings
+//! are stored clustered by file, in the file's order (`(file_id, seq)` is
+//! the key of a table without row ids), so a file's findings are appended
+//! in sequence and dropped as one range: with the random content id as
+//! the key, a dense tree's millions of findings were inserted at random
+//! places of the table, and the first scan with `--db` took 8 times as long
+//! as one without (141 s against 17 s on the 1 GiB tree). `fingerprint` is
+//! the keyed fingerprint as an integer (its 16 hex digits in reports).
 //!
 //! The schema is versioned with SQLite's own `user_version` and marked as
 //! piiscan's with `application_id`; [`Database::open`] upgrades an older
@@ -98,8 +105,9 @@ pub const MIGRATIONS: [&str; 2] = [
     );
     CREATE INDEX problems_file ON problems(file_id);
     CREATE TABLE findings (
-        id INTEGER PRIMARY KEY,
         file_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        id INTEGER NOT NULL,
         kind TEXT NOT NULL,
         rule TEXT NOT NULL,
         start INTEGER NOT NULL,
@@ -109,15 +117,15 @@ pub const MIGRATIONS: [&str; 2] = [
         char_col INTEGER NOT NULL,
         score REAL NOT NULL,
         masked TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
+        fingerprint INTEGER NOT NULL,
         test_data INTEGER NOT NULL,
         location TEXT,
         in_extracted_text INTEGER NOT NULL,
         pieces TEXT,
         spoken INTEGER NOT NULL,
-        scope TEXT
-    );
-    CREATE INDEX findings_file ON findings(file_id);",
+        scope TEXT,
+        PRIMARY KEY (file_id, seq)
+    ) WITHOUT ROWID;",
     // 2: per-store summaries, always current (a view), and the index they use.
     "CREATE INDEX files_store ON files(store);
     CREATE VIEW store_summary AS
@@ -164,7 +172,11 @@ impl Database {
         // A rollback journal with full syncs: each committed batch survives
         // a crash or a kill, and (unlike WAL) it works on the network file
         // systems shards often write to.
-        self.conn.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;").map_err(err)?;
+        // A page cache of 32 MiB: a batch of a dense export's findings is
+        // written without spilling pages to the file mid-transaction.
+        self.conn
+            .execute_batch("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;")
+            .map_err(err)?;
         let app: i64 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(err)?;
         let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
         let tables: i64 = self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(err)?;

@@ -54,6 +54,8 @@ pub struct Recorder {
     current: Option<i64>,
     /// Ids given to the current file's findings, for the rare duplicates.
     ids: HashSet<i64>,
+    /// Findings of the current file written so far (their `seq`).
+    seq: i64,
     in_batch: usize,
     batch_files: usize,
     batch_started: Instant,
@@ -114,6 +116,7 @@ impl Recorder {
             hashes,
             current: None,
             ids: HashSet::new(),
+            seq: 0,
             in_batch: 0,
             batch_files: std::env::var("PIISCAN_DB_BATCH")
                 .ok()
@@ -142,11 +145,12 @@ impl Recorder {
             conn.prepare_cached("DELETE FROM problems WHERE file_id = ?1")?.execute([id])?;
             self.current = Some(id);
             self.ids.clear();
+            self.seq = 0;
         }
         let mut insert = conn.prepare_cached(
-            "INSERT INTO findings (id, file_id, kind, rule, start, end, line, col, char_col, score, masked,
+            "INSERT INTO findings (file_id, seq, id, kind, rule, start, end, line, col, char_col, score, masked,
                  fingerprint, test_data, location, in_extracted_text, pieces, spoken, scope)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?;
         for f in &o.findings {
             let mut nth = 0;
@@ -156,10 +160,10 @@ impl Recorder {
                 fid = finding_id(&path, f, nth);
             }
             let pieces = (!f.pieces.is_empty()).then(|| serde_json::to_string(&f.pieces).unwrap_or_default());
-            let hex = crate::finding::hex16(f.fingerprint);
             insert.execute(params![
-                fid,
                 id,
+                self.seq,
+                fid,
                 f.kind.as_str(),
                 f.rule.as_str(),
                 f.start as i64,
@@ -169,7 +173,7 @@ impl Recorder {
                 f.char_column as i64,
                 crate::report::reported_score(f),
                 &*f.masked,
-                std::str::from_utf8(&hex).unwrap_or_default(),
+                f.fingerprint as i64,
                 f.test_data,
                 f.location.as_ref().map(|l| l.json()),
                 !f.file_offsets,
@@ -177,6 +181,7 @@ impl Recorder {
                 f.spoken,
                 f.scope,
             ])?;
+            self.seq += 1;
         }
         if o.partial {
             return Ok(());

@@ -21,7 +21,7 @@ pub fn rows(db: &Path) -> (Vec<String>, Vec<String>) {
         .prepare(
             "SELECT x.id, f.path, x.kind, x.rule, x.start, x.end, x.line, x.col, x.char_col, x.score, x.masked,
                     x.fingerprint, x.test_data, x.location, x.in_extracted_text, x.pieces, x.spoken, x.scope
-             FROM findings x JOIN files f ON f.id = x.file_id ORDER BY x.id",
+             FROM findings x JOIN files f ON f.id = x.file_id ORDER BY f.path, x.seq",
         )
         .unwrap()
         .query_map([], |r| Ok((0..18).map(|i| cell(r, i)).collect::<Vec<_>>().join("|")))
