@@ -128,6 +128,16 @@ pub fn store_of(root: &Path, path: &Path) -> String {
     }
 }
 
+/// The root `path` was found under: the longest of `roots` that holds it.
+pub fn root_index(roots: &[PathBuf], path: &Path) -> Option<usize> {
+    roots
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| path.starts_with(r))
+        .max_by_key(|(_, r)| r.as_os_str().len())
+        .map(|(i, _)| i)
+}
+
 /// The ignore files piiscan honours, highest precedence first within one
 /// directory (as `ignore` ranks them: custom, `.ignore`, `.gitignore`).
 const IGNORE_FILES: [&str; 3] = [".piiscanignore", ".ignore", ".gitignore"];
@@ -241,7 +251,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<(Vec<FileEntry>, Ve
     let mut problems = problems.into_inner().unwrap_or_else(|p| p.into_inner());
     if let Some(shard) = opts.shard {
         // The root a path was found under: the longest given that holds it.
-        let root_of = |p: &Path| roots.iter().filter(|r| p.starts_with(r)).max_by_key(|r| r.as_os_str().len());
+        let root_of = |p: &Path| root_index(roots, p).map(|i| &roots[i]);
         let mine = |p: &Path| root_of(p).is_none_or(|r| shard.holds(r, p));
         files.retain(|f| mine(&f.path));
         problems.retain(|w| mine(&w.path));

@@ -36,9 +36,14 @@ pub(super) fn begin(
 ) -> anyhow::Result<(Scanner, Recorder)> {
     let db = Database::open(path)?;
     let cfg = scanner.config();
+    store::check_run(&db, &cfg.roots, &key_id)?;
     let (files, problems) = crate::walk::walk(&cfg.roots, &cfg.walk)?;
     // Raw values are never stored: with --show-values every file is read.
-    let plan = store::plan(&db, files, &ruleset, a.full || a.show_values, cfg.modified_before)?;
+    let plan = store::plan(&db, &cfg.roots, files, &ruleset, a.full || a.show_values, cfg.modified_before)?;
+    for r in &plan.empty_roots {
+        eprintln!("piiscan: warning: nothing found under {}; nothing under it is marked gone", r.display());
+    }
+    let narrowed = !a.sel.globs.is_empty() || a.sel.max_depth.is_some();
     if plan.other_ruleset > 0 && !a.sel.quiet {
         eprintln!(
             "piiscan: {} file(s) in {} were read with other rules, settings, key or build; they are read again",
@@ -53,6 +58,9 @@ pub(super) fn begin(
         roots: cfg.roots.clone(),
         shard: cfg.walk.shard,
         started: plan.started,
+        narrowed,
+        empty_roots: plan.empty_roots,
+        explicit: plan.explicit,
     };
     let recorder = Recorder::begin(db, start, &plan.unchanged, plan.hashes)?;
     Ok((scanner.with_walked(plan.read, problems), recorder))

@@ -407,9 +407,14 @@ impl CsvLocator {
             FieldContext::Csv { headers, .. } if body_start > 0 => headers,
             _ => Vec::new(),
         };
+        // A header cell that is itself a value: the first row was data,
+        // and no column is named by it ([`super::looks_like_value`]).
+        let data_row = written.iter().any(|h| super::looks_like_value(&String::from_utf8_lossy(h)));
         let headers: Vec<Option<String>> = written
             .iter()
-            .map(|h| (!h.is_empty()).then(|| serde_json::Value::from(String::from_utf8_lossy(h)).to_string()))
+            .map(|h| {
+                (!h.is_empty() && !data_row).then(|| serde_json::Value::from(String::from_utf8_lossy(h)).to_string())
+            })
             .collect();
         // Inferred: labelled by content, not by a header saying the same.
         let inferred = match field {

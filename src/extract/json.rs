@@ -57,7 +57,12 @@ impl JsonIndex {
         if pos < *s || pos >= *e {
             return None;
         }
-        let mut v = json!({ "pointer": p });
+        let shown = if p.split('/').any(super::looks_like_value) {
+            p.split('/').map(super::shown_name).collect::<Vec<_>>().join("/")
+        } else {
+            p.clone()
+        };
+        let mut v = json!({ "pointer": shown });
         if self.lines {
             v["record"] = json!(rec + 1);
         }

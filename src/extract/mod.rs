@@ -104,6 +104,25 @@ pub enum Locator {
     },
 }
 
+/// Whether a name of the structure (a column header, a JSON key) is itself
+/// a value: an email address, or a number of six digits and more (a phone,
+/// an account). Such a name would carry raw personal data into a finding's
+/// location (a headerless export whose first row was read as its header,
+/// an object keyed by email address), so locations show it masked.
+pub fn looks_like_value(name: &str) -> bool {
+    name.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        || name.bytes().filter(u8::is_ascii_digit).count() >= 6
+}
+
+/// A structure name as a location shows it ([`looks_like_value`]).
+pub fn shown_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if looks_like_value(name) {
+        std::borrow::Cow::Owned(crate::fingerprint::mask_alnum(name))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
 impl Locator {
     /// The location of `pos` merged under `base`, as a finding carries it.
     pub fn location(&self, base: Option<&Value>, text: &[u8], pos: usize) -> Option<crate::finding::Location> {

@@ -152,9 +152,47 @@ pub fn cue_location(cues: &[Cue], pos: usize) -> Option<Value> {
     }
     let mut v = json!({ "time": { "start": c.t0, "end": c.t1 } });
     if let Some(s) = &c.speaker {
-        v["speaker"] = json!(s);
+        v["speaker"] = json!(shown_speaker(s));
     }
     Some(v)
+}
+
+/// A speaker label as a finding's location shows it: a role (`Agent`,
+/// `Customer`, `SPEAKER_01`, `Speaker 2`, `spk_0`) as it is, anything else
+/// masked like a name (`<v Keira Barnes>` is a person: a location must not
+/// carry the raw name the findings themselves mask).
+pub fn shown_speaker(label: &str) -> String {
+    const ROLES: [&str; 22] = [
+        "agent",
+        "customer",
+        "caller",
+        "advisor",
+        "adviser",
+        "operator",
+        "speaker",
+        "spk",
+        "interviewer",
+        "interviewee",
+        "rep",
+        "representative",
+        "host",
+        "guest",
+        "system",
+        "bot",
+        "assistant",
+        "user",
+        "unknown",
+        "client",
+        "staff",
+        "ch",
+    ];
+    let word: String = label.chars().filter(|c| c.is_alphabetic()).collect::<String>().to_lowercase();
+    let digits = label.chars().any(|c| c.is_ascii_digit());
+    if word.is_empty() || ROLES.contains(&word.as_str()) || (word.len() == 1 && (digits || label.trim().len() == 1)) {
+        label.to_string()
+    } else {
+        crate::fingerprint::mask("name", label, label)
+    }
 }
 
 /// Extract a VTT or SRT transcript.
@@ -189,7 +227,8 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
                 joined.push(&t, body_start(&t, c), c.end);
             }
         }
-        let loc = json!({ "time": { "start": cs[k].t0, "end": cs[j].t1 }, "speaker": cs[k].speaker });
+        let speaker = cs[k].speaker.as_deref().map(shown_speaker);
+        let loc = json!({ "time": { "start": cs[k].t0, "end": cs[j].t1 }, "speaker": speaker });
         joined.emit(&origin, Some(loc), emit);
         k = j + 1;
     }
@@ -202,6 +241,18 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_speaker_is_masked_in_locations_and_a_role_is_not() {
+        for role in ["Agent", "CUSTOMER", "SPEAKER_01", "Speaker 2", "spk_0", "A", "1"] {
+            assert_eq!(shown_speaker(role), role);
+        }
+        for name in ["Norman Moss", "keira", "Agent Tom"] {
+            let shown = shown_speaker(name);
+            assert_ne!(shown, name);
+            assert!(shown.contains('*'), "{shown}");
+        }
+    }
 
     #[test]
     fn vtt_and_srt_cues() {

@@ -79,7 +79,7 @@ pub fn text<W: Write>(out: &mut W, s: &Summary) -> io::Result<()> {
         }
     }
     for i in &s.impact {
-        writeln!(out, "impact of {}: {} files, ~{} people", i.scope, i.files, i.people)?;
+        writeln!(out, "impact of {}: {} files, ~{} people", crate::report::sanitize(&i.scope), i.files, i.people)?;
         for (kind, n, d) in &i.kinds {
             writeln!(out, "  {kind:<18} {n:>8} findings {d:>8} distinct")?;
         }
@@ -300,7 +300,8 @@ pub fn html(s: &Summary, db_name: &str) -> String {
             serde_json::json!({"store": st.store, "people": st.people, "files": st.with_findings, "kinds": kinds})
         })
         .collect();
-    let json = serde_json::to_string(&data).unwrap_or_else(|_| "[]".into()).replace("</", "<\\/");
+    // `<` as an escape: no `</script>` or `<!--` can end or bend the block.
+    let json = serde_json::to_string(&data).unwrap_or_else(|_| "[]".into()).replace('<', "\\u003c");
     let _ = writeln!(
         h,
         "<script id=\"impact-data\" type=\"application/json\">{json}</script><script>{SCRIPT}</script></body></html>"

@@ -39,7 +39,12 @@ pub fn merge(out: &Database, inputs: &[&Path]) -> Result<MergeStats> {
         c.execute("ATTACH DATABASE ?1 AS shard", [input.display().to_string()]).map_err(e)?;
         let result = (|| -> rusqlite::Result<Result<MergeStats>> {
             let keys = |db: &str| -> rusqlite::Result<Vec<String>> {
-                let mut q = c.prepare(&format!("SELECT DISTINCT key_id FROM {db}.runs ORDER BY 1"))?;
+                // The keys of what is held now (the runs that read the
+                // files present), not of every run in the history.
+                let mut q = c.prepare(&format!(
+                    "SELECT DISTINCT key_id FROM {db}.runs WHERE id IN
+                         (SELECT read_run FROM {db}.files WHERE gone_run IS NULL) ORDER BY 1"
+                ))?;
                 let rows = q.query_map([], |r| r.get(0))?;
                 rows.collect()
             };
@@ -54,7 +59,7 @@ pub fn merge(out: &Database, inputs: &[&Path]) -> Result<MergeStats> {
                     ),
                 }));
             }
-            c.execute_batch("BEGIN")?;
+            c.execute_batch("BEGIN IMMEDIATE")?;
             c.execute_batch(
                 "CREATE TEMP TABLE pick AS
                      SELECT s.id AS id FROM shard.files s LEFT JOIN main.files m ON m.id = s.id

@@ -79,7 +79,8 @@ pub const MIGRATIONS: [&str; 2] = [
     );
     CREATE TABLE files (
         id INTEGER PRIMARY KEY,
-        path TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        explicit INTEGER NOT NULL,
         store TEXT NOT NULL,
         size INTEGER NOT NULL,
         mtime_ns INTEGER,
@@ -227,6 +228,55 @@ pub(crate) fn db_error(path: &Path, e: rusqlite::Error) -> Error {
     Error::Database { path: path.to_path_buf(), problem: e.to_string() }
 }
 
+/// Refuse a run that would make the inventory wrong:
+/// - a root already in the database under another spelling (`data`,
+///   `./data`, `/abs/data` are one folder; stored under each, every file
+///   would be counted once per spelling, and no run would mark the other
+///   spellings' files gone);
+/// - a key other than the one the database's present files were read
+///   with (fingerprints of two keys cannot be compared: people could not
+///   be counted).
+pub fn check_run(db: &Database, roots: &[PathBuf], key_id: &str) -> Result<()> {
+    let e = |e| db.error(e);
+    let refuse = |problem: String| Err(Error::Database { path: db.path.clone(), problem });
+    let keys: Vec<String> = {
+        let mut q = db
+            .conn
+            .prepare("SELECT DISTINCT key_id FROM runs WHERE id IN (SELECT read_run FROM files WHERE gone_run IS NULL)")
+            .map_err(e)?;
+        let rows = q.query_map([], |r| r.get(0)).map_err(e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(e)?
+    };
+    if let Some(other) = keys.iter().find(|k| *k != key_id) {
+        return refuse(format!(
+            "its files were read with key {other}, this run's key is {key_id}: use the same key, or another \
+             database (a key's fingerprints cannot be compared with another's)"
+        ));
+    }
+    let stored: std::collections::BTreeSet<String> = {
+        let mut q = db.conn.prepare("SELECT DISTINCT roots FROM runs").map_err(e)?;
+        let rows = q.query_map([], |r| r.get::<_, String>(0)).map_err(e)?;
+        let mut all = std::collections::BTreeSet::new();
+        for json in rows {
+            all.extend(serde_json::from_str::<Vec<String>>(&json.map_err(e)?).unwrap_or_default());
+        }
+        all
+    };
+    for root in roots {
+        let Ok(canonical) = root.canonicalize() else { continue };
+        let given = root.display().to_string();
+        if let Some(other) =
+            stored.iter().find(|s| **s != given && Path::new(s.as_str()).canonicalize().is_ok_and(|c| c == canonical))
+        {
+            return refuse(format!(
+                "it holds this folder as `{other}`: scan it as `{other}` (from the same folder), so that its files \
+                 are not counted twice"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The first 8 bytes of SHA-256 over `parts`, each followed by a NUL, as a
 /// signed 64-bit row id.
 fn content_id(parts: &[&[u8]]) -> i64 {
@@ -238,19 +288,21 @@ fn content_id(parts: &[&[u8]]) -> i64 {
     i64::from_be_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
 }
 
-/// A file's row id: derived from its path as reported.
-pub fn file_id(path: &str) -> i64 {
-    content_id(&[b"file", path.as_bytes()])
+/// A file's row id: derived from its path as reported, byte for byte (the
+/// `path` column is text for people, and two names that are not UTF-8 can
+/// read the same).
+pub fn file_id(path: &Path) -> i64 {
+    content_id(&[b"file", path.as_os_str().as_encoded_bytes()])
 }
 
 /// A finding's row id: derived from its file, kind, rule, span, structural
 /// location and keyed fingerprint, and `nth` (how many findings of the file
 /// had the same id before it: 0 almost always).
-pub fn finding_id(path: &str, f: &crate::Finding, nth: u32) -> i64 {
+pub fn finding_id(file: i64, f: &crate::Finding, nth: u32) -> i64 {
     let loc = f.location.as_ref().map_or("", |l| l.json());
     content_id(&[
         b"finding",
-        path.as_bytes(),
+        &file.to_be_bytes(),
         f.kind.as_bytes(),
         f.rule.as_bytes(),
         &f.start.to_be_bytes(),
@@ -322,8 +374,8 @@ mod tests {
 
     #[test]
     fn ids_depend_on_content_only() {
-        assert_eq!(file_id("a/b.csv"), file_id("a/b.csv"));
-        assert_ne!(file_id("a/b.csv"), file_id("a/c.csv"));
+        assert_eq!(file_id(Path::new("a/b.csv")), file_id(Path::new("a/b.csv")));
+        assert_ne!(file_id(Path::new("a/b.csv")), file_id(Path::new("a/c.csv")));
         let a = ruleset_fingerprint(&[("x", b"1"), ("y", b"2")]);
         assert_eq!(a, ruleset_fingerprint(&[("x", b"1"), ("y", b"2")]));
         assert_ne!(a, ruleset_fingerprint(&[("x", b"12"), ("y", b"")]), "parts are delimited");

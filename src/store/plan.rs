@@ -37,9 +37,14 @@ const CARRIED_REASONS: [&str; 5] = ["binary", "media", "image_only", "encrypted"
 pub struct Plan {
     /// Files to read, in walk order.
     pub read: Vec<FileEntry>,
-    /// Row ids of files unchanged since they were read: not read again,
-    /// their rows and findings carried over.
-    pub unchanged: Vec<i64>,
+    /// Row ids and data stores of files unchanged since they were read:
+    /// not read again, their rows and findings carried over.
+    pub unchanged: Vec<(i64, String)>,
+    /// Files to read that were named on the command line.
+    pub explicit: std::collections::HashSet<PathBuf>,
+    /// Roots under which the walk found nothing (missing, empty, or not
+    /// mounted): nothing under them is marked gone.
+    pub empty_roots: Vec<PathBuf>,
     /// Content hashes taken now of files about to be read whose time
     /// cannot be trusted, to be stored with their rows.
     pub hashes: HashMap<PathBuf, String>,
@@ -59,6 +64,7 @@ struct Prior {
     bucket: String,
     reason: Option<String>,
     read_at_ns: i64,
+    explicit: bool,
 }
 
 /// Split `files` into those to read and those unchanged. With `full`, every
@@ -67,6 +73,7 @@ struct Prior {
 /// which skips it.
 pub fn plan(
     db: &Database,
+    roots: &[PathBuf],
     files: Vec<FileEntry>,
     ruleset: &str,
     full: bool,
@@ -80,13 +87,13 @@ pub fn plan(
         let mut q = db
             .conn()
             .prepare_cached(
-                "SELECT size, mtime_ns, content_hash, ruleset, bucket, reason, read_at_ns
+                "SELECT size, mtime_ns, content_hash, ruleset, bucket, reason, read_at_ns, explicit
                  FROM files WHERE id = ?1 AND gone_run IS NULL",
             )
             .map_err(|e| db.error(e))?;
         for f in &files {
             let prior = q
-                .query_row([file_id(&f.path.display().to_string())], |r| {
+                .query_row([file_id(&f.path)], |r| {
                     Ok(Prior {
                         size: r.get::<_, i64>(0)? as u64,
                         mtime_ns: r.get(1)?,
@@ -95,6 +102,7 @@ pub fn plan(
                         bucket: r.get(4)?,
                         reason: r.get(5)?,
                         read_at_ns: r.get(6)?,
+                        explicit: r.get(7)?,
                     })
                 })
                 .ok();
@@ -118,7 +126,7 @@ pub fn plan(
             let mtime = meta.modified().ok();
             let mtime_ns = mtime.map(nanos);
             let racy_now = mtime_ns.is_none_or(|m| m >= now_ns - RACY_NS);
-            let newer_than_cutoff = matches!((mtime, cutoff), (Some(m), Some(c)) if m > c);
+            let newer_than_cutoff = matches!((mtime, cutoff), (Some(m), Some(c)) if m >= c);
             let mut hash = None;
             let mut hash_now = || {
                 if hash.is_none() {
@@ -130,6 +138,8 @@ pub fn plan(
                 && !newer_than_cutoff
                 && prior.as_ref().is_some_and(|p| {
                     p.ruleset == ruleset
+                        // Named on the command line, a binary file is read.
+                        && p.explicit == f.explicit
                         && (p.bucket == "scanned" || p.reason.as_deref().is_some_and(|r| CARRIED_REASONS.contains(&r)))
                         && p.size == meta.len()
                         && p.mtime_ns == mtime_ns
@@ -145,13 +155,31 @@ pub fn plan(
             }
         })
         .collect();
-    let mut plan = Plan { read: Vec::new(), unchanged: Vec::new(), hashes: HashMap::new(), other_ruleset, started };
+    let mut seen = vec![false; roots.len()];
+    for f in &files {
+        if let Some(i) = crate::walk::root_index(roots, &f.path) {
+            seen[i] = true;
+        }
+    }
+    let empty_roots = roots.iter().zip(seen).filter(|(_, s)| !s).map(|(r, _)| r.clone()).collect();
+    let mut plan = Plan {
+        read: Vec::new(),
+        unchanged: Vec::new(),
+        explicit: Default::default(),
+        empty_roots,
+        hashes: HashMap::new(),
+        other_ruleset,
+        started,
+    };
     for (f, (unchanged, hash)) in files.into_iter().zip(decided) {
         if unchanged {
-            plan.unchanged.push(file_id(&f.path.display().to_string()));
+            plan.unchanged.push((file_id(&f.path), f.store));
         } else {
             if let Some(h) = hash {
                 plan.hashes.insert(f.path.clone(), h);
+            }
+            if f.explicit {
+                plan.explicit.insert(f.path.clone());
             }
             plan.read.push(f);
         }

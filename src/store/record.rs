@@ -42,6 +42,13 @@ pub struct RunStart {
     pub shard: Option<Shard>,
     /// When planning started (see [`super::Plan::started`]).
     pub started: SystemTime,
+    /// The walk was narrowed on the command line (`-g`, `--max-depth`):
+    /// files it did not reach are not marked gone.
+    pub narrowed: bool,
+    /// Roots under which the walk found nothing: not marked gone either.
+    pub empty_roots: Vec<PathBuf>,
+    /// Files named on the command line.
+    pub explicit: HashSet<PathBuf>,
 }
 
 /// Records a run: a sink for the files read, plus the files carried over.
@@ -61,6 +68,9 @@ pub struct Recorder {
     batch_started: Instant,
     read: u64,
     unchanged: u64,
+    /// Paths that could not be read or listed (a folder the walk could not
+    /// enter): nothing under them is marked gone.
+    failed: Vec<PathBuf>,
 }
 
 impl Recorder {
@@ -69,7 +79,7 @@ impl Recorder {
     pub fn begin(
         db: Database,
         start: RunStart,
-        unchanged: &[i64],
+        unchanged: &[(i64, String)],
         hashes: HashMap<PathBuf, String>,
     ) -> Result<Recorder> {
         let started = nanos(start.started);
@@ -84,7 +94,9 @@ impl Recorder {
             format!("{:016x}", id as u64)
         };
         let e = |e| db.error(e);
-        db.conn().execute_batch("BEGIN").map_err(e)?;
+        // IMMEDIATE: take the write lock at once (a deferred transaction
+        // that reads first cannot wait for it: SQLite answers busy at once).
+        db.conn().execute_batch("BEGIN IMMEDIATE").map_err(e)?;
         db.conn()
             .execute(
                 "INSERT INTO runs (id, started, status, version, ruleset, key_id, args, roots, shard)
@@ -103,12 +115,13 @@ impl Recorder {
             )
             .map_err(e)?;
         {
-            let mut seen = db.conn().prepare_cached("UPDATE files SET seen_run = ?1 WHERE id = ?2").map_err(e)?;
-            for id in unchanged {
-                seen.execute(params![run, id]).map_err(e)?;
+            let mut seen =
+                db.conn().prepare_cached("UPDATE files SET seen_run = ?1, store = ?3 WHERE id = ?2").map_err(e)?;
+            for (id, store) in unchanged {
+                seen.execute(params![run, id, store]).map_err(e)?;
             }
         }
-        db.conn().execute_batch("COMMIT; BEGIN").map_err(e)?;
+        db.conn().execute_batch("COMMIT; BEGIN IMMEDIATE").map_err(e)?;
         Ok(Recorder {
             db,
             run,
@@ -126,6 +139,7 @@ impl Recorder {
             batch_started: Instant::now(),
             read: 0,
             unchanged: unchanged.len() as u64,
+            failed: Vec::new(),
         })
     }
 
@@ -136,7 +150,7 @@ impl Recorder {
 
     fn write(&mut self, o: &FileOutcome) -> rusqlite::Result<()> {
         let path = o.path.display().to_string();
-        let id = file_id(&path);
+        let id = file_id(&o.path);
         let conn = self.db.conn();
         if self.current != Some(id) {
             // The first of this file's parts (or its only outcome): what an
@@ -154,10 +168,10 @@ impl Recorder {
         )?;
         for f in &o.findings {
             let mut nth = 0;
-            let mut fid = finding_id(&path, f, nth);
+            let mut fid = finding_id(id, f, nth);
             while !self.ids.insert(fid) {
                 nth += 1;
-                fid = finding_id(&path, f, nth);
+                fid = finding_id(id, f, nth);
             }
             let pieces = (!f.pieces.is_empty()).then(|| serde_json::to_string(&f.pieces).unwrap_or_default());
             insert.execute(params![
@@ -190,10 +204,13 @@ impl Recorder {
             None => ("scanned", None, None),
             Some((r, d)) => (if r.failed() { "failed" } else { "skipped" }, Some(r.code()), Some(d.as_str())),
         };
+        if o.skipped.as_ref().is_some_and(|(r, _)| r.failed()) {
+            self.failed.push(o.path.clone());
+        }
         conn.prepare_cached(
-            "INSERT OR REPLACE INTO files (id, path, store, size, mtime_ns, content_hash, bucket, reason, detail,
-                 format, encoding, findings, suppressed, ruleset, read_at_ns, read_run, seen_run, gone_run)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+            "INSERT OR REPLACE INTO files (id, path, explicit, store, size, mtime_ns, content_hash, bucket, reason,
+                 detail, format, encoding, findings, suppressed, ruleset, read_at_ns, read_run, seen_run, gone_run)
+             VALUES (?1, ?2, ?16, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                  (SELECT count(*) FROM findings WHERE file_id = ?1), ?12, ?13, ?14, ?15, ?15, NULL)",
         )?
         .execute(params![
@@ -212,6 +229,7 @@ impl Recorder {
             self.start.ruleset,
             nanos(self.start.started),
             self.run,
+            self.start.explicit.contains(&o.path),
         ])?;
         let mut problem =
             conn.prepare_cached("INSERT INTO problems (file_id, member, reason, detail) VALUES (?1, ?2, ?3, ?4)")?;
@@ -222,7 +240,7 @@ impl Recorder {
         self.read += 1;
         self.in_batch += 1;
         if self.in_batch >= self.batch_files || self.batch_started.elapsed() >= COMMIT_EVERY {
-            conn.execute_batch("COMMIT; BEGIN")?;
+            conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
             self.in_batch = 0;
             self.batch_started = Instant::now();
         }
@@ -232,12 +250,15 @@ impl Recorder {
     /// End the run. A `complete` run marks the files it should have seen
     /// (under its roots, in its shard) but did not as gone, and drops
     /// their findings; an interrupted one leaves them, and says so in its
-    /// row. Returns (files read, unchanged, gone).
+    /// row. Nothing is marked gone by a walk narrowed on the command line,
+    /// under a root where the walk found nothing (a share not mounted), or
+    /// under a path that could not be read or listed. Returns (files read,
+    /// unchanged, gone).
     pub fn finish_run(self, complete: bool) -> Result<(u64, u64, u64)> {
         let db = &self.db;
         let e = |e| db.error(e);
         let mut gone = 0u64;
-        if complete {
+        if complete && !self.start.narrowed {
             let candidates: Vec<(i64, String)> = {
                 let mut q = db
                     .conn()
@@ -250,9 +271,11 @@ impl Recorder {
                 db.conn().prepare("UPDATE files SET gone_run = ?1, findings = 0 WHERE id = ?2").map_err(e)?;
             for (id, path) in candidates {
                 let p = Path::new(&path);
-                let ours = self.start.roots.iter().any(|root| {
-                    (p == root || p.starts_with(root)) && self.start.shard.is_none_or(|s| s.holds(root, p))
-                });
+                let roots = &self.start.roots;
+                let ours = crate::walk::root_index(roots, p).is_some_and(|i| {
+                    self.start.shard.is_none_or(|s| s.holds(&roots[i], p))
+                        && !self.start.empty_roots.contains(&roots[i])
+                }) && !self.failed.iter().any(|f| p.starts_with(f));
                 if ours {
                     mark.execute(params![self.run, id]).map_err(e)?;
                     db.conn().execute("DELETE FROM findings WHERE file_id = ?1", [id]).map_err(e)?;
@@ -289,7 +312,7 @@ impl Sink for Recorder {
         // Everything read is committed here; the run's row is closed by
         // `finish_run`, which knows whether the run was complete.
         let conn = self.db.conn();
-        conn.execute_batch("COMMIT; BEGIN").map_err(|e| std::io::Error::other(self.db.error(e)))
+        conn.execute_batch("COMMIT; BEGIN IMMEDIATE").map_err(|e| std::io::Error::other(self.db.error(e)))
     }
 }
 

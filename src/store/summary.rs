@@ -160,7 +160,8 @@ pub struct Impact {
 }
 
 /// The condition "file `f` is in scope ?1": its store, or a path under it.
-const IN_SCOPE: &str = "(f.store = ?1 OR f.path = ?1 OR substr(f.path, 1, length(?1) + 1) = rtrim(?1, '/') || '/')";
+const IN_SCOPE: &str = "(f.store = ?1 OR f.path = rtrim(?1, '/')
+    OR substr(f.path, 1, length(rtrim(?1, '/')) + 1) = rtrim(?1, '/') || '/')";
 
 /// Sum up `db`, with a breach-impact section for each of `scopes`.
 pub fn summarize(db: &Database, scopes: &[String]) -> Result<Summary> {
