@@ -409,7 +409,15 @@ impl CsvLocator {
         };
         // A header cell that is itself a value: the first row was data,
         // and no column is named by it ([`super::looks_like_value`]).
-        let data_row = written.iter().any(|h| super::looks_like_value(&String::from_utf8_lossy(h)));
+        // A person's full name as a header (two or three words, each a
+        // given name or surname of the lexicons, none an English word; the
+        // names come lower-cased) is
+        // data too: `Alice Quibbleworth,alice@…` has no header.
+        let full_name = |h: &[u8]| {
+            let words: Vec<&[u8]> = h.split(|b| *b == b' ').filter(|w| !w.is_empty()).collect();
+            (2..=3).contains(&words.len()) && words.iter().all(|w| crate::detect::names::lexicon_name(w))
+        };
+        let data_row = written.iter().any(|h| super::looks_like_value(&String::from_utf8_lossy(h)) || full_name(h));
         let headers: Vec<Option<String>> = written
             .iter()
             .map(|h| {
@@ -479,6 +487,24 @@ mod tests {
         let named = csv.replace("c1,c2,c3", "id,agent_notes,town");
         let FieldContext::Csv { headers, .. } = field_context(named.as_bytes(), false) else { panic!("csv") };
         assert_eq!(headers[1], b"agent_notes");
+    }
+
+    /// A first row of values is not a header a location may show: its
+    /// emails, numbers and full names would be raw personal data there.
+    #[test]
+    fn a_header_row_of_values_names_no_column() {
+        for (csv, shown) in [
+            ("Alice Walsh,12 High Street,Leeds\nBob Ryan,3 Low Road,York\nCara Bell,4 Mill Lane,Hull\n", false),
+            ("x,alice.q@example-corp.co.uk,07700 900123\ny,bob@fakemail.org,07700 900456\n", false),
+            ("name,street,town\nBob Ryan,3 Low Road,York\nCara Bell,4 Mill Lane,Hull\n", true),
+        ] {
+            let loc = CsvLocator::new(csv.as_bytes(), &field_context(csv.as_bytes(), false));
+            let pos = csv.rfind('\n').and_then(|e| csv[..e].rfind('\n')).unwrap() + 1;
+            let v = loc.location(csv.as_bytes(), pos).unwrap().value();
+            let column = v["column"].as_str().unwrap();
+            assert_eq!(column == "name", shown, "{csv:?}: {v}");
+            assert!(shown || column == "1", "{v}");
+        }
     }
 
     #[test]
