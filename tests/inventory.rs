@@ -32,17 +32,8 @@ fn piiscan(dir: &Path, args: &[&str]) -> Output {
 /// Part of the fixtures, copied, every file's time set an hour back (so
 /// that times are trusted, as on a real share).
 fn tree(dir: &Path) {
-    for sub in ["crm", "mail", "logs", "chats", "letters"] {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(sub);
-        for e in std::fs::read_dir(&from).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_file() {
-                let to = dir.join(sub);
-                std::fs::create_dir_all(&to).unwrap();
-                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-                age(&to.join(e.file_name()), 3600);
-            }
-        }
+    for f in common::fixture_files(dir, &["crm", "mail", "logs", "chats", "letters"]) {
+        age(&f, 3600);
     }
 }
 

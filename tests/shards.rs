@@ -14,17 +14,7 @@ use common::run_in;
 /// A copy of part of the fixtures under `dir` (so paths can be relative to
 /// different mount points).
 fn tree(dir: &Path) {
-    for sub in ["crm", "mail", "logs", "formats/archives"] {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(sub);
-        for e in std::fs::read_dir(&from).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_file() {
-                let to = dir.join(sub);
-                std::fs::create_dir_all(&to).unwrap();
-                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-            }
-        }
-    }
+    common::fixture_files(dir, &["crm", "mail", "logs", "formats/archives"]);
 }
 
 /// Findings of one run as sorted lines, and the files it read (from the

@@ -52,6 +52,25 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The files (not subfolders) of each of `subs` of `fixtures/`, copied to
+/// the same place under `dir`; returns the copies.
+pub fn fixture_files(dir: &Path, subs: &[&str]) -> Vec<PathBuf> {
+    let mut copied = Vec::new();
+    for sub in subs {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(sub);
+        for e in std::fs::read_dir(&from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                let to = dir.join(sub);
+                std::fs::create_dir_all(&to).unwrap();
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+                copied.push(to.join(e.file_name()));
+            }
+        }
+    }
+    copied
+}
+
 /// Every file below `d`, sorted.
 pub fn walk(d: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
