@@ -310,7 +310,8 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
     ruleset_parts.push(("allow", format!("{:?}", file.allow).into_bytes()));
     ruleset_parts.push(("baseline", x.baseline.map(|b| std::fs::read(b).unwrap_or_default()).unwrap_or_default()));
     ruleset_parts.push(("key", key.id().into_bytes()));
-    ruleset_parts.push(("max_filesize", parse_size(&a.max_filesize)?.to_le_bytes().to_vec()));
+    let max_filesize = parse_size(&a.max_filesize)?;
+    ruleset_parts.push(("max_filesize", max_filesize.to_le_bytes().to_vec()));
     let db = file.db.path.as_ref().map(|p| base.join(p));
     let scan = ScanConfig {
         roots: a.paths.clone(),
@@ -323,7 +324,7 @@ pub fn build(a: &SelectArgs, x: &ScanExtras) -> anyhow::Result<(Built, FileConfi
             threads,
             shard: a.shard.as_deref().map(parse_shard).transpose()?,
         },
-        max_filesize: parse_size(&a.max_filesize)?,
+        max_filesize,
         modified_before: parse_cutoff(a)?,
         threads,
         mmap: !a.no_mmap,

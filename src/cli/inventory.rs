@@ -111,7 +111,8 @@ pub(super) fn report(a: ReportArgs) -> anyhow::Result<u8> {
     let name = a.db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if let Some(html) = &a.html {
         let page = crate::report::inventory::html(&summary, &name);
-        write_atomic(html, page.as_bytes())?;
+        crate::redact::write_atomic(html, page.as_bytes(), &private(&a.db)?)
+            .with_context(|| format!("{}", html.display()))?;
     }
     let mut out: Box<dyn Write> = match &a.output {
         Some(p) => Box::new(io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("{}", p.display()))?)),
@@ -129,11 +130,18 @@ pub(super) fn report(a: ReportArgs) -> anyhow::Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
-/// Write a file through a temporary file in its folder, renamed over it.
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}", path.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error))?;
-    Ok(())
+/// The permissions of a written report page: readable by its owner only
+/// on Unix (what a new temporary file has), as the page lists where
+/// personal data is; elsewhere, the database's own.
+fn private(db: &std::path::Path) -> anyhow::Result<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        let _ = db;
+        use std::os::unix::fs::PermissionsExt;
+        Ok(std::fs::Permissions::from_mode(0o600))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(std::fs::metadata(db).with_context(|| format!("{}", db.display()))?.permissions())
+    }
 }

@@ -407,12 +407,12 @@ impl CsvLocator {
             FieldContext::Csv { headers, .. } if body_start > 0 => headers,
             _ => Vec::new(),
         };
-        // A header cell that is itself a value: the first row was data,
-        // and no column is named by it ([`super::looks_like_value`]).
-        // A person's full name as a header (two or three words, each a
-        // given name or surname of the lexicons, none an English word; the
-        // names come lower-cased) is
-        // data too: `Alice Quibbleworth,alice@…` has no header.
+        // A header cell that is itself a value means the first row was
+        // data, and no column is named by it: an email or a number
+        // ([`super::looks_like_value`]), or a person's full name (two or
+        // three words, each a given name or surname of the lexicons, none
+        // an English word; headers come lower-cased), as in
+        // `Alice Quibbleworth,alice@…`.
         let full_name = |h: &[u8]| {
             let words: Vec<&[u8]> = h.split(|b| *b == b' ').filter(|w| !w.is_empty()).collect();
             (2..=3).contains(&words.len()) && words.iter().all(|w| crate::detect::names::lexicon_name(w))

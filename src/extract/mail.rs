@@ -189,9 +189,11 @@ fn message(
     }
 }
 
-/// Whether one of the headers read decoded (`From`, `To`, `Cc`,
-/// `Reply-To`, `Subject`) is folded over lines: a value cut by the fold is
-/// whole only in the decoded reading.
+/// The headers always read decoded (lower case), by [`decoded_headers`].
+const DECODED: [&str; 5] = ["from", "to", "cc", "reply-to", "subject"];
+
+/// Whether one of the [`DECODED`] headers is folded over lines: a value
+/// cut by the fold is whole only in the decoded reading.
 fn folded(head: &[u8]) -> bool {
     let mut in_read = false;
     for line in head.split(|&b| b == b'\n') {
@@ -200,8 +202,7 @@ fn folded(head: &[u8]) -> bool {
             Some(b' ' | b'\t') => {}
             _ => {
                 let name = line.split(|&b| b == b':').next().unwrap_or_default();
-                in_read =
-                    [&b"from"[..], b"to", b"cc", b"reply-to", b"subject"].iter().any(|h| name.eq_ignore_ascii_case(h));
+                in_read = DECODED.iter().any(|h| name.eq_ignore_ascii_case(h.as_bytes()));
             }
         }
     }
@@ -228,11 +229,10 @@ pub fn decoded_headers(msg: &mail_parser::Message<'_>) -> String {
     }
     // Any other header written in encoded words (`Thread-Topic`,
     // `Comments`, an `X-` note): its text is only readable decoded.
-    const READ: [&str; 5] = ["from", "to", "cc", "reply-to", "subject"];
     for h in msg.parts.first().map_or(&[][..], |p| &p.headers[..]) {
         let name = h.name.as_str();
         let raw = msg.raw_message.get(h.offset_start..h.offset_end).unwrap_or_default();
-        if READ.iter().any(|r| name.eq_ignore_ascii_case(r)) || memchr::memmem::find(raw, b"=?").is_none() {
+        if DECODED.iter().any(|r| name.eq_ignore_ascii_case(r)) || memchr::memmem::find(raw, b"=?").is_none() {
             continue;
         }
         if let Some(text) = h.value.as_text() {

@@ -17,7 +17,7 @@ use rusqlite::params;
 
 use super::{file_id, finding_id, nanos, Database};
 use crate::error::Result;
-use crate::inventory::Inventory;
+use crate::inventory::{rfc3339, Inventory};
 use crate::outcome::FileOutcome;
 use crate::report::Sink;
 use crate::walk::Shard;
@@ -155,8 +155,7 @@ impl Recorder {
         if self.current != Some(id) {
             // The first of this file's parts (or its only outcome): what an
             // earlier run found in it goes, in the same transaction.
-            conn.prepare_cached("DELETE FROM findings WHERE file_id = ?1")?.execute([id])?;
-            conn.prepare_cached("DELETE FROM problems WHERE file_id = ?1")?.execute([id])?;
+            clear_file(conn, id)?;
             self.current = Some(id);
             self.ids.clear();
             self.seq = 0;
@@ -278,8 +277,7 @@ impl Recorder {
                 }) && !self.failed.iter().any(|f| p.starts_with(f));
                 if ours {
                     mark.execute(params![self.run, id]).map_err(e)?;
-                    db.conn().execute("DELETE FROM findings WHERE file_id = ?1", [id]).map_err(e)?;
-                    db.conn().execute("DELETE FROM problems WHERE file_id = ?1", [id]).map_err(e)?;
+                    clear_file(db.conn(), id).map_err(e)?;
                     gone += 1;
                 }
             }
@@ -316,11 +314,9 @@ impl Sink for Recorder {
     }
 }
 
-/// RFC 3339 time, UTC, seconds.
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    time::OffsetDateTime::from(t)
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
+/// Drop what a file's row holds: its findings and its problems.
+fn clear_file(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM findings WHERE file_id = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM problems WHERE file_id = ?1")?.execute([id])?;
+    Ok(())
 }
