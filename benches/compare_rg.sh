@@ -6,6 +6,7 @@
 #   benches/compare_rg.sh [RUNS]                 # default 5 rounds, the three inputs below
 #   INPUTS="bench-data/tree" benches/compare_rg.sh 3
 #   BASE=/path/to/older/piiscan benches/compare_rg.sh ...
+#   VARIANT="--exclude-kinds credential" benches/compare_rg.sh ...
 #
 # The three inputs of issue 21, built under bench-data/ when missing:
 #   mixed-100M  one 100 MiB file of mixed logs, prose and CSV exports
@@ -16,7 +17,9 @@
 #
 # Rounds alternate tools, so drift hits them alike: this VM's timings move
 # by +-20% over minutes. With BASE, an older build runs (all kinds) in the
-# same rounds, so a change is judged on paired runs.
+# same rounds, so a change is judged on paired runs. With VARIANT, this
+# build also runs with those extra arguments in the same rounds (the cost of
+# some kinds, measured in one build).
 #
 # Needs: ripgrep, GNU time (/usr/bin/time), python3 >= 3.11 (tomllib).
 # Prints per input the medians (wall seconds, MB/s, MB/s per core, peak
@@ -80,6 +83,10 @@ for TREE in $INPUTS; do
       measure rg "$j" rg -c --no-unicode --no-messages -j "$j" -f "$PATS" "$TREE" >> "$RES" || true
       measure piiscan "$j" "$BIN" scan --format jsonl -q -j "$j" "$TREE" >> "$RES" || true
       measure piiscan-no-names "$j" "$BIN" scan --format jsonl -q -j "$j" --exclude-kinds name "$TREE" >> "$RES" || true
+      if [ -n "${VARIANT:-}" ]; then
+        # shellcheck disable=SC2086 # VARIANT is a list of arguments
+        measure variant "$j" "$BIN" scan --format jsonl -q -j "$j" $VARIANT "$TREE" >> "$RES" || true
+      fi
       if [ -n "${BASE:-}" ]; then
         measure base "$j" "$BASE" scan --format jsonl -q -j "$j" "$TREE" >> "$RES" || true
       fi
@@ -92,7 +99,7 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 mb = int(sys.argv[2]) / 1e6
 med = {}
-for tool in ("rg", "piiscan", "piiscan-no-names", "base"):
+for tool in ("rg", "piiscan", "piiscan-no-names", "variant", "base"):
     for j in ("1", "2"):
         ts = [float(r[2]) for r in rows if r[0] == tool and r[1] == j]
         rss = [int(r[3]) for r in rows if r[0] == tool and r[1] == j]
@@ -112,6 +119,9 @@ if ("piiscan", "1") in med and ("piiscan-no-names", "1") in med:
 for j in ("1", "2"):
     if ("base", j) in med and ("piiscan", j) in med:
         print(f"piiscan against BASE, {j} thread(s): {med['base', j][0] / med['piiscan', j][0]:.2f}x throughput")
+for j in ("1", "2"):
+    if ("variant", j) in med and ("piiscan", j) in med:
+        print(f"piiscan against itself with VARIANT, {j} thread(s): {med['variant', j][0] / med['piiscan', j][0]:.2f}x throughput")
 if ("piiscan", "1") in med and ("piiscan", "2") in med:
     print(f"piiscan 2-thread speed-up: {med['piiscan', '1'][0] / med['piiscan', '2'][0]:.2f}x")
 PY

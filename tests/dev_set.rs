@@ -178,6 +178,8 @@ fn dev_set_per_kind_and_miss_report() {
     // cue or rule judged them wrongly.
     let mut low_clues: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let (mut spoken, mut spoken_tp) = (0, 0);
+    // Spoken values missed, by (kind, layout, cause): issue 19's own report.
+    let mut spoken_misses: BTreeMap<(String, String, &str), usize> = BTreeMap::new();
     let mut spoken_by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for u in &units {
         let e = per_kind.entry(u.kind.clone()).or_default();
@@ -209,6 +211,9 @@ fn dev_set_per_kind_and_miss_report() {
                 "no candidate"
             };
             *misses.entry((u.kind.clone(), u.format(), cause)).or_default() += 1;
+            if u.spoken {
+                *spoken_misses.entry((u.kind.clone(), u.format(), cause)).or_default() += 1;
+            }
         }
     }
     let mut fps: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -264,6 +269,13 @@ fn dev_set_per_kind_and_miss_report() {
 
     let rows = top(misses, 60);
     println!("\nMisses by kind × layout × cause (top 60)");
+    println!("| kind | layout and file type | cause | missed |");
+    println!("|---|---|---|---:|");
+    for ((k, l, c), n) in &rows {
+        println!("| {k} | {l} | {c} | {n} |");
+    }
+    let rows = top(spoken_misses, 30);
+    println!("\nSpoken values missed by kind × layout × cause (top 30)");
     println!("| kind | layout and file type | cause | missed |");
     println!("|---|---|---|---:|");
     for ((k, l, c), n) in &rows {
