@@ -35,6 +35,7 @@
 //! higher score wins, then the longer span, then the earlier rule.
 
 pub mod address;
+mod answer;
 pub mod context;
 pub mod credentials;
 pub mod names;
@@ -779,7 +780,19 @@ fn context_of(
     match header {
         Some((true, _)) => (true, false),
         Some((false, true)) => (false, true),
-        _ => rule.cues.closest(hay, cs, s, e, ce),
+        _ => match rule.cues.closest(hay, cs, s, e, ce) {
+            // No cue around it: an answer takes its question's
+            // (`answer`), when the question names this kind and nothing else
+            // it says is a negative cue.
+            (false, false) if rule.cues.has_positive() => match answer::question_before(hay, s) {
+                Some((qs, qe)) => match rule.cues.in_text(&hay[qs..qe]) {
+                    (true, false) => (true, false),
+                    _ => (false, false),
+                },
+                None => (false, false),
+            },
+            verdict => verdict,
+        },
     }
 }
 

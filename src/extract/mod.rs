@@ -524,6 +524,16 @@ impl Joined {
         self.append(base, start, end);
     }
 
+    /// Append `base[start..end]` as a new line: the turn that answers the
+    /// piece before it (a question), so that `detect::answer` sees a turn
+    /// of its own.
+    pub fn push_line(&mut self, base: &[u8], start: usize, end: usize) {
+        self.push(base, start, end);
+        if let Some(&j) = self.joints.last() {
+            self.text[j] = b'\n';
+        }
+    }
+
     /// Append `base[start..end]` with no space before it: punctuation that
     /// follows a word (`Tom` `,`), still a piece of its own.
     pub fn push_glued(&mut self, base: &[u8], start: usize, end: usize) {
@@ -556,7 +566,7 @@ impl Joined {
         // 40 bytes before it).
         if let Some(n) = spoken::has_candidates(&self.text).then(|| spoken::normalize(&self.text)).flatten() {
             let via: Vec<usize> = n.map.iter().map(|&i| map[i.min(map.len() - 1)]).collect();
-            for (ws, we) in windows(&n.rewritten, n.text.len()) {
+            for (ws, we) in windows(&n.rewritten, n.text.len(), QUESTION_WINDOW) {
                 let mut seg = Segment::new(
                     Cow::Owned(n.text[ws..we].to_vec()),
                     text::compose(via[ws..=we].iter().copied(), origin),
@@ -570,7 +580,7 @@ impl Joined {
             }
         }
         let joints: Vec<(usize, usize)> = self.joints.iter().map(|&i| (i, i + 1)).collect();
-        let spans = if self.whole { vec![(0, self.text.len())] } else { windows(&joints, self.text.len()) };
+        let spans = if self.whole { vec![(0, self.text.len())] } else { windows(&joints, self.text.len(), WINDOW) };
         for (ws, we) in spans {
             let mut seg = Segment::new(
                 Cow::Owned(self.text[ws..we].to_vec()),
@@ -585,11 +595,12 @@ impl Joined {
     }
 }
 
-/// Windows of [`WINDOW`] bytes around each span, merged where they touch.
-fn windows(spans: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
+/// Windows around each span (`before` bytes before it, [`WINDOW`] after),
+/// merged where they touch.
+fn windows(spans: &[(usize, usize)], len: usize, before: usize) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &(s, e) in spans {
-        let (ws, we) = (s.saturating_sub(WINDOW), (e + WINDOW).min(len));
+        let (ws, we) = (s.saturating_sub(before), (e + WINDOW).min(len));
         match out.last_mut() {
             Some(l) if ws <= l.1 => l.1 = l.1.max(we),
             _ => out.push((ws, we)),
@@ -600,6 +611,12 @@ fn windows(spans: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
 
 /// Bytes scanned again on each side of a spoken form or a joint.
 const WINDOW: usize = 96;
+
+/// Bytes scanned again before a rewritten spoken form: a value read out in
+/// an answer takes its cue from the question in the turn before
+/// (`detect::answer`), and in a transcript that turn lies behind a timing
+/// line and the speaker's label.
+const QUESTION_WINDOW: usize = 320;
 
 /// Spoken forms in plain text that reads like speech (chat logs, notes of
 /// calls): an extra segment, for texts up to [`SPOKEN_MAX`] bytes. Whether

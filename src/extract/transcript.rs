@@ -222,9 +222,20 @@ pub fn extract(t: Cow<'_, [u8]>, origin: Origin, emit: &mut dyn FnMut(Segment<'_
             }
         }
         let mut joined = Joined::default();
+        // The other speaker's cue just before is the question this run may
+        // answer ("And your date of birth?" / "July the nineteenth eighty
+        // four"): it leads the joined text, a line of its own, as context.
+        let asked = k > 0 && cs[k - 1].speaker != cs[k].speaker && cs[k].t0 - cs[k - 1].t1 <= JOIN_GAP;
+        if asked {
+            joined.push(&t, body_start(&t, &cs[k - 1]), cs[k - 1].end);
+        }
         for (i, c) in cs[k..=j].iter().enumerate() {
             if !skipped.contains(&(k + i)) {
-                joined.push(&t, body_start(&t, c), c.end);
+                if asked && i == 0 {
+                    joined.push_line(&t, body_start(&t, c), c.end);
+                } else {
+                    joined.push(&t, body_start(&t, c), c.end);
+                }
             }
         }
         let speaker = cs[k].speaker.as_deref().map(shown_speaker);
@@ -312,6 +323,10 @@ mod tests {
             cue(2, "Agent", "and what is the second part please"),
             cue(3, "Customer", "two A A")
         );
-        assert!(joined(&t).is_empty());
+        let parts = joined(&t);
+        assert!(parts.iter().all(|p| !(p.contains("S W one") && p.contains("two A A"))), "{parts:?}");
+        // Each turn is led by the other speaker's turn before it, on a line
+        // of its own: the question it may answer (`detect::answer`).
+        assert!(parts.contains(&"and what is the second part please\ntwo A A".to_string()), "{parts:?}");
     }
 }

@@ -116,7 +116,15 @@ pub(super) fn check(hay: &[u8], s: usize, e: usize) -> Verdict {
     if followed_by_time(&hay[e..hay.len().min(e + 8)]) {
         return Verdict::Reject;
     }
-    let Some(d) = parse_date(m) else {
+    // Six digits are a birth date only here (DDMMYY, "one nine oh seven
+    // eight four" read out after "and your date of birth?"): the pattern
+    // that yields them needs a birth-date cue. `parse_date` keeps refusing
+    // them, since column inference would take every sort code for a date.
+    let six = (m.len() == 6 && m.iter().all(u8::is_ascii_digit)).then(|| {
+        let n: u32 = std::str::from_utf8(m).ok()?.parse().ok()?;
+        make(full_year(n % 100, 2), n / 100 % 100, n / 10_000)
+    });
+    let Some(d) = six.flatten().or_else(|| parse_date(m)) else {
         return Verdict::Reject;
     };
     let cy = current_year();
@@ -155,6 +163,9 @@ mod tests {
         assert_eq!(iso("19840719").as_deref(), Some("1984-07-19"));
         assert_eq!(iso("19-Jul-1984").as_deref(), Some("1984-07-19"));
         assert_eq!(iso("12345678"), None);
+        assert_eq!(iso("190784").as_deref(), Some("1984-07-19"));
+        assert_eq!(iso("310284"), None);
+        assert_eq!(parse_date(b"190784"), None);
         assert_eq!(iso("31/02/1982"), None);
         assert_eq!(iso("14/03/1850"), None);
         assert_eq!(iso("14/13/2099"), None);
