@@ -33,8 +33,10 @@ const LEAD_WORDS: &[&str] = &[
     "be", "i", "think", "of", "course", "sorry", "and", "oh", "please", "go", "ahead", "no", "problem", "s",
 ];
 
-/// Role words that open a turn in speech-to-text output without a colon.
-const ROLE_WORDS: &[&str] =
+/// Role words that open a turn in speech-to-text output without a colon
+/// (also read by the spoken-form normaliser, which ends a value at another
+/// speaker's turn).
+pub(crate) const ROLE_WORDS: &[&str] =
     &["agent", "customer", "caller", "advisor", "adviser", "operator", "rep", "speaker", "client", "user"];
 
 /// The question turn before the value starting at `s`, as a byte range of

@@ -35,7 +35,7 @@
 //! higher score wins, then the longer span, then the earlier rule.
 
 pub mod address;
-mod answer;
+pub(crate) mod answer;
 pub mod context;
 pub mod credentials;
 pub mod names;

@@ -307,10 +307,26 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
         let (s_tok, mut text, mut spoken, mut groups) = (i, first, sp, 1);
         let mut j = i + n;
         let mut last = j - 1;
+        let role = line_role(src, t, s_tok);
         loop {
             let mut k = j;
             while k < t.len() && FILLERS.contains(&t[k].w.as_str()) {
                 k += 1;
+            }
+            // A new line that opens a turn (`00 49 customer …`): another
+            // speaker's ends the value; the same speaker's goes on with it
+            // (a postcode read in two halves, two utterances), past the
+            // turn's opening.
+            if t.get(k).is_some_and(|tk| src[t[last].end..tk.start].contains(&b'\n')) {
+                if let Some((next, used)) = turn_opening(t, k) {
+                    if role != Some(next) {
+                        break;
+                    }
+                    k += used;
+                    while k < t.len() && FILLERS.contains(&t[k].w.as_str()) {
+                        k += 1;
+                    }
+                }
             }
             // Code between two tokens (`if a < b { a }`) is no speech.
             if t.get(k).is_some_and(|tk| {
@@ -367,7 +383,10 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
                 text = format!("spelled {text}");
             }
         }
-        if (spoken || spelled) && groups + usize::from(text.len() > 2) >= 2 && text.len() >= 2 {
+        // One spoken word stays a word ("one moment"); two make a number
+        // ("forty two mill lane": a house number).
+        let words = last > s_tok;
+        if (spoken || spelled) && (groups + usize::from(text.len() > 2) >= 2 || words) && text.len() >= 2 {
             // "sort code" right before a six-digit run: write it as one.
             let before: Vec<&str> = t[s_tok.saturating_sub(4)..s_tok].iter().map(|x| x.w.as_str()).collect();
             if text.len() == 6 && is_digits(&text) && before.windows(2).any(|w| w == ["sort", "code"]) {
@@ -377,6 +396,22 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
         }
         i = j.max(i + 1);
     }
+}
+
+/// The role word opening a speech-to-text turn at token `k` (`customer`,
+/// after at most three timestamp numbers: `00 49 customer`), and the
+/// tokens the opening uses.
+fn turn_opening(t: &[Tok], k: usize) -> Option<(&str, usize)> {
+    let stamps = t[k..].iter().take(3).take_while(|x| x.w.len() <= 2 && is_digits(&x.w)).count();
+    let w = t.get(k + stamps)?.w.as_str();
+    crate::detect::answer::ROLE_WORDS.contains(&w).then_some((w, stamps + 1))
+}
+
+/// The role word that opens the line holding token `k`, if any.
+fn line_role<'a>(src: &[u8], t: &'a [Tok], k: usize) -> Option<&'a str> {
+    let ls = memchr::memrchr(b'\n', &src[..t[k].start]).map_or(0, |p| p + 1);
+    let first = t[..k].iter().rposition(|x| x.start < ls).map_or(0, |p| p + 1);
+    turn_opening(t, first).map(|(w, _)| w).filter(|_| first <= k)
 }
 
 /// A spoken day of the month at token `k`: "twenty first", "third",
@@ -816,6 +851,25 @@ mod tests {
 
     fn n(s: &str) -> String {
         normalize(s.as_bytes()).map(|x| String::from_utf8(x.text).unwrap()).unwrap_or_else(|| s.to_string())
+    }
+
+    /// Issue 19: speech-to-text lines open with a timestamp and a role; a
+    /// value ends at another speaker's turn and goes on over the same
+    /// speaker's next line.
+    #[test]
+    fn runs_follow_turns() {
+        assert_eq!(
+            n("00 39 customer um e c one one a b\n00 41 agent and the number"),
+            "00 39 customer um EC11AB\n00 41 agent and the number"
+        );
+        assert_eq!(
+            n("00 45 customer yeah l s two\n00 49 customer seven a b\n00 51 agent thanks"),
+            "00 45 customer yeah LS27AB\n00 51 agent thanks"
+        );
+        assert_eq!(n("i live at forty two mill lane"), "i live at 42 mill lane");
+        assert_eq!(n("one moment please"), "one moment please");
+        // Without turns, a line break goes on as before ("…oh seven seven\ndouble oh…").
+        assert_eq!(n("my number is oh seven seven\ndouble oh nine hundred one two three"), "my number is 07700900123");
     }
 
     #[test]
