@@ -543,7 +543,7 @@ impl Scanner {
                 }
             }
             f.spoken = !seg.rewritten.is_empty();
-            f.file_offsets = seg.origin != Origin::Inside;
+            f.file_offsets = !seg.origin.is_inside();
             f.location = seg.locator.location(seg.location.as_ref(), &seg.text, r.start);
             if seg.extra && f.file_offsets {
                 let (line, column) = lines.1.line_col(lines.0, f.start as usize);

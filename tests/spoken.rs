@@ -137,3 +137,23 @@ fn redaction_removes_the_spoken_words() {
     assert_eq!(times(&before), times(&after));
     assert!(spoken_findings(&out).is_empty());
 }
+
+/// Inside a container, a spoken value keeps the offsets of the member's
+/// text: before the fix, every spoken form rewritten before it ("one two
+/// three", "forty two") shifted it by the bytes the rewrite saved (here 17:
+/// the finding pointed into the line before).
+#[test]
+fn spoken_values_inside_a_gzip_member_keep_its_offsets() {
+    use std::io::Write;
+    let text = "version one two three of the thing\n    * Fix forty two bugs in json_util\n    \
+                Zachary Blair, zack_blair at hotmail dot com\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    std::fs::write(tmp.path().join("notes.txt.gz"), gz.finish().unwrap()).unwrap();
+    let found = spoken_findings(tmp.path());
+    let email = found.iter().find(|f| f["kind"] == "email").expect("the spoken email is found");
+    assert_eq!(email["location"]["member"], "notes.txt");
+    let (s, e) = (email["start"].as_u64().unwrap() as usize, email["end"].as_u64().unwrap() as usize);
+    assert_eq!(&text[s..e], "zack_blair at hotmail dot com");
+}

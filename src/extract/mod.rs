@@ -54,16 +54,27 @@ pub enum Origin {
     Map(crate::offsets::OffsetMap),
     /// Inside a container or an encoded part: no file offsets.
     Inside,
+    /// Derived from text inside a container (its spoken forms rewritten,
+    /// its cues joined): `map[i]` is the offset in that inner text of
+    /// segment byte `i`, so findings keep the inner text's offsets that a
+    /// member's redaction replaces.
+    InsideMap(crate::offsets::OffsetMap),
 }
 
 impl Origin {
     /// The file offset of segment byte `pos` (inside a container, the
-    /// segment offset itself: findings there say they have no file offsets).
+    /// offset in the container's extracted text: findings there say they
+    /// have no file offsets).
     pub fn to_file(&self, pos: usize) -> u64 {
         match self {
-            Origin::Map(m) => m.get(pos).unwrap_or(0),
+            Origin::Map(m) | Origin::InsideMap(m) => m.get(pos).unwrap_or(0),
             Origin::File | Origin::Inside => pos as u64,
         }
+    }
+
+    /// Whether offsets are inside a container (not file offsets).
+    pub fn is_inside(&self) -> bool {
+        matches!(self, Origin::Inside | Origin::InsideMap(_))
     }
 }
 

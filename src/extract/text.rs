@@ -159,7 +159,11 @@ pub fn compose(sub: impl IntoIterator<Item = usize>, base: &super::Origin) -> su
     match base {
         Origin::File => Origin::Map(sub.into_iter().map(|o| o as u64).collect()),
         Origin::Map(m) => Origin::Map(sub.into_iter().map(|o| m.get(o).unwrap_or(0)).collect()),
-        Origin::Inside => Origin::Inside,
+        // Findings inside a container keep the inner text's offsets: a
+        // derived segment (spoken forms, joined cues) maps to them, or
+        // every rewrite before a value would shift it.
+        Origin::Inside => Origin::InsideMap(sub.into_iter().map(|o| o as u64).collect()),
+        Origin::InsideMap(m) => Origin::InsideMap(sub.into_iter().map(|o| m.get(o).unwrap_or(0)).collect()),
     }
 }
 

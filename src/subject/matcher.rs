@@ -614,7 +614,7 @@ impl Matcher {
                         seg,
                         rec.map_or_else(|| "outside any record".to_string(), |r| records::label(&recs[r].loc)),
                     ),
-                    file_offsets: seg.origin != Origin::Inside,
+                    file_offsets: !seg.origin.is_inside(),
                     masked: mask(h.kind, &raw, &h.normalized),
                     value: self.keep_values.then(|| raw.to_string()),
                     fingerprint: self.key.fingerprint(h.kind, &h.normalized),

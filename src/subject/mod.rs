@@ -95,7 +95,7 @@ pub fn match_file(scanner: &Scanner, matcher: &Matcher, entry: &FileEntry, worke
 /// (`archive.zip!/export.csv` → `export.csv`; a mail attachment
 /// `attachment 2: cv.docx` → `cv.docx`).
 fn member_name(seg: &crate::extract::Segment<'_>) -> Option<String> {
-    if seg.origin != crate::extract::Origin::Inside {
+    if !seg.origin.is_inside() {
         return None;
     }
     let m = seg.location.as_ref()?.get("member")?.as_str()?;
