@@ -267,20 +267,8 @@ fn dev_set_per_kind_and_miss_report() {
         .collect();
     println!("kinds piiscan does not detect yet (found/gold): {}", unscored.join(", "));
 
-    let rows = top(misses, 60);
-    println!("\nMisses by kind × layout × cause (top 60)");
-    println!("| kind | layout and file type | cause | missed |");
-    println!("|---|---|---|---:|");
-    for ((k, l, c), n) in &rows {
-        println!("| {k} | {l} | {c} | {n} |");
-    }
-    let rows = top(spoken_misses, 30);
-    println!("\nSpoken values missed by kind × layout × cause (top 30)");
-    println!("| kind | layout and file type | cause | missed |");
-    println!("|---|---|---|---:|");
-    for ((k, l, c), n) in &rows {
-        println!("| {k} | {l} | {c} | {n} |");
-    }
+    print_misses("Misses by kind × layout × cause (top 60)", top(misses, 60));
+    print_misses("Spoken values missed by kind × layout × cause (top 30)", top(spoken_misses, 30));
     let rows = top(low_clues, 40);
     println!("\nMisses by kind × best score (none: no candidate) × word before the value (top 40)");
     println!("| kind | score | word before | missed |");
@@ -296,6 +284,16 @@ fn dev_set_per_kind_and_miss_report() {
         println!("| {k} | {l} | {n} |");
     }
     assert!(failures.is_empty(), "dev-set floors not met:\n{}", failures.join("\n"));
+}
+
+/// A miss report's table: (kind, layout and file type, cause) and count.
+fn print_misses(title: &str, rows: Vec<((String, String, &str), usize)>) {
+    println!("\n{title}");
+    println!("| kind | layout and file type | cause | missed |");
+    println!("|---|---|---|---:|");
+    for ((k, l, c), n) in &rows {
+        println!("| {k} | {l} | {c} | {n} |");
+    }
 }
 
 /// The `n` largest counts, largest first (ties in key order).

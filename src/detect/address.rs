@@ -617,7 +617,7 @@ fn key_before(hay: &[u8], j: usize, floor: usize) -> Option<(usize, &[u8])> {
                 .iter()
                 .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b' ' | b'.')))
                 .map_or(lo, |p| lo + p + 1);
-            let key = trim(&hay[s..e2]);
+            let key = hay[s..e2].trim_ascii();
             (!key.is_empty()).then_some((s, key))
         }
         b'>' => {
@@ -630,12 +630,6 @@ fn key_before(hay: &[u8], j: usize, floor: usize) -> Option<(usize, &[u8])> {
         }
         _ => None,
     }
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |p| p + 1);
-    &b[s..e]
 }
 
 #[cfg(test)]

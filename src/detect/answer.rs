@@ -55,7 +55,7 @@ pub(crate) fn question_before(hay: &[u8], s: usize) -> Option<(usize, usize)> {
         let start = memchr::memrchr(b'\n', &hay[end.saturating_sub(MAX_QUESTION)..end])
             .map(|i| end.saturating_sub(MAX_QUESTION) + i + 1)
             .or_else(|| (end <= MAX_QUESTION).then_some(0))?;
-        let line = trim(&hay[start..end]);
+        let line = hay[start..end].trim_ascii();
         let no_turn =
             line.is_empty() || line.iter().all(u8::is_ascii_digit) || memchr::memmem::find(line, b"-->").is_some();
         if !no_turn {
@@ -77,12 +77,13 @@ fn lead_in(prefix: &[u8]) -> Option<bool> {
     let label_end =
         prefix.iter().rposition(|&b| matches!(b, b':' | b']' | b'>')).filter(|&i| speaker_like(&prefix[..i]));
     let (mut labelled, rest) = match label_end {
-        Some(i) => (true, &prefix[i + 1..]),
+        Some(i) => (names_a_speaker(&prefix[..i]), &prefix[i + 1..]),
         None => (false, prefix),
     };
     // Without a label, the line may open with a timestamp and a role word
     // (`00:39 customer yeah it's`).
     let mut opening = label_end.is_none();
+    let mut role_seen = false;
     let mut words = 0;
     for w in rest.split(|b| !(b.is_ascii_alphanumeric() || *b == b'\'')).filter(|w| !w.is_empty()) {
         let lw = std::str::from_utf8(w).ok()?.to_ascii_lowercase();
@@ -90,7 +91,11 @@ fn lead_in(prefix: &[u8]) -> Option<bool> {
             continue;
         }
         if opening && ROLE_WORDS.contains(&lw.as_str()) {
-            (labelled, opening) = (true, false);
+            (labelled, opening, role_seen) = (true, false, true);
+            continue;
+        }
+        // A speaker's number after its role (`speaker 2 yeah it's`).
+        if std::mem::take(&mut role_seen) && w.len() <= 2 && w.iter().all(u8::is_ascii_digit) {
             continue;
         }
         opening = false;
@@ -100,6 +105,20 @@ fn lead_in(prefix: &[u8]) -> Option<bool> {
         }
     }
     Some(labelled)
+}
+
+/// Whether a label surely names a speaker, so that its turn answers the one
+/// before without a `?`: a role word in it (`Customer`, `[SPEAKER_01]`,
+/// `Tom (Agent)`), or a bracket or voice tag (`[Tom]`, `<v Keira Barnes`).
+/// A name alone (`keira:`) is also how a YAML or mail header key looks
+/// (`serial:`, `Message-ID:`): such a turn needs its question's `?`.
+fn names_a_speaker(label: &[u8]) -> bool {
+    let t = label.trim_ascii_start();
+    t.starts_with(b"[")
+        || t.starts_with(b"<v ")
+        || label
+            .split(|b| !b.is_ascii_alphabetic())
+            .any(|w| ROLE_WORDS.iter().any(|r| w.eq_ignore_ascii_case(r.as_bytes())))
 }
 
 /// Whether the bytes before a label's `:`, `]` or `>` can be a speaker
@@ -116,12 +135,6 @@ fn speaker_like(label: &[u8]) -> bool {
                     b' ' | b'\t' | b'_' | b'-' | b'.' | b'\'' | b'[' | b']' | b'<' | b'>' | b'(' | b')' | b':'
                 )
         })
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |i| i + 1);
-    &b[s..e]
 }
 
 #[cfg(test)]
@@ -155,6 +168,14 @@ mod tests {
         // A key is no speaker: the line before it says nothing of it.
         assert_eq!(q("  \"gaid\": \"x\",\n  \"session\": \"6f1c\"", "6f1c"), None);
         assert_eq!(q("idfa=1\nsession=6f1c", "6f1c"), None);
+        // A YAML key is not a speaker (review): without the question's `?`
+        // the line before lends it nothing.
+        assert_eq!(q("mac_address: 00:1A:2B:3C:4D:5E\nserial: 001A2B3C4D5E", "001A2B"), None);
+        // A numbered speaker is a speaker.
+        assert_eq!(
+            q("speaker 1 and the postcode\nspeaker 2 yeah it's SW1A 1AA", "SW1A").as_deref(),
+            Some("speaker 1 and the postcode")
+        );
         // Words before the value that are no lead-in.
         assert_eq!(q("Agent: date of birth?\nCustomer: my order was 19071984", "1907"), None);
         // The first line has no turn before it.

@@ -758,7 +758,8 @@ impl Engine {
 
 /// (positive, negative) context of the span `s..e` for `rule`: the column
 /// header when the field structure names one, else the closest cue word in
-/// the rule's window.
+/// the rule's window, else (a value opening an answer turn) the cue words of
+/// the question before it ([`answer`]).
 ///
 /// `heads` holds the rule's verdict on each column header, judged once per
 /// text ([`header_cues`]); `None` judges the header here.

@@ -13,9 +13,11 @@
 //! A [`Segment`] is text to scan plus how its offsets map back:
 //! [`Origin::File`] (the file's own bytes), [`Origin::Map`] (decoded text
 //! — UTF-16, Windows-1252, JSON escapes, XML entities, transcript cues joined
-//! — with a table back to file offsets), or [`Origin::Inside`] (text from
+//! — with a table back to file offsets), [`Origin::Inside`] (text from
 //! inside a container or an encoded part: positions are in the extracted
-//! text, and `location` names the member, part, sheet or cell). Plain-text
+//! text, and `location` names the member, part, sheet or cell), or
+//! [`Origin::InsideMap`] (text derived from such text, with a table back to
+//! its positions). Plain-text
 //! formats are scanned as they are stored (the fast path, exact offsets);
 //! their structure only adds locations, field context and *extra* segments
 //! for what the raw bytes hide (escapes, entities, values split over cues).
@@ -505,13 +507,14 @@ pub fn nest(outer: &str, loc: Option<Value>) -> Option<Value> {
 /// value read out over several of them is found.
 #[derive(Debug, Default)]
 pub struct Joined {
-    /// The joined text (pieces separated by one space).
+    /// The joined text (pieces separated by one space; a turn after a
+    /// question by a blank line, [`Joined::push_line`]).
     pub text: Vec<u8>,
     /// Base-text offset of each byte, plus the end.
     pub map: Vec<usize>,
     /// Gaps between pieces, in base-text offsets.
     pub gaps: Vec<(usize, usize)>,
-    /// Where in `text` each joint (the inserted space) is.
+    /// Where in `text` each joint (the inserted space or blank line) starts.
     joints: Vec<usize>,
     end: usize,
     /// Scan the whole joined text, not only around the joints: the pieces
@@ -535,14 +538,21 @@ impl Joined {
         self.append(base, start, end);
     }
 
-    /// Append `base[start..end]` as a new line: the turn that answers the
-    /// piece before it (a question), so that `detect::answer` sees a turn
-    /// of its own.
-    pub fn push_line(&mut self, base: &[u8], start: usize, end: usize) {
-        self.push(base, start, end);
-        if let Some(&j) = self.joints.last() {
-            self.text[j] = b'\n';
+    /// Append `base[start..end]` after a blank line: the turn that answers
+    /// the piece before it (a question). `detect::answer` sees a turn of its
+    /// own, and no spoken value runs from one speaker into the other (the
+    /// normaliser ends a run at a blank line).
+    pub fn push_line(&mut self, base: &[u8], mut start: usize, end: usize) {
+        if !self.text.is_empty() {
+            while start < end && base[start].is_ascii_whitespace() {
+                start += 1;
+            }
+            self.gaps.push((self.end, start));
+            self.joints.push(self.text.len());
+            self.text.extend_from_slice(b"\n\n");
+            self.map.extend([self.end, self.end]);
         }
+        self.append(base, start, end);
     }
 
     /// Append `base[start..end]` with no space before it: punctuation that
@@ -572,9 +582,10 @@ impl Joined {
         let mut map = self.map;
         map.push(self.end);
         // Only the neighbourhood of what is new is scanned again: around
-        // each rewritten spoken form, and around each joint between pieces
-        // (a value is at most a few dozen bytes; context words sit within
-        // 40 bytes before it).
+        // each rewritten spoken form (with the turn before it: the question
+        // it may answer, `QUESTION_WINDOW`), and around each joint between
+        // pieces (a value is at most a few dozen bytes; context words sit
+        // within 40 bytes before it).
         if let Some(n) = spoken::has_candidates(&self.text).then(|| spoken::normalize(&self.text)).flatten() {
             let via: Vec<usize> = n.map.iter().map(|&i| map[i.min(map.len() - 1)]).collect();
             for (ws, we) in windows(&n.rewritten, n.text.len(), QUESTION_WINDOW) {

@@ -300,18 +300,31 @@ fn sentence_end(gap: &[u8]) -> bool {
 fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
     let mut i = 0;
     while i < t.len() {
-        let Some((first, n, sp)) = group(t, i) else {
+        // A speaker's number after its role (`speaker 2`, `SPEAKER_01`)
+        // names the speaker: no value starts there.
+        let speaker_id = i > 0
+            && t[i].w.len() <= 2
+            && is_digits(&t[i].w)
+            && crate::detect::answer::ROLE_WORDS.contains(&t[i - 1].w.as_str());
+        let Some((first, n, sp)) = group(t, i).filter(|_| !speaker_id) else {
             i += 1;
             continue;
         };
         let (s_tok, mut text, mut spoken, mut groups) = (i, first, sp, 1);
         let mut j = i + n;
         let mut last = j - 1;
-        let role = line_role(src, t, s_tok);
+        // The speaker whose line the run starts on, looked up once, when
+        // the run first meets a line break.
+        let mut role: Option<Option<(&str, &str)>> = None;
         loop {
             let mut k = j;
             while k < t.len() && FILLERS.contains(&t[k].w.as_str()) {
                 k += 1;
+            }
+            // A blank line ends a value (a joined transcript's question and
+            // answer are two speakers).
+            if t.get(k).is_some_and(|tk| blank_line(&src[t[last].end..tk.start])) {
+                break;
             }
             // A new line that opens a turn (`00 49 customer …`): another
             // speaker's ends the value; the same speaker's goes on with it
@@ -319,7 +332,7 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
             // turn's opening.
             if t.get(k).is_some_and(|tk| src[t[last].end..tk.start].contains(&b'\n')) {
                 if let Some((next, used)) = turn_opening(t, k) {
-                    if role != Some(next) {
+                    if *role.get_or_insert_with(|| line_role(src, t, s_tok)) != Some(next) {
                         break;
                     }
                     k += used;
@@ -398,21 +411,45 @@ fn number_runs(src: &[u8], t: &[Tok], out: &mut Vec<Rewrite>) {
     }
 }
 
-/// The role word opening a speech-to-text turn at token `k` (`customer`,
-/// after at most three timestamp numbers: `00 49 customer`), and the
-/// tokens the opening uses.
-fn turn_opening(t: &[Tok], k: usize) -> Option<(&str, usize)> {
+/// The speaker opening a speech-to-text turn at token `k`: its role word
+/// (`customer`, after at most three timestamp numbers: `00 49 customer`)
+/// and the number that tells speakers of one role apart
+/// (`speaker 2`, `SPEAKER_01`; empty without), and the tokens it uses.
+fn turn_opening(t: &[Tok], k: usize) -> Option<((&str, &str), usize)> {
     let stamps = t[k..].iter().take(3).take_while(|x| x.w.len() <= 2 && is_digits(&x.w)).count();
     let w = t.get(k + stamps)?.w.as_str();
-    crate::detect::answer::ROLE_WORDS.contains(&w).then_some((w, stamps + 1))
+    if !crate::detect::answer::ROLE_WORDS.contains(&w) {
+        return None;
+    }
+    match t.get(k + stamps + 1).map(|x| x.w.as_str()) {
+        Some(id) if id.len() <= 2 && is_digits(id) => Some(((w, id), stamps + 2)),
+        _ => Some(((w, ""), stamps + 1)),
+    }
 }
 
-/// The role word that opens the line holding token `k`, if any.
-fn line_role<'a>(src: &[u8], t: &'a [Tok], k: usize) -> Option<&'a str> {
+/// The speaker that opens the line holding token `k`, if any. Searched
+/// back at most [`MAX_LINE_BACK`] tokens: a joined monologue is one line.
+fn line_role<'a>(src: &[u8], t: &'a [Tok], k: usize) -> Option<(&'a str, &'a str)> {
     let ls = memchr::memrchr(b'\n', &src[..t[k].start]).map_or(0, |p| p + 1);
-    let first = t[..k].iter().rposition(|x| x.start < ls).map_or(0, |p| p + 1);
-    turn_opening(t, first).map(|(w, _)| w).filter(|_| first <= k)
+    let from = k.saturating_sub(MAX_LINE_BACK);
+    let first = match t[from..k].iter().rposition(|x| x.start < ls) {
+        Some(p) => from + p + 1,
+        None if from == 0 => 0,
+        None => return None,
+    };
+    turn_opening(t, first).map(|(who, _)| who)
 }
+
+/// Whether the bytes between two words hold an empty line.
+fn blank_line(gap: &[u8]) -> bool {
+    let mut lines = gap.split(|&b| b == b'\n');
+    lines.next();
+    let inner: Vec<&[u8]> = lines.collect();
+    inner.len() >= 2 && inner[..inner.len() - 1].iter().any(|l| l.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Tokens searched back for the opening of a run's line.
+const MAX_LINE_BACK: usize = 16;
 
 /// A spoken day of the month at token `k`: "twenty first", "third",
 /// "21st"; its value and how many tokens it used.
@@ -868,6 +905,9 @@ mod tests {
         );
         assert_eq!(n("i live at forty two mill lane"), "i live at 42 mill lane");
         assert_eq!(n("one moment please"), "one moment please");
+        // Numbered speakers of one role are two speakers (review).
+        assert_eq!(n("speaker 1 oh seven seven double oh\nspeaker 2 nine hundred"), "speaker 1 07700\nspeaker 2 900");
+        assert_eq!(n("oh seven seven\n\nnine hundred"), "077\n\n900");
         // Without turns, a line break goes on as before ("…oh seven seven\ndouble oh…").
         assert_eq!(n("my number is oh seven seven\ndouble oh nine hundred one two three"), "my number is 07700900123");
     }

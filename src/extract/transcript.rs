@@ -327,6 +327,6 @@ mod tests {
         assert!(parts.iter().all(|p| !(p.contains("S W one") && p.contains("two A A"))), "{parts:?}");
         // Each turn is led by the other speaker's turn before it, on a line
         // of its own: the question it may answer (`detect::answer`).
-        assert!(parts.contains(&"and what is the second part please\ntwo A A".to_string()), "{parts:?}");
+        assert!(parts.contains(&"and what is the second part please\n\ntwo A A".to_string()), "{parts:?}");
     }
 }
