@@ -525,32 +525,28 @@ pub struct Joined {
 
 impl Joined {
     /// Append `base[start..end]` (leading spaces dropped after the first piece).
-    pub fn push(&mut self, base: &[u8], mut start: usize, end: usize) {
-        if !self.text.is_empty() {
-            while start < end && base[start].is_ascii_whitespace() {
-                start += 1;
-            }
-            self.gaps.push((self.end, start));
-            self.joints.push(self.text.len());
-            self.text.push(b' ');
-            self.map.push(self.end);
-        }
-        self.append(base, start, end);
+    pub fn push(&mut self, base: &[u8], start: usize, end: usize) {
+        self.push_after(b" ", base, start, end);
     }
 
     /// Append `base[start..end]` after a blank line: the turn that answers
     /// the piece before it (a question). `detect::answer` sees a turn of its
     /// own, and no spoken value runs from one speaker into the other (the
     /// normaliser ends a run at a blank line).
-    pub fn push_line(&mut self, base: &[u8], mut start: usize, end: usize) {
+    pub fn push_line(&mut self, base: &[u8], start: usize, end: usize) {
+        self.push_after(b"\n\n", base, start, end);
+    }
+
+    /// Append a piece after the joint `sep` (none before the first piece).
+    fn push_after(&mut self, sep: &[u8], base: &[u8], mut start: usize, end: usize) {
         if !self.text.is_empty() {
             while start < end && base[start].is_ascii_whitespace() {
                 start += 1;
             }
             self.gaps.push((self.end, start));
             self.joints.push(self.text.len());
-            self.text.extend_from_slice(b"\n\n");
-            self.map.extend([self.end, self.end]);
+            self.text.extend_from_slice(sep);
+            self.map.extend(std::iter::repeat_n(self.end, sep.len()));
         }
         self.append(base, start, end);
     }
