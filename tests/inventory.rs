@@ -16,15 +16,20 @@ use common::{rng, stderr};
 
 const KEY: &str = "inventory-test-key";
 
+/// Run `piiscan` in `dir` with the key `key` (none set when `None`), outside
+/// any shard job; the exit code is the caller's to judge.
+fn run(dir: &Path, key: Option<&str>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_piiscan"));
+    c.args(args).current_dir(dir).env_remove("JOB_COMPLETION_INDEX").env_remove("SLURM_ARRAY_TASK_ID");
+    if let Some(k) = key {
+        c.env("PIISCAN_KEY", k);
+    }
+    c.output().unwrap()
+}
+
+/// Run `piiscan` with the test's key; it must end with 0 or 1.
 fn piiscan(dir: &Path, args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(args)
-        .current_dir(dir)
-        .env("PIISCAN_KEY", KEY)
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .output()
-        .unwrap();
+    let o = run(dir, Some(KEY), args);
     assert!(o.status.code().unwrap_or(9) <= 1, "{args:?}: {}", stderr(&o));
     o
 }
@@ -132,21 +137,11 @@ fn another_key_or_ruleset_is_not_reused_silently() {
     assert!(stderr(&o).contains(&format!("{read} file(s) in i.db were read with other rules")), "{}", stderr(&o));
     assert_eq!(counts(&o), (read, 0, 0));
     // Another key: refused (its fingerprints could not be compared).
-    let o = Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(["scan", "--summary", "--db", "i.db", "share"])
-        .current_dir(d.path())
-        .env("PIISCAN_KEY", "another-key")
-        .output()
-        .unwrap();
+    let o = run(d.path(), Some("another-key"), &["scan", "--summary", "--db", "i.db", "share"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("were read with key"), "{}", stderr(&o));
     // The same folder under another spelling: refused (no file twice).
-    let o = Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(["scan", "--summary", "--db", "i.db", "./share"])
-        .current_dir(d.path())
-        .env("PIISCAN_KEY", KEY)
-        .output()
-        .unwrap();
+    let o = run(d.path(), Some(KEY), &["scan", "--summary", "--db", "i.db", "./share"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("holds this folder as `share`"), "{}", stderr(&o));
 }
@@ -302,17 +297,8 @@ fn shards_merged_give_the_rows_of_one_run_and_merging_again_changes_nothing() {
         assert_eq!(rows(&d.path().join(&out)), one, "N = {n}, merged again");
     }
     // A shard made with another key is refused.
-    Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(["scan", "-q", "--db", "other.db", "share"])
-        .current_dir(d.path())
-        .env("PIISCAN_KEY", "another-key")
-        .output()
-        .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_piiscan"))
-        .args(["merge", "merged2.db", "other.db"])
-        .current_dir(d.path())
-        .output()
-        .unwrap();
+    run(d.path(), Some("another-key"), &["scan", "-q", "--db", "other.db", "share"]);
+    let o = run(d.path(), None, &["merge", "merged2.db", "other.db"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("with key"), "{}", stderr(&o));
 }

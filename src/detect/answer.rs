@@ -85,12 +85,14 @@ fn lead_in(prefix: &[u8]) -> Option<bool> {
     let mut opening = label_end.is_none();
     let mut role_seen = false;
     let mut words = 0;
+    // Compared without case and without a copy: this runs for every
+    // candidate value no cue decided.
+    let listed = |list: &[&str], w: &[u8]| list.iter().any(|l| w.eq_ignore_ascii_case(l.as_bytes()));
     for w in rest.split(|b| !(b.is_ascii_alphanumeric() || *b == b'\'')).filter(|w| !w.is_empty()) {
-        let lw = std::str::from_utf8(w).ok()?.to_ascii_lowercase();
         if opening && w.iter().all(u8::is_ascii_digit) {
             continue;
         }
-        if opening && ROLE_WORDS.contains(&lw.as_str()) {
+        if opening && listed(ROLE_WORDS, w) {
             (labelled, opening, role_seen) = (true, false, true);
             continue;
         }
@@ -100,7 +102,7 @@ fn lead_in(prefix: &[u8]) -> Option<bool> {
         }
         opening = false;
         words += 1;
-        if words > MAX_WORDS || !LEAD_WORDS.contains(&lw.as_str()) {
+        if words > MAX_WORDS || !listed(LEAD_WORDS, w) {
             return None;
         }
     }
